@@ -1,0 +1,65 @@
+// swift-tools-version:6.2
+// vms: a video management system (NVR) for Linux. See README.md and docs/.
+import PackageDescription
+
+let package = Package(
+  name: "vms",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "vms", targets: ["vms"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+  ],
+  targets: [
+    // C libraries: module maps and shims only.
+    .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat"),
+    .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1"),
+    .target(
+      name: "COpenCV",
+      cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+      linkerSettings: [
+        .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"),
+        .linkedLibrary("opencv_video"),
+      ]
+    ),
+
+    // Pure-logic modules at the bottom of the stack.
+    .target(name: "Detectors", dependencies: ["COpenCV"]),
+    .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+    .target(name: "VMSConfig", dependencies: ["CYaml", "Detectors"]),
+
+    // The engine: media I/O and the actors.
+    .target(
+      name: "VMSRuntime",
+      dependencies: [
+        "CFFmpeg", "Detectors", "Storage", "VMSConfig",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .target(
+      name: "WebUI",
+      dependencies: [
+        "VMSRuntime", "Storage",
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ]
+    ),
+    .executableTarget(
+      name: "vms",
+      dependencies: [
+        "VMSRuntime", "WebUI", "VMSConfig", "Storage", "Detectors",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+
+    .testTarget(name: "DetectorsTests", dependencies: ["Detectors"]),
+    .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+    .testTarget(name: "VMSConfigTests", dependencies: ["VMSConfig"]),
+    .testTarget(name: "VMSRuntimeTests", dependencies: ["VMSRuntime"]),
+  ],
+  cxxLanguageStandard: .cxx17
+)
