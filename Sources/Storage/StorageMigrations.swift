@@ -1,0 +1,34 @@
+import GRDB
+
+/// The schema, one registered migration per step. A step once shipped is never edited: databases in the
+/// field already ran it. Add a new `vN-...` step instead.
+enum StorageMigrations {
+  static let identifiers = ["v1-clips"]
+
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1-clips") { db in
+      // Written as SQL rather than with the table builder: the exact names are a contract with tools
+      // and tests that read this file directly.
+      try db.execute(
+        sql: """
+          CREATE TABLE clip (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            camera_id TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER,
+            duration_ms INTEGER NOT NULL DEFAULT 0,
+            size_bytes INTEGER NOT NULL DEFAULT 0,
+            file TEXT NOT NULL UNIQUE,
+            thumbnail TEXT,
+            state TEXT NOT NULL,
+            archived INTEGER NOT NULL DEFAULT 0,
+            comment TEXT NOT NULL DEFAULT ''
+          );
+          CREATE INDEX clip_camera_start ON clip (camera_id, start_ms);
+          CREATE INDEX clip_state ON clip (state);
+          """)
+    }
+    return migrator
+  }
+}
