@@ -1,0 +1,15 @@
+// The `none` detector: for cameras that record continuously or only on demand, so the gate and the
+// camera code need no special case for "no detection".
+
+/// Never reports motion.
+public final class NoneDetector: MotionDetector {
+  public init() {}
+
+  public func analyse(_ frame: GrayFrame) -> MotionResult { .still }
+
+  public func reset() {}
+
+  public static let registryEntry = DetectorRegistry.Entry(name: "none", optionKeys: []) { _ in
+    NoneDetector()
+  }
+}
