@@ -1,0 +1,79 @@
+// One configured camera: wires its stream readers (one input, or a record and a detect input) to
+// its recorder and runs them until stopped. Owns no blocking work itself: the readers and the
+// recorder each run on their own thread.
+import Detectors
+import Logging
+import Storage
+import VMSConfig
+
+public actor Camera {
+  public let settings: CameraSettings
+  private let hub: StatusHub
+  private let index: ClipIndex
+  private let registry: DetectorRegistry
+  private let log: Logger
+  private var readers: [StreamReader] = []
+  private var readerTasks: [Task<Void, Never>] = []
+  private var recorderInput: AsyncStream<RecorderEvent>.Continuation?
+  private var recorderTask: Task<Void, Never>?
+
+  public init(
+    settings: CameraSettings, hub: StatusHub, index: ClipIndex, registry: DetectorRegistry, log: Logger
+  ) {
+    self.settings = settings
+    self.hub = hub
+    self.index = index
+    self.registry = registry
+    var log = log
+    log[metadataKey: "camera"] = "\(settings.id)"
+    self.log = log
+  }
+
+  /// The inputs this camera opens: one when detection uses the record URL, else two.
+  nonisolated var roles: [StreamRole] {
+    settings.effectiveDetectURL == settings.recordURL ? [.both] : [.record, .detect]
+  }
+
+  public func start() {
+    hub.post(.added(cameraId: settings.id, name: settings.name, enabled: settings.enabled, roles: roles))
+    guard settings.enabled, readers.isEmpty else { return }
+    let (events, input) = AsyncStream<RecorderEvent>.makeStream(bufferingPolicy: .unbounded)
+    let recorder = Recorder(
+      cameraId: settings.id, settings: settings.recording, index: index, hub: hub, log: log)
+    recorderInput = input
+    recorderTask = Task { await recorder.run(events) }
+
+    let detector: DetectorSettings? = settings.detector.type == "none" ? nil : settings.detector
+    if roles == [.both] {
+      readers = [
+        StreamReader(
+          cameraId: settings.id, source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .both),
+          hub: hub, recorder: input, detector: detector, registry: registry, log: log)
+      ]
+    } else {
+      readers = [
+        StreamReader(
+          cameraId: settings.id,
+          source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .record),
+          hub: hub, recorder: input, detector: nil, registry: registry, log: log),
+        StreamReader(
+          cameraId: settings.id,
+          source: .init(url: settings.effectiveDetectURL, transport: settings.rtspTransport, role: .detect),
+          hub: hub, recorder: input, detector: detector, registry: registry, log: log),
+      ]
+    }
+    readerTasks = readers.map { reader in Task { await reader.run() } }
+  }
+
+  /// Stops the inputs, then lets the recorder finalise its open clip. Returns when the clip is safe.
+  public func stop() async {
+    for reader in readers { reader.stop() }
+    for task in readerTasks { await task.value }
+    readers = []
+    readerTasks = []
+    recorderInput?.finish()
+    await recorderTask?.value
+    recorderInput = nil
+    recorderTask = nil
+  }
+}

@@ -1,0 +1,84 @@
+// Turns the detect input's video into motion on/off: decode, scale to small gray, run the camera's
+// detector through its gate (rate cap, warm-up, consecutive frames), and tell the recorder and the
+// status hub. Lives inside the stream reader that owns the detect input, on its thread.
+import CFFmpeg
+import Detectors
+import Foundation
+import Logging
+
+final class MotionAnalyzer {
+  private let cameraId: String
+  private let hub: StatusHub
+  private let recorder: AsyncStream<RecorderEvent>.Continuation?
+  private let log: Logger
+  private var gate: MotionGate
+  private var decoder: VideoDecoder?
+  private var videoIndex: Int32 = -1
+  private var thumbnailEncoder: JPEGEncoder?
+
+  init(
+    cameraId: String, settings: DetectorSettings, registry: DetectorRegistry, hub: StatusHub,
+    recorder: AsyncStream<RecorderEvent>.Continuation?, log: Logger
+  ) {
+    self.cameraId = cameraId
+    self.hub = hub
+    self.recorder = recorder
+    self.log = log
+    let detector: any MotionDetector
+    do {
+      detector = try registry.make(settings)
+    } catch {
+      log.error("detector: \(error); motion detection is off for this camera")
+      detector = try! DetectorRegistry.builtIn.make(DetectorSettings(type: "none"))
+    }
+    gate = MotionGate(settings: settings, detector: detector)
+    thumbnailEncoder = try? JPEGEncoder(width: 320)
+  }
+
+  /// Monotonic seconds: the gate's clock.
+  private static func now() -> Double { Double(InterruptState.now()) / 1e9 }
+
+  /// A (re)connection: new decoder, fresh background model, warm-up starts.
+  func connected(_ layout: StreamLayout) {
+    decoder = nil
+    videoIndex = -1
+    if let video = layout.video {
+      do {
+        decoder = try VideoDecoder(parameters: video.parameters)
+        videoIndex = Int32(video.index)
+      } catch {
+        log.error("detect stream: \(error); motion detection is off until the next connection")
+      }
+    }
+    gate.restart(at: Self.now())
+  }
+
+  func disconnected() {
+    decoder = nil
+    if gate.isMotion { report(false) }
+    gate.restart(at: Self.now())
+  }
+
+  func handle(_ packet: UnsafePointer<AVPacket>) {
+    guard packet.pointee.stream_index == videoIndex, let decoder else { return }
+    decoder.decode(packet) { frame in
+      let t = Self.now()
+      guard gate.wantsFrame(at: t), let gray = decoder.grayFrame(of: frame) else { return }
+      switch gate.analyse(gray, at: t) {
+      case .started?:
+        report(true)
+        if let jpeg = thumbnailEncoder?.encode(frame) { recorder?.yield(.thumbnail(jpeg)) }
+      case .stopped?:
+        report(false)
+      case nil:
+        break
+      }
+    }
+  }
+
+  private func report(_ on: Bool) {
+    log.info(on ? "motion started (\(String(format: "%.2f", gate.lastResult.changedPercent))% of the frame)" : "motion stopped")
+    recorder?.yield(.motion(on))
+    hub.post(.motion(cameraId: cameraId, on))
+  }
+}

@@ -1,0 +1,208 @@
+// The clip state machine of one camera: idle -> recording -> post-roll -> finalised.
+//
+// A `Recorder` consumes the camera's `RecorderEvent`s in order on its own thread (file writes and
+// fsync block), keeps the pre-roll ring, and on motion writes a fragmented MP4 by stream copy. It
+// records until `post_roll` after the last motion and for at least `min_duration`, and splits at
+// the first keyframe past `max_duration` so the next clip continues without a gap. Stream time (the
+// camera's timestamps), not the wall clock, measures every duration, so a clip lasts what its
+// settings say whatever the network jitter.
+import Foundation
+import Logging
+import Storage
+import VMSConfig
+
+actor Recorder {
+  private struct OpenClip {
+    var record: ClipRecord
+    var writer: ClipWriter
+    var startSeconds: Double
+    var lastProgressSeconds: Double
+    var hasThumbnail: Bool
+  }
+
+  nonisolated let executor: ThreadExecutor
+  nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+  private let cameraId: String
+  private var settings: RecordingSettings
+  private let index: ClipIndex
+  private let hub: StatusHub
+  private let log: Logger
+
+  private var layout: StreamLayout?
+  private var ring = PacketRing()
+  private var motion = false
+  private var motionStoppedAt: Double?
+  private var nowSeconds = 0.0
+  private var nowWallMs: Int64 = 0
+  private var clip: OpenClip?
+  private var pendingThumbnail: [UInt8]?
+  private var warnedAudio = false
+
+  init(cameraId: String, settings: RecordingSettings, index: ClipIndex, hub: StatusHub, log: Logger) {
+    executor = ThreadExecutor(name: "rec-\(cameraId)")
+    self.cameraId = cameraId
+    self.settings = settings
+    self.index = index
+    self.hub = hub
+    self.log = log
+  }
+
+  /// Consumes events until the stream finishes (the camera stops), then finalises any open clip.
+  func run(_ events: AsyncStream<RecorderEvent>) async {
+    for await event in events { handle(event) }
+    finalise(reason: "camera stopped")
+    executor.shutdown()
+  }
+
+  private func handle(_ event: RecorderEvent) {
+    switch event {
+    case .connected(let newLayout):
+      finalise(reason: "stream reconnected")
+      ring.removeAll()
+      layout = newLayout
+      if !warnedAudio, let audio = newLayout.streams.first(where: { $0.isAudio && !ClipWriter.canCopyAudio($0) }) {
+        warnedAudio = true
+        log.warning("audio track \(audio.codecName) is not recorded: only AAC audio can be copied into MP4 clips")
+      }
+    case .packet(let packet):
+      handle(packet)
+    case .disconnected:
+      finalise(reason: "stream lost")
+      ring.removeAll()
+      layout = nil
+    case .motion(let on):
+      motion = on
+      motionStoppedAt = on ? nil : nowSeconds
+      if on { pendingThumbnail = nil }
+    case .thumbnail(let jpeg):
+      if var open = clip, !open.hasThumbnail {
+        open.hasThumbnail = writeThumbnail(jpeg, for: open.record)
+        clip = open
+      } else if clip == nil {
+        pendingThumbnail = jpeg
+      }
+    }
+  }
+
+  private func handle(_ packet: MediaPacket) {
+    guard let layout, let video = layout.video else { return }
+    let isVideo = packet.streamIndex == video.index
+    if isVideo {
+      nowSeconds = video.timeBase.seconds(packet.dts)
+      nowWallMs = packet.receivedAtMs
+    }
+    ring.append(packet, videoSeconds: isVideo ? nowSeconds : nil, preRollSeconds: settings.preRollSeconds)
+
+    if var open = clip {
+      if isVideo && packet.isKeyframe && nowSeconds - open.startSeconds >= settings.maxDurationSeconds {
+        // Split: this keyframe ends one clip and starts the next, so no frame is lost or repeated.
+        finalise(reason: "max_duration reached")
+        if openClip(from: [packet]) { return }
+        return
+      }
+      do {
+        try open.writer.write(packet)
+      } catch {
+        log.error("clip \(open.record.file): \(error); the clip is closed")
+        finalise(reason: "write error")
+        return
+      }
+      if isVideo {
+        if nowSeconds - open.lastProgressSeconds >= 2 {
+          open.lastProgressSeconds = nowSeconds
+          clip = open
+          reportProgress(open)
+        }
+        let quietFor = motionStoppedAt.map { nowSeconds - $0 } ?? -1
+        if !motion && quietFor >= settings.postRollSeconds
+          && nowSeconds - open.startSeconds >= settings.minDurationSeconds
+        {
+          finalise(reason: "post_roll elapsed")
+        }
+      }
+    } else if motion && settings.enabled && isVideo && !ring.isEmpty {
+      _ = openClip(from: Array(ring.contents))
+    }
+  }
+
+  /// Opens a clip on `packets` (starting at a video keyframe) and writes them. False on failure.
+  private func openClip(from packets: [MediaPacket]) -> Bool {
+    guard let layout, let video = layout.video, let first = packets.first, first.isKeyframe,
+      first.streamIndex == video.index
+    else { return false }
+    let startSeconds = video.timeBase.seconds(first.dts)
+    let startMs = nowWallMs - Int64(((nowSeconds - startSeconds) * 1000).rounded())
+    let record: ClipRecord
+    do {
+      record = try index.beginClip(cameraId: cameraId, startMs: startMs)
+    } catch {
+      log.error("cannot start a clip: \(error)")
+      return false
+    }
+    do {
+      let path = try index.absolutePath(of: record.file)
+      let writer = try ClipWriter(path: path, layout: layout, start: first)
+      for packet in packets { try writer.write(packet) }
+      clip = OpenClip(
+        record: record, writer: writer, startSeconds: startSeconds, lastProgressSeconds: nowSeconds,
+        hasThumbnail: false)
+    } catch {
+      log.error("cannot write clip \(record.file): \(error)")
+      try? index.deleteClip(id: record.id)
+      return false
+    }
+    log.info("clip started: \(record.file)")
+    hub.post(.recording(cameraId: cameraId, true))
+    if let jpeg = pendingThumbnail {
+      pendingThumbnail = nil
+      clip?.hasThumbnail = writeThumbnail(jpeg, for: record)
+    }
+    return true
+  }
+
+  private func reportProgress(_ open: OpenClip) {
+    let durationMs = Int64((open.writer.durationSeconds * 1000).rounded())
+    do {
+      try index.updateProgress(
+        id: open.record.id, endMs: open.record.startMs + durationMs, durationMs: durationMs,
+        sizeBytes: open.writer.bytesWritten)
+    } catch {
+      log.warning("cannot update clip \(open.record.file) in the index: \(error)")
+    }
+  }
+
+  private func finalise(reason: String) {
+    guard let open = clip else { return }
+    clip = nil
+    var sizeBytes = open.writer.bytesWritten
+    do {
+      sizeBytes = try open.writer.finish()
+    } catch {
+      log.error("clip \(open.record.file): \(error)")
+    }
+    let durationMs = Int64((open.writer.durationSeconds * 1000).rounded())
+    do {
+      try index.finishClip(
+        id: open.record.id, endMs: open.record.startMs + durationMs, durationMs: durationMs,
+        sizeBytes: sizeBytes, hasThumbnail: open.hasThumbnail)
+    } catch {
+      log.error("cannot complete clip \(open.record.file) in the index: \(error)")
+    }
+    log.info(
+      "clip complete: \(open.record.file), \(String(format: "%.1f", Double(durationMs) / 1000)) s, \(sizeBytes) bytes (\(reason))"
+    )
+    hub.post(.recording(cameraId: cameraId, false))
+  }
+
+  private func writeThumbnail(_ jpeg: [UInt8], for record: ClipRecord) -> Bool {
+    guard let relative = record.thumbnail, let path = try? index.absolutePath(of: relative) else { return false }
+    do {
+      try Data(jpeg).write(to: URL(fileURLWithPath: path), options: .atomic)
+      return true
+    } catch {
+      log.warning("cannot write thumbnail \(relative): \(error)")
+      return false
+    }
+  }
+}

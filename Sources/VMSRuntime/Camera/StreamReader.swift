@@ -1,0 +1,128 @@
+// Reads one input of a camera (its record URL, its detect URL, or one URL for both) on a dedicated
+// thread: connects, reads packets, hands them to the recorder and/or the motion analyzer, and on any
+// failure reconnects with exponential backoff (1 s doubling to 30 s). Every state change goes to
+// the status hub with the error that caused it.
+import CFFmpeg
+import Detectors
+import Foundation
+import Logging
+import VMSConfig
+
+actor StreamReader {
+  struct Source: Sendable {
+    var url: String
+    var transport: RTSPTransport
+    var role: StreamRole
+  }
+
+  static let firstBackoffSeconds = 1.0
+  static let maxBackoffSeconds = 30.0
+  /// A connection that delivered video this long resets the backoff.
+  static let healthyAfterSeconds = 10.0
+
+  nonisolated let executor: ThreadExecutor
+  nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+  private nonisolated let interrupt = InterruptState()
+
+  private let cameraId: String
+  private let source: Source
+  private let hub: StatusHub
+  private let recorder: AsyncStream<RecorderEvent>.Continuation?
+  private let detector: DetectorSettings?
+  private let registry: DetectorRegistry
+  private let log: Logger
+
+  /// `recorder`: where record packets go (nil if this input is detect-only). `detector`: the motion
+  /// settings when this input feeds detection (nil if record-only).
+  init(
+    cameraId: String, source: Source, hub: StatusHub, recorder: AsyncStream<RecorderEvent>.Continuation?,
+    detector: DetectorSettings?, registry: DetectorRegistry, log: Logger
+  ) {
+    executor = ThreadExecutor(name: "\(source.role == .detect ? "det" : "in")-\(cameraId)")
+    self.cameraId = cameraId
+    self.source = source
+    self.hub = hub
+    self.recorder = recorder
+    self.detector = detector
+    self.registry = registry
+    var log = log
+    log[metadataKey: "input"] = "\(source.role.rawValue)"
+    self.log = log
+  }
+
+  /// Aborts any blocking call and makes `run()` return soon.
+  nonisolated func stop() { interrupt.requestStop() }
+
+  /// Runs until `stop()`.
+  func run() async {
+    let analyzer = detector.map {
+      MotionAnalyzer(cameraId: cameraId, settings: $0, registry: registry, hub: hub, recorder: recorder, log: log)
+    }
+    var backoff = Self.firstBackoffSeconds
+    var lastError: String?
+    let display = redactingPassword(source.url)
+    while !interrupt.isStopRequested {
+      post(lastError == nil ? .connecting : .reconnecting, lastError)
+      let input: MediaInput
+      do {
+        input = try MediaInput(url: source.url, transport: source.transport, interrupt: interrupt)
+      } catch {
+        if interrupt.isStopRequested { break }
+        if error.description != lastError { log.warning("\(display): \(error)") }
+        lastError = error.description
+        sleep(seconds: backoff)
+        backoff = min(backoff * 2, Self.maxBackoffSeconds)
+        continue
+      }
+      log.info("connected to \(display): \(input.layout.summary)")
+      post(.connected, nil)
+      recorder?.yield(.connected(input.layout))
+      analyzer?.connected(input.layout)
+      let connectedAt = InterruptState.now()
+      do {
+        while !interrupt.isStopRequested {
+          let packet = try input.read()
+          analyzer?.handle(packet)
+          if let recorder { recorder.yield(.packet(Self.copy(packet))) }
+          if backoff > Self.firstBackoffSeconds
+            && Double(InterruptState.now() - connectedAt) / 1e9 > Self.healthyAfterSeconds
+          {
+            backoff = Self.firstBackoffSeconds
+          }
+        }
+      } catch {
+        if !interrupt.isStopRequested {
+          log.warning("\(display): \(error)")
+          lastError = error.description
+        }
+      }
+      recorder?.yield(.disconnected)
+      analyzer?.disconnected()
+      if interrupt.isStopRequested { break }
+      post(.reconnecting, lastError)
+      sleep(seconds: backoff)
+      backoff = min(backoff * 2, Self.maxBackoffSeconds)
+    }
+    executor.shutdown()
+  }
+
+  private func post(_ state: ConnectionState, _ error: String?) {
+    hub.post(.stream(cameraId: cameraId, role: source.role, state: state, error: error))
+  }
+
+  /// Sleeps in small steps so a stop request is honoured within 50 ms.
+  private func sleep(seconds: Double) {
+    let end = InterruptState.now() + UInt64(seconds * 1e9)
+    while !interrupt.isStopRequested && InterruptState.now() < end { usleep(50_000) }
+  }
+
+  private static func copy(_ packet: UnsafeMutablePointer<AVPacket>) -> MediaPacket {
+    let size = Int(packet.pointee.size)
+    let data: [UInt8] =
+      if let bytes = packet.pointee.data, size > 0 { Array(UnsafeBufferPointer(start: bytes, count: size)) } else { [] }
+    return MediaPacket(
+      streamIndex: Int(packet.pointee.stream_index), data: data, pts: packet.pointee.pts, dts: packet.pointee.dts,
+      duration: packet.pointee.duration, isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0,
+      receivedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
+  }
+}

@@ -1,0 +1,52 @@
+// What lets another thread (shutdown) or a deadline (stall watchdog) abort a blocking FFmpeg call.
+//
+// FFmpeg polls the interrupt callback from inside its blocking network calls (open, read). Checking
+// a deadline there catches a camera that accepted the connection and then went silent, whatever
+// FFmpeg's own socket timeouts do.
+import CFFmpeg
+import Foundation
+import Synchronization
+
+final class InterruptState: Sendable {
+  enum Reason: Int { case none = 0, stop = 1, deadline = 2 }
+
+  private let stopRequested = Atomic<Bool>(false)
+  /// Monotonic nanoseconds after which blocking calls are aborted; 0 = none.
+  private let deadlineNanos = Atomic<UInt64>(0)
+  private let firedReason = Atomic<Int>(0)
+
+  var isStopRequested: Bool { stopRequested.load(ordering: .relaxed) }
+
+  func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+
+  /// Arms the watchdog: blocking calls fail if nothing completes within `seconds`.
+  func arm(seconds: Double) {
+    deadlineNanos.store(Self.now() + UInt64(seconds * 1e9), ordering: .relaxed)
+    firedReason.store(0, ordering: .relaxed)
+  }
+
+  /// Why the last blocking call was interrupted.
+  var reason: Reason { Reason(rawValue: firedReason.load(ordering: .relaxed)) ?? .none }
+
+  /// Called by FFmpeg; nonzero aborts the current call.
+  func shouldInterrupt() -> Bool {
+    if stopRequested.load(ordering: .relaxed) {
+      firedReason.store(Reason.stop.rawValue, ordering: .relaxed)
+      return true
+    }
+    let deadline = deadlineNanos.load(ordering: .relaxed)
+    if deadline != 0 && Self.now() > deadline {
+      firedReason.store(Reason.deadline.rawValue, ordering: .relaxed)
+      return true
+    }
+    return false
+  }
+
+  static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+  /// The C callback FFmpeg calls; `opaque` is an unretained `InterruptState`.
+  static let callback: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { opaque in
+    guard let opaque else { return 0 }
+    return Unmanaged<InterruptState>.fromOpaque(opaque).takeUnretainedValue().shouldInterrupt() ? 1 : 0
+  }
+}

@@ -1,0 +1,17 @@
+// A compressed packet copied out of FFmpeg, so it can cross from a stream reader to a recorder.
+// One copy per packet is cheap next to the network read (a 4 Mb/s stream is 500 kB/s) and means
+// no FFmpeg buffer lifetime spans two threads.
+import CFFmpeg
+
+public struct MediaPacket: Sendable {
+  /// Index of the stream in the input (see `StreamLayout`).
+  public var streamIndex: Int
+  public var data: [UInt8]
+  /// Timestamps in the stream's time base, never `AV_NOPTS_VALUE` (the reader fills gaps).
+  public var pts: Int64
+  public var dts: Int64
+  public var duration: Int64
+  public var isKeyframe: Bool
+  /// Wall-clock time the packet was read, Unix epoch milliseconds.
+  public var receivedAtMs: Int64
+}

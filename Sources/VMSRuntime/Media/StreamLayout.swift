@@ -1,0 +1,65 @@
+// The streams of one opened input, with owned copies of their codec parameters: what a recorder
+// needs to create a clip file's tracks long after (and on another thread than) the demuxer.
+import CFFmpeg
+import Foundation
+
+public final class StreamLayout: @unchecked Sendable {
+  // Immutable after init, and the codec parameters are owned copies: sharing across threads is safe.
+  public struct Stream {
+    public var index: Int
+    public var isVideo: Bool
+    public var isAudio: Bool
+    public var codecName: String
+    public var timeBase: Rational
+    /// Frames per second the demuxer guessed (video), or 0.
+    public var frameRate: Rational
+    public var width: Int
+    public var height: Int
+    let parameters: UnsafeMutablePointer<AVCodecParameters>
+  }
+
+  public let streams: [Stream]
+
+  init(context: UnsafeMutablePointer<AVFormatContext>) {
+    var streams: [Stream] = []
+    for i in 0..<Int(context.pointee.nb_streams) {
+      guard let stream = context.pointee.streams[i], let source = stream.pointee.codecpar,
+        let copy = avcodec_parameters_alloc()
+      else { continue }
+      avcodec_parameters_copy(copy, source)
+      let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
+      streams.append(
+        Stream(
+          index: i,
+          isVideo: source.pointee.codec_type == AVMEDIA_TYPE_VIDEO,
+          isAudio: source.pointee.codec_type == AVMEDIA_TYPE_AUDIO,
+          codecName: String(cString: avcodec_get_name(source.pointee.codec_id)),
+          timeBase: Rational(stream.pointee.time_base),
+          frameRate: Rational(rate),
+          width: Int(source.pointee.width),
+          height: Int(source.pointee.height),
+          parameters: copy))
+    }
+    self.streams = streams
+  }
+
+  deinit {
+    for stream in streams {
+      var pointer: UnsafeMutablePointer<AVCodecParameters>? = stream.parameters
+      avcodec_parameters_free(&pointer)
+    }
+  }
+
+  /// The first video stream: the one recorded and analysed.
+  public var video: Stream? { streams.first { $0.isVideo } }
+
+  /// A short human description, for logs: "h264 1920x1080 25 fps + aac".
+  public var summary: String {
+    var parts: [String] = []
+    if let v = video {
+      parts.append("\(v.codecName) \(v.width)x\(v.height) \(String(format: "%.3g", v.frameRate.asDouble)) fps")
+    }
+    for a in streams where a.isAudio { parts.append(a.codecName) }
+    return parts.isEmpty ? "no stream" : parts.joined(separator: " + ")
+  }
+}

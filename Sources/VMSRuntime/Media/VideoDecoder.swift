@@ -1,0 +1,83 @@
+// Decodes one video stream and hands out frames scaled to a small gray image for detection.
+// Scaling happens only for frames the caller asks for: H.264 forces decoding every frame (IPPP),
+// but most of them need no further work.
+import CFFmpeg
+import Detectors
+
+final class VideoDecoder {
+  private var codec: UnsafeMutablePointer<AVCodecContext>?
+  private let frame: UnsafeMutablePointer<AVFrame>
+  private let gray: UnsafeMutablePointer<AVFrame>
+  private var scaler: OpaquePointer?
+  private var scalerKey: (Int32, Int32, Int32) = (0, 0, -1)
+  let analysisWidth: Int
+
+  init(parameters: UnsafePointer<AVCodecParameters>, analysisWidth: Int = 320) throws(MediaError) {
+    self.analysisWidth = analysisWidth
+    guard let decoder = avcodec_find_decoder(parameters.pointee.codec_id) else {
+      throw MediaError("no decoder for \(String(cString: avcodec_get_name(parameters.pointee.codec_id)))")
+    }
+    guard let frame = av_frame_alloc(), let gray = av_frame_alloc() else { throw MediaError("out of memory") }
+    self.frame = frame
+    self.gray = gray
+    codec = avcodec_alloc_context3(decoder)
+    avcodec_parameters_to_context(codec, parameters)
+    // One thread: a substream is cheap to decode, and frame threading would add a frame of latency per
+    // thread and a thread pool per camera.
+    codec!.pointee.thread_count = 1
+    let result = avcodec_open2(codec, decoder, nil)
+    if result < 0 { throw MediaError.fromFFmpeg(result, while: "cannot open the video decoder") }
+  }
+
+  deinit {
+    avcodec_free_context(&codec)
+    var f: UnsafeMutablePointer<AVFrame>? = frame
+    av_frame_free(&f)
+    var g: UnsafeMutablePointer<AVFrame>? = gray
+    av_frame_free(&g)
+    sws_freeContext(scaler)
+  }
+
+  /// Feeds a packet and calls `body` with each decoded frame. Corrupt packets are skipped: a camera
+  /// that sends a few bad frames must not lose its connection over them.
+  func decode(_ packet: UnsafePointer<AVPacket>, _ body: (UnsafeMutablePointer<AVFrame>) -> Void) {
+    guard avcodec_send_packet(codec, packet) >= 0 else { return }
+    while avcodec_receive_frame(codec, frame) >= 0 {
+      body(frame)
+      av_frame_unref(frame)
+    }
+  }
+
+  /// The frame scaled to `analysisWidth` pixels wide (height keeps the aspect, even), 8-bit gray.
+  func grayFrame(of source: UnsafeMutablePointer<AVFrame>) -> GrayFrame? {
+    let width = Int32(analysisWidth)
+    guard source.pointee.width > 0 else { return nil }
+    var height = Int32((Double(source.pointee.height) * Double(width) / Double(source.pointee.width)).rounded())
+    height = max(2, height & ~1)
+    let key = (source.pointee.width, source.pointee.height, source.pointee.format)
+    if scaler == nil || key != scalerKey {
+      sws_freeContext(scaler)
+      scaler = sws_getContext(
+        key.0, key.1, AVPixelFormat(rawValue: key.2), width, height, AV_PIX_FMT_GRAY8, SWS_BILINEAR, nil,
+        nil, nil)
+      scalerKey = key
+      av_frame_unref(gray)
+      gray.pointee.width = width
+      gray.pointee.height = height
+      gray.pointee.format = AV_PIX_FMT_GRAY8.rawValue
+      guard av_frame_get_buffer(gray, 0) >= 0 else { return nil }
+    }
+    guard let scaler, sws_scale_frame(scaler, gray, source) >= 0 else { return nil }
+    let w = Int(width)
+    let h = Int(height)
+    let stride = Int(gray.pointee.linesize.0)
+    guard let base = gray.pointee.data.0 else { return nil }
+    var pixels = [UInt8](repeating: 0, count: w * h)
+    pixels.withUnsafeMutableBufferPointer { out in
+      for row in 0..<h {
+        (out.baseAddress! + row * w).update(from: base + row * stride, count: w)
+      }
+    }
+    return GrayFrame(width: w, height: h, pixels: pixels)
+  }
+}

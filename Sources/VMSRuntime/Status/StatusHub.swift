@@ -1,0 +1,118 @@
+// The latest status of every camera, and a stream of changes for each subscriber.
+//
+// Producers (stream readers on their own threads) post without waiting: `post` only yields into an
+// ordered AsyncStream the hub drains. Each subscriber gets its own AsyncStream that starts with a
+// snapshot and keeps only the newest events when it falls behind, so a slow browser never slows a
+// camera.
+import Foundation
+
+public actor StatusHub {
+  private struct Entry {
+    var status: CameraStatus
+    var enabled: Bool
+    var streams: [StreamRole: (state: ConnectionState, error: String?)]
+  }
+
+  private var entries: [String: Entry] = [:]
+  private var order: [String] = []
+  private var subscribers: [UUID: AsyncStream<StatusEvent>.Continuation] = [:]
+  private nonisolated let input: AsyncStream<StatusUpdate>.Continuation
+
+  public init() {
+    let (stream, continuation) = AsyncStream<StatusUpdate>.makeStream(bufferingPolicy: .unbounded)
+    input = continuation
+    Task { [weak self] in
+      for await update in stream { await self?.apply(update) }
+    }
+  }
+
+  /// Reports a change; never waits.
+  public nonisolated func post(_ update: StatusUpdate) {
+    input.yield(update)
+  }
+
+  /// Every camera's status, in configuration order.
+  public func snapshot() -> [CameraStatus] {
+    order.compactMap { entries[$0]?.status }
+  }
+
+  public func subscribe() -> AsyncStream<StatusEvent> {
+    let id = UUID()
+    let (stream, continuation) = AsyncStream<StatusEvent>.makeStream(bufferingPolicy: .bufferingNewest(256))
+    continuation.yield(.snapshot(snapshot()))
+    subscribers[id] = continuation
+    continuation.onTermination = { [weak self] _ in
+      Task { await self?.unsubscribe(id) }
+    }
+    return stream
+  }
+
+  private func unsubscribe(_ id: UUID) {
+    subscribers[id] = nil
+  }
+
+  private func broadcast(_ event: StatusEvent) {
+    for continuation in subscribers.values { continuation.yield(event) }
+  }
+
+  private func apply(_ update: StatusUpdate) {
+    switch update {
+    case .added(let id, let name, let enabled, let roles):
+      var entry = Entry(
+        status: CameraStatus(id: id, name: name, state: enabled ? .connecting : .disabled), enabled: enabled,
+        streams: [:])
+      for role in roles { entry.streams[role] = (.connecting, nil) }
+      if entries[id] == nil { order.append(id) }
+      entries[id] = entry
+      broadcast(.changed(entry.status))
+    case .removed(let id):
+      guard entries.removeValue(forKey: id) != nil else { return }
+      order.removeAll { $0 == id }
+      broadcast(.removed(cameraId: id))
+    case .renamed(let id, let name):
+      change(id) { $0.status.name = name }
+    case .stream(let id, let role, let state, let error):
+      change(id) { entry in
+        entry.streams[role] = (state, error)
+        Self.combine(&entry)
+        if state != .connected && role != .record {
+          entry.status.motion = false
+        }
+      }
+    case .motion(let id, let on):
+      change(id) { $0.status.motion = on }
+    case .recording(let id, let on):
+      change(id) { $0.status.recording = on }
+    }
+  }
+
+  private func change(_ id: String, _ body: (inout Entry) -> Void) {
+    guard var entry = entries[id] else { return }
+    let before = entry.status
+    body(&entry)
+    entries[id] = entry
+    if entry.status != before { broadcast(.changed(entry.status)) }
+  }
+
+  /// One state for the camera from its inputs: the worst of them, with that input's error.
+  private static func combine(_ entry: inout Entry) {
+    guard entry.enabled else {
+      entry.status.state = .disabled
+      entry.status.error = nil
+      return
+    }
+    let named = entry.streams.count > 1
+    let worst: [ConnectionState] = [.reconnecting, .connecting, .connected]
+    for state in worst {
+      if let (role, value) = entry.streams.first(where: { $0.value.state == state }) {
+        entry.status.state = state
+        if let error = value.error, state != .connected {
+          entry.status.error = named ? "\(role == .detect ? "detect_url" : "record_url"): \(error)" : error
+        } else {
+          entry.status.error = nil
+        }
+        return
+      }
+    }
+  }
+}
