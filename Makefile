@@ -1,0 +1,31 @@
+# vms: the two commands that matter are `make run` and `make test` (see README.md).
+SWIFT ?= swift
+CONFIG ?= config/vms.yaml
+
+.PHONY: run test deps test-deps build build-release unit-test e2e-test demo-video clean
+
+run: deps build-release demo-video
+	@echo "vms: serving $(CONFIG); open the URL printed below (no sign-in yet). Ctrl-C stops and finalises clips."
+	.build/release/vms serve --config $(CONFIG)
+
+test: test-deps build
+	$(SWIFT) test
+	./scripts/run-e2e-tests
+
+deps:
+	@./scripts/install-deps
+
+test-deps:
+	@./scripts/install-deps --test
+
+build:
+	$(SWIFT) build
+
+build-release:
+	$(SWIFT) build -c release
+
+demo-video:
+	@./scripts/make-demo-video data/demo-camera.mp4
+
+clean:
+	rm -rf .build
