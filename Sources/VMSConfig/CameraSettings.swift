@@ -1,0 +1,55 @@
+// CameraSettings: one camera of the `cameras:` section, with every default filled in.
+
+import Detectors
+
+public struct CameraSettings: Sendable, Equatable {
+  /// Stable key used in URLs, folder names and the index: `[a-z0-9_-]{1,64}`.
+  public var id: String
+  /// Display name; the id when the file gives none.
+  public var name: String
+  public var enabled: Bool
+  /// Main stream, recorded by stream copy: an rtsp, rtsps, http or https URL, or an absolute path
+  /// to a local file (played in real time and looped).
+  public var recordURL: String
+  /// Optional substream for detection and the live view, same forms as `recordURL`.
+  public var detectURL: String?
+  public var rtspTransport: RTSPTransport
+  public var detector: DetectorSettings
+  public var recording: RecordingSettings
+  /// 0 keeps recordings forever.
+  public var retentionDays: Int
+  public var live: LiveSettings
+
+  public init(
+    id: String, name: String? = nil, enabled: Bool = true, recordURL: String,
+    detectURL: String? = nil, rtspTransport: RTSPTransport = .tcp,
+    detector: DetectorSettings = DetectorSettings(),
+    recording: RecordingSettings = RecordingSettings(),
+    retentionDays: Int = 14, live: LiveSettings = LiveSettings()
+  ) {
+    self.id = id
+    self.name = name ?? id
+    self.enabled = enabled
+    self.recordURL = recordURL
+    self.detectURL = detectURL
+    self.rtspTransport = rtspTransport
+    self.detector = detector
+    self.recording = recording
+    self.retentionDays = retentionDays
+    self.live = live
+  }
+
+  /// The stream analysed for motion and shown live.
+  public var effectiveDetectURL: String { detectURL ?? recordURL }
+
+  /// Whether `id` may name a camera. Ids become path components, so this is the only gate between
+  /// a request and the file system: keep it strict.
+  public static func isValidID(_ id: String) -> Bool {
+    guard (1...64).contains(id.utf8.count) else { return false }
+    return id.utf8.allSatisfy { byte in
+      (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+    }
+  }
+}
