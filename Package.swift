@@ -14,6 +14,8 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
   ],
   targets: [
     // C libraries: module maps and shims only.
@@ -46,7 +48,10 @@ let package = Package(
       dependencies: [
         "VMSRuntime", "Storage",
         .product(name: "Hummingbird", package: "hummingbird"),
-      ]
+        .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+        .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+      ],
+      resources: [.copy("Resources/ui")]
     ),
     .executableTarget(
       name: "vms",
@@ -62,6 +67,13 @@ let package = Package(
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     .testTarget(name: "VMSConfigTests", dependencies: ["VMSConfig"]),
     .testTarget(name: "VMSRuntimeTests", dependencies: ["VMSRuntime"]),
+    .testTarget(
+      name: "WebUITests",
+      dependencies: [
+        "WebUI", "VMSRuntime", "Storage",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]
+    ),
   ],
   cxxLanguageStandard: .cxx17
 )

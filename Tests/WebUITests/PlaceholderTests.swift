@@ -1,0 +1,2 @@
+import XCTest
+final class WebUIPlaceholderTests: XCTestCase { func testNothing() {} }
