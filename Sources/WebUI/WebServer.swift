@@ -8,9 +8,9 @@ import VMSRuntime
 
 public enum WebServer {
   /// The application serving the API on `host:port`.
-  public static func application(host: String, port: Int, hub: StatusHub) -> some ApplicationProtocol {
+  public static func application(host: String, port: Int, services: WebServices) -> some ApplicationProtocol {
     let router = Router()
-    HealthRoutes.add(to: router, hub: hub)
+    HealthRoutes.add(to: router, hub: services.hub)
     return Application(
       router: router,
       configuration: .init(address: .hostname(host, port: port), serverName: "vms"))

@@ -43,9 +43,12 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     let hub = StatusHub()
-    let supervisor = Supervisor(hub: hub, index: index, registry: detectorRegistry, log: log)
+    let live = LiveFeeds()
+    let supervisor = Supervisor(hub: hub, index: index, live: live, registry: detectorRegistry, log: log)
+    let services = WebServices(
+      hub: hub, index: index, supervisor: supervisor, live: live, configPath: config)
     let app = WebServer.application(
-      host: configuration.server.listenHost, port: configuration.server.listenPort, hub: hub)
+      host: configuration.server.listenHost, port: configuration.server.listenPort, services: services)
     let engine = EngineService(supervisor: supervisor, configuration: configuration)
     let group = ServiceGroup(
       configuration: .init(

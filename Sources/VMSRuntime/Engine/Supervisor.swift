@@ -8,13 +8,17 @@ import VMSConfig
 public actor Supervisor {
   public let hub: StatusHub
   public let index: ClipIndex
+  public let live: LiveFeeds
   private let registry: DetectorRegistry
   private let log: Logger
   private var cameras: [String: Camera] = [:]
+  /// The configuration in force (the last one applied).
+  public private(set) var configuration: VMSConfiguration?
 
-  public init(hub: StatusHub, index: ClipIndex, registry: DetectorRegistry, log: Logger) {
+  public init(hub: StatusHub, index: ClipIndex, live: LiveFeeds, registry: DetectorRegistry, log: Logger) {
     self.hub = hub
     self.index = index
+    self.live = live
     self.registry = registry
     self.log = log
   }
@@ -22,6 +26,7 @@ public actor Supervisor {
   /// Brings the running cameras in line with `configuration`: added ones start, removed ones stop,
   /// changed ones restart, unchanged ones are left alone.
   public func apply(_ configuration: VMSConfiguration) async {
+    self.configuration = configuration
     let wanted = Dictionary(configuration.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     for (id, camera) in cameras where wanted[id] != camera.settings {
       await camera.stop()
