@@ -11,6 +11,7 @@ public actor Camera {
   private let hub: StatusHub
   private let index: ClipIndex
   private let registry: DetectorRegistry
+  private let live: LiveFeed
   private let log: Logger
   private var readers: [StreamReader] = []
   private var readerTasks: [Task<Void, Never>] = []
@@ -18,9 +19,11 @@ public actor Camera {
   private var recorderTask: Task<Void, Never>?
 
   public init(
-    settings: CameraSettings, hub: StatusHub, index: ClipIndex, registry: DetectorRegistry, log: Logger
+    settings: CameraSettings, hub: StatusHub, index: ClipIndex, live: LiveFeed, registry: DetectorRegistry,
+    log: Logger
   ) {
     self.settings = settings
+    self.live = live
     self.hub = hub
     self.index = index
     self.registry = registry
@@ -43,23 +46,23 @@ public actor Camera {
     recorderInput = input
     recorderTask = Task { await recorder.run(events) }
 
-    let detector: DetectorSettings? = settings.detector.type == "none" ? nil : settings.detector
+    live.configure(fps: settings.live.fps, width: settings.live.width, showDetection: settings.live.showDetection)
     if roles == [.both] {
       readers = [
         StreamReader(
           cameraId: settings.id, source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .both),
-          hub: hub, recorder: input, detector: detector, registry: registry, log: log)
+          hub: hub, recorder: input, detector: settings.detector, live: live, registry: registry, log: log)
       ]
     } else {
       readers = [
         StreamReader(
           cameraId: settings.id,
           source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .record),
-          hub: hub, recorder: input, detector: nil, registry: registry, log: log),
+          hub: hub, recorder: input, detector: nil, live: nil, registry: registry, log: log),
         StreamReader(
           cameraId: settings.id,
           source: .init(url: settings.effectiveDetectURL, transport: settings.rtspTransport, role: .detect),
-          hub: hub, recorder: input, detector: detector, registry: registry, log: log),
+          hub: hub, recorder: input, detector: settings.detector, live: live, registry: registry, log: log),
       ]
     }
     readerTasks = readers.map { reader in Task { await reader.run() } }

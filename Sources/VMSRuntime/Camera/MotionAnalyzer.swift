@@ -1,6 +1,10 @@
-// Turns the detect input's video into motion on/off: decode, scale to small gray, run the camera's
-// detector through its gate (rate cap, warm-up, consecutive frames), and tell the recorder and the
-// status hub. Lives inside the stream reader that owns the detect input, on its thread.
+// Turns the detect input's video into motion on/off and the live view: decode, scale to small gray,
+// run the camera's detector through its gate (rate cap, warm-up, consecutive frames), tell the
+// recorder and the status hub, and encode JPEGs for live viewers when there are any. Lives inside
+// the stream reader that owns the detect input, on its thread.
+//
+// With detection off (`type: none`) nothing is decoded while nobody watches; decoding resumes at the
+// next keyframe when a viewer arrives.
 import CFFmpeg
 import Detectors
 import Foundation
@@ -15,12 +19,20 @@ final class MotionAnalyzer {
   private var decoder: VideoDecoder?
   private var videoIndex: Int32 = -1
   private var thumbnailEncoder: JPEGEncoder?
+  private let detects: Bool
+  private let live: LiveFeed?
+  private var liveEncoder: JPEGEncoder?
+  /// Whether the decoder has been fed since the last keyframe (it must start at one).
+  private var decoding = false
+  private var analysisSize = (width: 0, height: 0)
 
   init(
     cameraId: String, settings: DetectorSettings, registry: DetectorRegistry, hub: StatusHub,
-    recorder: AsyncStream<RecorderEvent>.Continuation?, log: Logger
+    recorder: AsyncStream<RecorderEvent>.Continuation?, live: LiveFeed?, log: Logger
   ) {
     self.cameraId = cameraId
+    self.live = live
+    detects = settings.type != "none"
     self.hub = hub
     self.recorder = recorder
     self.log = log
@@ -41,6 +53,7 @@ final class MotionAnalyzer {
   /// A (re)connection: new decoder, fresh background model, warm-up starts.
   func connected(_ layout: StreamLayout) {
     decoder = nil
+    decoding = false
     videoIndex = -1
     if let video = layout.video {
       do {
@@ -61,19 +74,41 @@ final class MotionAnalyzer {
 
   func handle(_ packet: UnsafePointer<AVPacket>) {
     guard packet.pointee.stream_index == videoIndex, let decoder else { return }
+    let needed = detects || (live?.isWatched ?? false)
+    if !needed {
+      if decoding {
+        decoder.flush()
+        decoding = false
+      }
+      return
+    }
+    if !decoding {
+      guard packet.pointee.flags & AV_PKT_FLAG_KEY != 0 else { return }
+      decoding = true
+    }
     decoder.decode(packet) { frame in
       let t = Self.now()
-      guard gate.wantsFrame(at: t), let gray = decoder.grayFrame(of: frame) else { return }
-      switch gate.analyse(gray, at: t) {
-      case .started?:
-        report(true)
-        if let jpeg = thumbnailEncoder?.encode(frame) { recorder?.yield(.thumbnail(jpeg)) }
-      case .stopped?:
-        report(false)
-      case nil:
-        break
+      if detects && gate.wantsFrame(at: t), let gray = decoder.grayFrame(of: frame) {
+        analysisSize = (gray.width, gray.height)
+        switch gate.analyse(gray, at: t) {
+        case .started?:
+          report(true)
+          if let jpeg = thumbnailEncoder?.encode(frame) { recorder?.yield(.thumbnail(jpeg)) }
+        case .stopped?:
+          report(false)
+        case nil:
+          break
+        }
       }
+      if let live, live.wantsFrame(atSeconds: t) { publishLive(frame, to: live) }
     }
+  }
+
+  private func publishLive(_ frame: UnsafeMutablePointer<AVFrame>, to live: LiveFeed) {
+    if liveEncoder?.width != live.width { liveEncoder = try? JPEGEncoder(width: live.width, quality: 6) }
+    let outline = live.showDetection && gate.isMotion ? gate.lastResult.regions : []
+    guard let jpeg = liveEncoder?.encode(frame, outline: outline, outlineSpace: analysisSize) else { return }
+    live.publish(LiveFrame(jpeg: jpeg, capturedAtMs: Int64(Date().timeIntervalSince1970 * 1000)))
   }
 
   private func report(_ on: Bool) {

@@ -29,15 +29,17 @@ actor StreamReader {
   private let hub: StatusHub
   private let recorder: AsyncStream<RecorderEvent>.Continuation?
   private let detector: DetectorSettings?
+  private let live: LiveFeed?
   private let registry: DetectorRegistry
   private let log: Logger
 
-  /// `recorder`: where record packets go (nil if this input is detect-only). `detector`: the motion
-  /// settings when this input feeds detection (nil if record-only).
+  /// `recorder`: where record packets go (nil if this input is detect-only). `detector` and `live`:
+  /// the motion settings and the live feed when this input is the detect input (nil if record-only).
   init(
     cameraId: String, source: Source, hub: StatusHub, recorder: AsyncStream<RecorderEvent>.Continuation?,
-    detector: DetectorSettings?, registry: DetectorRegistry, log: Logger
+    detector: DetectorSettings?, live: LiveFeed?, registry: DetectorRegistry, log: Logger
   ) {
+    self.live = live
     executor = ThreadExecutor(name: "\(source.role == .detect ? "det" : "in")-\(cameraId)")
     self.cameraId = cameraId
     self.source = source
@@ -56,7 +58,8 @@ actor StreamReader {
   /// Runs until `stop()`.
   func run() async {
     let analyzer = detector.map {
-      MotionAnalyzer(cameraId: cameraId, settings: $0, registry: registry, hub: hub, recorder: recorder, log: log)
+      MotionAnalyzer(
+        cameraId: cameraId, settings: $0, registry: registry, hub: hub, recorder: recorder, live: live, log: log)
     }
     var backoff = Self.firstBackoffSeconds
     var lastError: String?

@@ -37,7 +37,8 @@ public actor Supervisor {
       }
     }
     for settings in configuration.cameras where cameras[settings.id] == nil {
-      let camera = Camera(settings: settings, hub: hub, index: index, registry: registry, log: log)
+      let camera = Camera(
+        settings: settings, hub: hub, index: index, live: live.feed(for: settings.id), registry: registry, log: log)
       cameras[settings.id] = camera
       await camera.start()
       log.info("camera \(settings.id) \(settings.enabled ? "started" : "is disabled")")

@@ -1,6 +1,7 @@
 // Encodes a decoded frame as a colour JPEG (thumbnails, and later the live view), scaled to a
 // given width, with libavcodec's MJPEG encoder.
 import CFFmpeg
+import Detectors
 
 final class JPEGEncoder {
   private var codec: UnsafeMutablePointer<AVCodecContext>?
@@ -32,7 +33,11 @@ final class JPEGEncoder {
     sws_freeContext(scaler)
   }
 
-  func encode(_ source: UnsafeMutablePointer<AVFrame>) -> [UInt8]? {
+  /// Encodes `source`; `outline` boxes (in a `outlineSpace`-sized frame's pixels) are drawn as white
+  /// rectangles, for the live view's "show detection" option.
+  func encode(
+    _ source: UnsafeMutablePointer<AVFrame>, outline: [MotionRegion] = [], outlineSpace: (width: Int, height: Int) = (0, 0)
+  ) -> [UInt8]? {
     guard source.pointee.width > 0, source.pointee.height > 0 else { return nil }
     let w = Int32(min(width, Int(source.pointee.width))) & ~1
     let h = max(2, Int32((Double(source.pointee.height) * Double(w) / Double(source.pointee.width)).rounded()) & ~1)
@@ -66,6 +71,9 @@ final class JPEGEncoder {
       guard av_frame_get_buffer(scaled, 0) >= 0 else { return nil }
     }
     guard let scaler, sws_scale_frame(scaler, scaled, source) >= 0 else { return nil }
+    if !outline.isEmpty && outlineSpace.width > 0 && outlineSpace.height > 0 {
+      drawOutline(outline, space: outlineSpace)
+    }
     scaled.pointee.quality = quality * FF_QP2LAMBDA
     scaled.pointee.pts = nextPts
     nextPts += 1
@@ -73,5 +81,31 @@ final class JPEGEncoder {
     defer { av_packet_unref(packet) }
     guard avcodec_receive_packet(codec, packet) >= 0, let data = packet.pointee.data else { return nil }
     return Array(UnsafeBufferPointer(start: data, count: Int(packet.pointee.size)))
+  }
+
+  /// Draws box edges on the luma plane: enough to see what moved, no colour conversion needed.
+  private func drawOutline(_ boxes: [MotionRegion], space: (width: Int, height: Int)) {
+    guard let luma = scaled.pointee.data.0 else { return }
+    let stride = Int(scaled.pointee.linesize.0)
+    let w = Int(scaled.pointee.width)
+    let h = Int(scaled.pointee.height)
+    let sx = Double(w) / Double(space.width)
+    let sy = Double(h) / Double(space.height)
+    let thickness = 2
+    for box in boxes {
+      let x0 = max(0, min(w - 1, Int(Double(box.x) * sx)))
+      let y0 = max(0, min(h - 1, Int(Double(box.y) * sy)))
+      let x1 = max(x0, min(w - 1, Int(Double(box.x + box.width) * sx)))
+      let y1 = max(y0, min(h - 1, Int(Double(box.y + box.height) * sy)))
+      for y in y0...y1 {
+        let row = luma + y * stride
+        if y - y0 < thickness || y1 - y < thickness {
+          for x in x0...x1 { row[x] = 255 }
+        } else {
+          for x in x0..<min(x0 + thickness, x1 + 1) { row[x] = 255 }
+          for x in max(x0, x1 - thickness + 1)...x1 { row[x] = 255 }
+        }
+      }
+    }
   }
 }

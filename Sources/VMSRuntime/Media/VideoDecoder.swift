@@ -48,6 +48,11 @@ final class VideoDecoder {
     }
   }
 
+  /// Drops buffered state, so decoding can restart cleanly at a later keyframe.
+  func flush() {
+    avcodec_flush_buffers(codec)
+  }
+
   /// The frame scaled to `analysisWidth` pixels wide (height keeps the aspect, even), 8-bit gray.
   func grayFrame(of source: UnsafeMutablePointer<AVFrame>) -> GrayFrame? {
     let width = Int32(analysisWidth)

@@ -31,12 +31,31 @@ public struct CameraStatus: Sendable, Equatable, Codable {
   }
 }
 
+/// The outcome of the last configuration (re)load, for the UI's banner.
+public struct ConfigurationReport: Sendable, Equatable, Codable {
+  /// True when the file in force is the file on disk; false when the last edit was rejected.
+  public var applied: Bool
+  /// Every problem of a rejected file, as "file:line:column: message (hint)".
+  public var problems: [String]
+  /// Changed settings that only take effect after a restart (listen address, data_dir).
+  public var restartNeeded: [String]
+
+  public init(applied: Bool, problems: [String] = [], restartNeeded: [String] = []) {
+    self.applied = applied
+    self.problems = problems
+    self.restartNeeded = restartNeeded
+  }
+}
+
 /// A status event as subscribers receive it.
 public enum StatusEvent: Sendable, Equatable {
   /// Every camera, sent first to each new subscriber.
   case snapshot([CameraStatus])
   case changed(CameraStatus)
   case removed(cameraId: String)
+  /// A configuration was applied or rejected; also sent after the snapshot while the file on disk
+  /// is rejected, so a page opened later still shows the problems.
+  case configuration(ConfigurationReport)
 }
 
 /// What the engine reports to the hub.
@@ -47,4 +66,5 @@ public enum StatusUpdate: Sendable {
   case stream(cameraId: String, role: StreamRole, state: ConnectionState, error: String?)
   case motion(cameraId: String, Bool)
   case recording(cameraId: String, Bool)
+  case configuration(ConfigurationReport)
 }

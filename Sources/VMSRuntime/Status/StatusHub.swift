@@ -15,6 +15,7 @@ public actor StatusHub {
 
   private var entries: [String: Entry] = [:]
   private var order: [String] = []
+  private var configurationReport = ConfigurationReport(applied: true)
   private var subscribers: [UUID: AsyncStream<StatusEvent>.Continuation] = [:]
   private nonisolated let input: AsyncStream<StatusUpdate>.Continuation
 
@@ -36,10 +37,16 @@ public actor StatusHub {
     order.compactMap { entries[$0]?.status }
   }
 
+  /// The outcome of the last configuration load.
+  public func configuration() -> ConfigurationReport { configurationReport }
+
   public func subscribe() -> AsyncStream<StatusEvent> {
     let id = UUID()
     let (stream, continuation) = AsyncStream<StatusEvent>.makeStream(bufferingPolicy: .bufferingNewest(256))
     continuation.yield(.snapshot(snapshot()))
+    if configurationReport != ConfigurationReport(applied: true) {
+      continuation.yield(.configuration(configurationReport))
+    }
     subscribers[id] = continuation
     continuation.onTermination = { [weak self] _ in
       Task { await self?.unsubscribe(id) }
@@ -83,6 +90,9 @@ public actor StatusHub {
       change(id) { $0.status.motion = on }
     case .recording(let id, let on):
       change(id) { $0.status.recording = on }
+    case .configuration(let report):
+      configurationReport = report
+      broadcast(.configuration(report))
     }
   }
 
