@@ -11,6 +11,8 @@ holds whenever a client connects and across a kill/restart when the same origin 
 The media is shared: every client (record + detect) sees the same pipeline.
 
 On start it prints one line:  READY rtsp://127.0.0.1:PORT/PATH ORIGIN_EPOCH_SECONDS
+SIGUSR1 starts a crossing of --motion-duration seconds at once and prints MOTION EPOCH DURATION.
+SIGTERM/SIGINT exit 0. Restart on the same --port with the printed --origin to keep the schedule.
 Run it with Debian's /usr/bin/python3 (it needs python3-gi and gir1.2-gst-rtsp-server-1.0).
 """
 
@@ -126,6 +128,15 @@ class TestCamera:
                 pad.set_property("alpha", 1.0)
         return True
 
+    def motion_now(self):
+        """SIGUSR1: start a crossing of --motion-duration seconds now; acknowledged on stdout."""
+        now = time.time()
+        self.schedule.windows.append((now - self.origin, self.args.motion_duration))
+        self.schedule.windows.sort()
+        self.tick()
+        print(f"MOTION {now:.3f} {self.args.motion_duration:g}", flush=True)
+        return True
+
     def run(self):
         a = self.args
         server = GstRtspServer.RTSPServer()
@@ -160,6 +171,7 @@ class TestCamera:
         GLib.timeout_add(interval_ms, self.tick)
         for signum in (signal.SIGTERM, signal.SIGINT):
             GLib.unix_signal_add(GLib.PRIORITY_HIGH, signum, loop.quit)
+        GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGUSR1, self.motion_now)
         host = "127.0.0.1" if a.address in ("0.0.0.0", "127.0.0.1") else a.address
         print(f"READY rtsp://{host}:{port}{a.path} {self.origin:.3f}", flush=True)
         loop.run()
@@ -180,7 +192,8 @@ def main(argv=None):
     p.add_argument("--gop", type=int, default=30, help="keyframe interval in frames")
     p.add_argument("--motion", default="", help="START:DURATION,... seconds after the origin")
     p.add_argument("--motion-every", type=float, default=None, help="repeat a window every PERIOD s")
-    p.add_argument("--motion-duration", type=float, default=4.0)
+    p.add_argument("--motion-duration", type=float, default=4.0,
+                   help="length of each repeating window, and of a SIGUSR1 window")
     p.add_argument("--motion-offset", type=float, default=0.0)
     p.add_argument("--origin", type=float, default=None,
                    help="schedule origin (epoch seconds); default: now. Pass the old one on restart")
