@@ -1,0 +1,298 @@
+// Configuration: every camera (enabled, disabled, removed but with footage), its disk usage, its
+// settings, links to its history; admins add, edit, enable/disable and delete cameras.
+import { api, enc, get } from "./api.js";
+import { el, clear, icon, iconButton, fmtBytes, isoDay, pageUrl, $ } from "./dom.js";
+import { events, stateLabel } from "./events.js";
+import { initPage, isAdmin } from "./layout.js";
+import { toast, confirmDialog, openDialog, pending } from "./ui.js";
+
+const list = $("#camera-list");
+const totals = $("#totals");
+let cameras = [];
+const stateBadges = new Map(); // camera id -> badge element
+
+function fmtSeconds(value) {
+  if (value === undefined || value === null) return "–";
+  const s = Number(value);
+  if (s >= 3600 && s % 3600 === 0) return `${s / 3600} h`;
+  if (s >= 60 && s % 60 === 0) return `${s / 60} min`;
+  return `${s} s`;
+}
+
+function retentionText(camera) {
+  if (camera.retention_days === undefined || camera.retention_days === null) return "default";
+  return Number(camera.retention_days) === 0 ? "forever" : `${camera.retention_days} day${camera.retention_days == 1 ? "" : "s"}`;
+}
+
+function fact(label, value, role) {
+  return el("div", {}, el("dt", {}, label), el("dd", { "data-role": role }, value));
+}
+
+function renderTotals() {
+  let rec = 0, arc = 0;
+  for (const c of cameras) {
+    rec += Number(c.usage && c.usage.recordings_bytes) || 0;
+    arc += Number(c.usage && c.usage.archives_bytes) || 0;
+  }
+  clear(totals).append(
+    el("div", { class: "panel" }, el("div", { class: "muted" }, "Cameras"), el("div", { class: "big" }, String(cameras.filter((c) => c.configured !== false).length))),
+    el("div", { class: "panel" }, el("div", { class: "muted" }, "Recordings on disk"), el("div", { class: "big", "data-role": "total-recordings" }, fmtBytes(rec))),
+    el("div", { class: "panel" }, el("div", { class: "muted" }, "Archives on disk"), el("div", { class: "big", "data-role": "total-archives" }, fmtBytes(arc))));
+}
+
+function setStateBadge(id, status) {
+  const badge = stateBadges.get(id);
+  if (!badge || !status) return;
+  const label = stateLabel(status);
+  const extra = [status.recording ? "REC" : null, status.motion ? "Motion" : null].filter(Boolean);
+  badge.className = `badge ${status.recording ? "rec" : status.motion ? "motion" : label.cls}`;
+  badge.textContent = extra.length ? `${label.text} · ${extra.join(" · ")}` : label.text;
+  badge.title = label.text;
+}
+
+function renderCamera(camera) {
+  const configured = camera.configured !== false;
+  const day = isoDay();
+  const detector = camera.detector || {};
+  const recording = camera.recording || {};
+  const usage = camera.usage || {};
+  const titleBadges = el("div", { class: "badges" });
+  if (!configured) titleBadges.append(el("span", { class: "badge unknown", title: "Removed from the configuration; its footage is kept" }, "Removed (footage kept)"));
+  else if (!camera.enabled) titleBadges.append(el("span", { class: "badge disabled" }, "Disabled"));
+  else {
+    const badge = el("span", { class: "badge connecting", "data-role": "state-badge" }, "Connecting");
+    stateBadges.set(camera.id, badge);
+    titleBadges.append(badge);
+  }
+
+  const links = el("div", { class: "row" },
+    iconButton("timeline", "Timeline", { href: pageUrl("timeline.html", { camera: camera.id, date: day }), class: "btn small", "data-role": "link-timeline" }),
+    iconButton("grid", "Recordings", { href: pageUrl("recordings.html", { camera: camera.id, date: day }), class: "btn small", "data-role": "link-recordings" }),
+    iconButton("archive", "Archives", { href: pageUrl("archives.html", { camera: camera.id }), class: "btn small", "data-role": "link-archives" }));
+  const actions = el("div", { class: "cam-actions" }, links);
+  if (isAdmin() && configured) {
+    const toggle = iconButton("power", camera.enabled ? "Disable" : "Enable", { class: "small", "data-role": "toggle-enabled" });
+    toggle.addEventListener("click", () => pending(toggle, () => setEnabled(camera, !camera.enabled)));
+    const edit = iconButton("edit", "Edit", { class: "small", "data-role": "edit-camera" });
+    edit.addEventListener("click", () => openForm(camera));
+    const remove = iconButton("trash", "Delete", { class: "small danger", "data-role": "delete-camera" });
+    remove.addEventListener("click", () => deleteCamera(camera, remove));
+    actions.append(el("div", { class: "row" }, toggle, edit, remove));
+  }
+
+  const facts = el("dl", { class: "facts" },
+    fact("Recordings", fmtBytes(usage.recordings_bytes), "usage-recordings"),
+    fact("Archives", fmtBytes(usage.archives_bytes), "usage-archives"),
+    fact("Retention", retentionText(camera), "retention"),
+    fact("Enabled", configured ? (camera.enabled ? "yes" : "no") : "–", "enabled"),
+    fact("Recording", recording.enabled === false ? "off" : recording.enabled ? `on · min ${fmtSeconds(recording.min_duration_seconds)}` : "–", "recording"),
+    fact("Detector", detector.type ? `${detector.type}${detector.type !== "none" ? ` · ${detector.fps} fps · ${detector.min_area_percent}%` : ""}` : "–", "detector"));
+
+  const urls = el("div", {});
+  if (camera.record_url) urls.append(el("div", { class: "url", title: "Record stream" }, "record: ", camera.record_url));
+  if (camera.detect_url) urls.append(el("div", { class: "url", title: "Detect stream" }, "detect: ", camera.detect_url));
+
+  const card = el("article", { class: `panel cam-card${!configured ? " is-removed" : !camera.enabled ? " is-disabled" : ""}`, dataset: { camera: camera.id } },
+    el("div", {},
+      el("div", { class: "cam-title" }, el("h3", {}, camera.name || camera.id), titleBadges),
+      el("div", { class: "cam-id" }, camera.id),
+      urls),
+    facts,
+    actions);
+  return card;
+}
+
+function render() {
+  stateBadges.clear();
+  clear(list);
+  if (!cameras.length) list.append(el("div", { class: "empty" }, isAdmin() ? "No camera yet. Use “Add a camera”." : "No camera yet."));
+  for (const camera of cameras) list.append(renderCamera(camera));
+  for (const [id, status] of events.cameras) setStateBadge(id, status);
+  for (const camera of cameras) if (!events.cameras.has(camera.id) && camera.status) setStateBadge(camera.id, camera.status);
+  renderTotals();
+}
+
+async function load() {
+  cameras = await get("/api/v1/cameras");
+  // Usage may be missing from the list: ask for it per camera then.
+  await Promise.all(cameras.filter((c) => !c.usage).map(async (c) => {
+    c.usage = await get(`/api/v1/cameras/${enc(c.id)}/usage`, { quiet: true }).catch(() => ({}));
+  }));
+  render();
+}
+
+// ---------------------------------------------------------------------------------------------
+// changes
+
+function editableShape(camera) {
+  const { status, usage, configured, ...rest } = camera;
+  return rest;
+}
+
+function withHash(body) {
+  const hash = api.configHash || (cameras.find((c) => c.config_hash) || {}).config_hash;
+  return hash ? { ...body, config_hash: hash } : body;
+}
+
+async function setEnabled(camera, enabled) {
+  await api(`/api/v1/cameras/${enc(camera.id)}`, { method: "PUT", body: withHash({ ...editableShape(camera), enabled }) });
+  toast(`${camera.name || camera.id} ${enabled ? "enabled" : "disabled"}.`, "ok");
+  await load();
+}
+
+async function deleteCamera(camera, button) {
+  const ok = await confirmDialog(
+    `Remove “${camera.name || camera.id}” from the configuration? Its stream stops. Its recordings and archives stay on disk and remain listed here.`,
+    { title: "Delete camera", ok: "Delete camera" });
+  if (!ok) return;
+  await pending(button, async () => {
+    await api(`/api/v1/cameras/${enc(camera.id)}`, { method: "DELETE", body: withHash({}) });
+    toast(`${camera.name || camera.id} deleted.`, "ok");
+    await load();
+  });
+}
+
+/** Put a newly typed password into a URL's user-info (the stored one stays as *** otherwise). */
+function applyPassword(url, password) {
+  if (!password) return url;
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@(.*)$/i.exec(url);
+  if (!m) throw new Error("To set a password, write the user name in the URL first: rtsp://user@host/path");
+  const user = m[2].split(":")[0];
+  if (!user) throw new Error("To set a password, write the user name in the URL first: rtsp://user@host/path");
+  return `${m[1]}${user}:${encodeURIComponent(password)}@${m[3]}`;
+}
+
+function numberOrNull(value) {
+  if (value === "" || value === null || value === undefined) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : NaN;
+}
+
+function openForm(camera) {
+  const editing = !!camera;
+  const c = camera || { enabled: true, detector: { type: "mog2", fps: 5, min_area_percent: 0.5, warmup_seconds: 3 }, recording: { enabled: true, pre_roll_seconds: 5, post_roll_seconds: 10, min_duration_seconds: 15, max_duration_seconds: 600 }, live: { fps: 10, width: 640, show_detection: false } };
+  const det = c.detector || {}, rec = c.recording || {}, live = c.live || {};
+  const input = (name, attrs = {}) => el("input", { id: `f-${name}`, name, ...attrs });
+  const field = (label, control, hint) => el("div", { class: "field" }, el("label", { for: control.id }, label), control, hint ? el("div", { class: "hint" }, hint) : null);
+  const check = (name, label, checked) => el("label", { class: "check" }, el("input", { type: "checkbox", id: `f-${name}`, name, checked: !!checked }), label);
+  const num = (name, value, attrs = {}) => input(name, { type: "number", value: value ?? "", step: "any", min: "0", inputmode: "decimal", ...attrs });
+  const errorBox = el("div", { class: "error-box hidden", role: "alert", "data-role": "form-error" });
+  const submit = el("button", { type: "submit", class: "primary", "data-role": "save-camera" }, editing ? "Save" : "Add camera");
+  const cancel = el("button", { type: "button" }, "Cancel");
+  const passwordHint = "The stored password shows as ***: it is kept unless you type a new one here.";
+
+  const typeSelect = el("select", { id: "f-detector-type", name: "detector_type" },
+    ...["mog2", "framediff", "none"].map((t) => el("option", { value: t, selected: det.type === t }, t)));
+
+  const form = el("form", { novalidate: true, autocomplete: "off" },
+    errorBox,
+    el("div", { class: "grid-2" },
+      field("Id", input("id", { value: c.id || "", required: true, pattern: "[a-z0-9_-]{1,64}", disabled: editing, spellcheck: "false", autocapitalize: "none" }), editing ? "The id cannot change (it names the camera's folders)." : "Lower-case letters, digits, - and _."),
+      field("Name", input("name", { value: c.name || "", required: true }))),
+    el("div", { class: "field" }, check("enabled", "Enabled", c.enabled !== false)),
+    field("Record URL (main stream)", input("record_url", { value: c.record_url || "", required: true, spellcheck: "false", placeholder: "rtsp://user@192.0.2.10:554/stream1" })),
+    field("Record stream password", input("record_password", { type: "password", autocomplete: "new-password", placeholder: editing ? "unchanged" : "" }), editing ? passwordHint : "Optional: put in the URL's user-info."),
+    field("Detect URL (substream, optional)", input("detect_url", { value: c.detect_url || "", spellcheck: "false", placeholder: "same as the record URL" })),
+    field("Detect stream password", input("detect_password", { type: "password", autocomplete: "new-password", placeholder: editing ? "unchanged" : "" })),
+    el("fieldset", {}, el("legend", {}, "Motion detector"),
+      el("div", { class: "grid-2" },
+        field("Type", typeSelect),
+        field("Analysis rate (fps)", num("detector_fps", det.fps)),
+        field("Minimum moving area (%)", num("min_area_percent", det.min_area_percent)),
+        field("Warm-up after connecting (s)", num("warmup_seconds", det.warmup_seconds)))),
+    el("fieldset", {}, el("legend", {}, "Recording"),
+      el("div", { class: "field" }, check("recording_enabled", "Record on motion", rec.enabled !== false)),
+      el("div", { class: "grid-2" },
+        field("Pre-roll (s)", num("pre_roll_seconds", rec.pre_roll_seconds)),
+        field("Post-roll (s)", num("post_roll_seconds", rec.post_roll_seconds)),
+        field("Minimum clip (s)", num("min_duration_seconds", rec.min_duration_seconds)),
+        field("Maximum clip (s)", num("max_duration_seconds", rec.max_duration_seconds))),
+      field("Retention (days)", num("retention_days", c.retention_days, { step: "1" }), "0 keeps clips forever; empty uses the server default.")),
+    el("fieldset", {}, el("legend", {}, "Live view"),
+      el("div", { class: "grid-2" },
+        field("Frames per second", num("live_fps", live.fps)),
+        field("Width (px)", num("live_width", live.width, { step: "1" }))),
+      check("show_detection", "Outline moving areas", live.show_detection)),
+    el("div", { class: "dialog-actions" }, cancel, submit));
+
+  const { close } = openDialog(editing ? `Edit ${c.name || c.id}` : "Add a camera", () => form);
+  cancel.addEventListener("click", close);
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    errorBox.classList.add("hidden");
+    const f = form.elements;
+    const showError = (message) => {
+      errorBox.textContent = message;
+      errorBox.classList.remove("hidden");
+      errorBox.scrollIntoView({ block: "nearest" });
+    };
+    let body;
+    try {
+      const id = editing ? c.id : f.id.value.trim();
+      if (!/^[a-z0-9_-]{1,64}$/.test(id)) throw new Error("Id: use 1 to 64 lower-case letters, digits, - or _.");
+      if (!f.name.value.trim()) throw new Error("Name: give the camera a name.");
+      if (!f.record_url.value.trim()) throw new Error("Record URL: required.");
+      const numbers = {};
+      for (const name of ["detector_fps", "min_area_percent", "warmup_seconds", "pre_roll_seconds", "post_roll_seconds", "min_duration_seconds", "max_duration_seconds", "retention_days", "live_fps", "live_width"]) {
+        numbers[name] = numberOrNull(f[name].value);
+        if (Number.isNaN(numbers[name]) || numbers[name] < 0) throw new Error(`${f[name].closest(".field").querySelector("label").textContent}: enter a positive number.`);
+      }
+      const detectUrl = f.detect_url.value.trim();
+      body = {
+        ...(editing ? editableShape(c) : {}),
+        id,
+        name: f.name.value.trim(),
+        enabled: f.enabled.checked,
+        record_url: applyPassword(f.record_url.value.trim(), f.record_password.value),
+        detect_url: detectUrl ? applyPassword(detectUrl, f.detect_password.value) : null,
+        detector: { ...det, type: f.detector_type.value, fps: numbers.detector_fps, min_area_percent: numbers.min_area_percent, warmup_seconds: numbers.warmup_seconds },
+        recording: { ...rec, enabled: f.recording_enabled.checked, pre_roll_seconds: numbers.pre_roll_seconds, post_roll_seconds: numbers.post_roll_seconds, min_duration_seconds: numbers.min_duration_seconds, max_duration_seconds: numbers.max_duration_seconds },
+        retention_days: numbers.retention_days,
+        live: { ...live, fps: numbers.live_fps, width: numbers.live_width, show_detection: f.show_detection.checked },
+      };
+      for (const group of [body.detector, body.recording, body.live]) for (const k of Object.keys(group)) if (group[k] === null) delete group[k];
+      if (body.retention_days === null) delete body.retention_days;
+    } catch (error) {
+      showError(error.message);
+      return;
+    }
+    pending(submit, async () => {
+      try {
+        const path = editing ? `/api/v1/cameras/${enc(c.id)}` : "/api/v1/cameras";
+        await api(path, { method: editing ? "PUT" : "POST", body: withHash(body), quiet: true });
+      } catch (error) {
+        const conflict = error.status === 409 ? "\nReload the page to see the current configuration, then try again." : "";
+        showError(`${error.message}${conflict}`);
+        if (error.status !== 401) toast(error.message, "error");
+        return;
+      }
+      toast(editing ? `${body.name} saved.` : `${body.name} added.`, "ok");
+      close();
+      await load();
+    });
+  });
+}
+
+async function main() {
+  await initPage({ active: "config", title: "Cameras" });
+  const add = $("#add-camera");
+  if (isAdmin()) {
+    add.classList.remove("hidden");
+    add.prepend(icon("plus"));
+    add.addEventListener("click", () => openForm(null));
+  } else {
+    add.remove();
+  }
+  events.on("snapshot", (m) => { for (const s of m.cameras) setStateBadge(s.id, s); });
+  events.on("camera", (m) => setStateBadge(m.camera.id, m.camera));
+  events.on("config", (m) => {
+    if (m.status === "applied") load().catch(() => {});
+    else if (m.status === "rejected") toast(`Configuration change rejected:\n${(m.problems || []).join("\n")}`, "error");
+  });
+  events.on("removed", () => load().catch(() => {}));
+  events.start();
+  await load();
+}
+
+main().catch((error) => { if (!error || !error.shown) console.error(error); });

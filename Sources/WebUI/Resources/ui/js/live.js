@@ -1,0 +1,105 @@
+// Full-screen live view of one camera (MJPEG), with its status from the events WebSocket.
+import { api } from "./api.js";
+import { icon, isoDay, pageUrl, param, validCameraId, whenPicture, $ } from "./dom.js";
+import { events, stateLabel } from "./events.js";
+import { initPage } from "./layout.js";
+
+const id = param("camera");
+const img = $("#live");
+const stage = $("#stage");
+const placeholder = $("#placeholder");
+const overlay = $("#overlay");
+let streaming = false;
+let retry = null;
+
+function startStream() {
+  if (document.visibilityState === "hidden" || !validCameraId(id)) return;
+  clearTimeout(retry);
+  img.classList.add("pending-picture");
+  whenPicture(img, () => {
+    img.classList.remove("pending-picture");
+    placeholder.classList.add("hidden");
+  });
+  img.src = `/api/v1/cameras/${encodeURIComponent(id)}/live.mjpeg?t=${Date.now()}`;
+  streaming = true;
+}
+
+function stopStream() {
+  clearTimeout(retry);
+  img.removeAttribute("src");
+  streaming = false;
+}
+
+img.addEventListener("error", () => {
+  streaming = false;
+  placeholder.textContent = "No picture; retrying…";
+  placeholder.classList.remove("hidden");
+  retry = setTimeout(startStream, 3000);
+});
+
+function apply(status) {
+  const label = stateLabel(status);
+  const badge = $("#state-badge");
+  badge.className = `badge ${label.cls}`;
+  badge.textContent = label.text;
+  $("#motion-badge").classList.toggle("hidden", !status.motion);
+  $("#rec-badge").classList.toggle("hidden", !status.recording);
+  stage.classList.toggle("is-motion", !!status.motion);
+  stage.classList.toggle("is-recording", !!status.recording && !status.motion);
+  if (status.name) {
+    $("#camera-name").textContent = status.name;
+    document.title = `${status.name} · Live · vms`;
+  }
+  if (status.state === "connected" && !streaming) startStream();
+  if (status.state !== "connected" && status.error) placeholder.textContent = status.error;
+}
+
+// The overlay fades out after 3 s without pointer activity so the picture is unobstructed.
+let idleTimer = null;
+function wake() {
+  overlay.classList.remove("idle");
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => overlay.classList.add("idle"), 3000);
+}
+
+async function main() {
+  await initPage({ header: false, title: "Live" });
+  $("#back").append(icon("back"), " All cameras");
+  $("#timeline-link").prepend(icon("timeline"), " ");
+  $("#fullscreen-button").prepend(icon("fullscreen"), " ");
+  if (!validCameraId(id)) {
+    placeholder.textContent = "No camera chosen. Go back and pick one.";
+    return;
+  }
+  $("#timeline-link").href = pageUrl("timeline.html", { camera: id, date: isoDay() });
+  $("#fullscreen-button").addEventListener("click", () => {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else document.documentElement.requestFullscreen().catch(() => {});
+  });
+  for (const type of ["mousemove", "touchstart", "keydown"]) document.addEventListener(type, wake, { passive: true });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !document.fullscreenElement) location.assign("/");
+    if (event.key === "f") $("#fullscreen-button").click();
+  });
+  wake();
+  const cameras = await api("/api/v1/cameras");
+  const camera = cameras.find((c) => c.id === id);
+  if (!camera) {
+    placeholder.textContent = `Unknown camera "${id}".`;
+    return;
+  }
+  apply({ ...(camera.status || {}), name: camera.name });
+  if (!camera.enabled) placeholder.textContent = "This camera is disabled.";
+  events.on("snapshot", (m) => { const s = m.cameras.find((c) => c.id === id); if (s) apply(s); });
+  events.on("camera", (m) => { if (m.camera.id === id) apply(m.camera); });
+  events.on("removed", (m) => { if (m.camera_id === id) { stopStream(); placeholder.textContent = "This camera was removed from the configuration."; placeholder.classList.remove("hidden"); } });
+  events.start();
+  startStream();
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") stopStream();
+  else if (!streaming) startStream();
+});
+
+main().catch((error) => { if (!error || !error.shown) console.error(error); });
