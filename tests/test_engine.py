@@ -368,7 +368,6 @@ def test_camera_outage_during_clip(workdir, testcam, vms):
         clip = wait_clips(server, "flaky", 1, timeout=15)[0]
         print(describe(clip, cam.origin), f"killed at t={killed_at - cam.origin:.2f}")
         check_clip_file(server.data_dir, clip, "flaky", cam.width, cam.height, FPS)
-        check_start(clip, onset)
         end = clip["end_ms"] / 1000
         assert killed_at - 2.0 <= end <= killed_at + 0.5, (
             f"{describe(clip)} should end when the stream died ({end - killed_at:+.2f} s)")
@@ -399,12 +398,13 @@ def test_camera_outage_during_clip(workdir, testcam, vms):
         second = wait_clips(server, "flaky", 2, timeout=10 + POST_ROLL + 15)[1]
     server.stop()
     check_clip_file(server.data_dir, second, "flaky", cam.width, cam.height, FPS)
+    check_start(clip, onset)  # pre-roll checks last: the outage behaviour above matters more
     check_start(second, onset2)
 
 
 @pytest.mark.slow
 def test_kill9_mid_clip_then_restart(workdir, testcam, vms):
-    cam = testcam("crash", motion_duration=12, **FAST_CAM)
+    cam = testcam("crash", motion_duration=25, **FAST_CAM)  # still moving after the restart
     server = vms({"crash": camera_config(cam.url, **settings())})
     server.start()
     wait_connected_and_warm(server, "crash", WARMUP)
@@ -434,7 +434,7 @@ def test_kill9_mid_clip_then_restart(workdir, testcam, vms):
     assert repaired["end_ms"] / 1000 <= killed_at + 0.5, describe(repaired, cam.origin)
 
     # The motion is still going on: the restarted engine records again, and everything ends complete.
-    wait_until(lambda: len(server.clips("crash")) >= 2, 15, "a new clip after the restart",
+    wait_until(lambda: len(server.clips("crash")) >= 2, 20, "a new clip after the restart",
                details=server.log_tail)
     server.stop()
     rows = read_clips(server.data_dir)
@@ -465,7 +465,7 @@ def test_sigterm_mid_clip_finalises_it(workdir, testcam, vms):
 
 AUTH_ERROR = re.compile(r"401|unauthori[sz]ed|authenticat|password|credential", re.I)
 TIMEOUT_ERROR = re.compile(r"time[sd]? ?out|timed out|stall|silent|no data|no packet|not respond|"
-                           r"no response|frozen", re.I)
+                           r"no response|no answer|sends nothing|frozen", re.I)
 
 
 @pytest.mark.slow

@@ -234,7 +234,8 @@ class FakePeer:
     """A TCP server that misbehaves like a broken camera.
 
     mode "silent":  accepts connections and never sends a byte (a frozen camera / wrong service).
-    mode "garbage": accepts and answers everything with random binary bytes.
+    mode "garbage": accepts, sends random binary bytes (4 KiB at once and after each request), and
+                    hangs up one second later (a device speaking some other protocol).
     """
 
     def __init__(self, mode: str):
@@ -249,6 +250,7 @@ class FakePeer:
         self.connections = 0
         self._stop = threading.Event()
         self._clients: list[socket.socket] = []
+        self._opened: dict[socket.socket, float] = {}
         self._thread = threading.Thread(target=self._run, name=f"fake-{mode}", daemon=True)
         self._thread.start()
 
@@ -257,7 +259,14 @@ class FakePeer:
         sel.register(self.sock, selectors.EVENT_READ)
         rng = __import__("random").Random(1234)
         while not self._stop.is_set():
-            for key, _ in sel.select(0.2):
+            if self.mode == "garbage":
+                for client, opened in list(self._opened.items()):
+                    if time.monotonic() - opened > 1.0:
+                        del self._opened[client]
+                        sel.unregister(client)
+                        self._clients.remove(client)
+                        client.close()
+            for key, _ in sel.select(0.1):
                 if key.fileobj is self.sock:
                     try:
                         client, _ = self.sock.accept()
@@ -267,6 +276,7 @@ class FakePeer:
                     self._clients.append(client)
                     sel.register(client, selectors.EVENT_READ)
                     if self.mode == "garbage":
+                        self._opened[client] = time.monotonic()
                         self._send(client, rng)
                 else:
                     client = key.fileobj
@@ -278,6 +288,7 @@ class FakePeer:
                         sel.unregister(client)
                         client.close()
                         self._clients.remove(client)
+                        self._opened.pop(client, None)
                     elif self.mode == "garbage":
                         self._send(client, rng)
         sel.close()
@@ -285,8 +296,9 @@ class FakePeer:
     @staticmethod
     def _send(client, rng):
         try:
-            client.sendall(bytes(rng.getrandbits(8) for _ in range(4096)))
-        except OSError:
+            client.setblocking(False)
+            client.send(rng.randbytes(4096))
+        except OSError:  # full buffer or closed: the reader side notices the close
             pass
 
     def close(self):
