@@ -33,8 +33,9 @@ DESKTOP = (1280, 800)
 PHONE = (390, 844)
 
 
-def make_driver(size=DESKTOP):
-    """Headless Chromium with the performance (network) log and the browser console log enabled."""
+def make_driver(size=DESKTOP, scheme="dark"):
+    """Headless Chromium with the performance (network) log and the browser console log enabled;
+    `scheme` is the emulated prefers-color-scheme (the UI is dark by default)."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in (
@@ -69,6 +70,7 @@ def make_driver(size=DESKTOP):
         "Emulation.setDeviceMetricsOverride",
         {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": size[0] < 600},
     )
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
     driver.vms_network = []  # every network event read so far (see network_requests)
     return driver
 

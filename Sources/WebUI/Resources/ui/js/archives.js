@@ -75,14 +75,14 @@ function clipCard(clip, section) {
   setComment(clip.comment);
 
   const actions = el("div", { class: "card-actions" });
-  const playButton = iconButton("play", "Play", { class: "small", "data-role": "play-clip" });
+  const playButton = iconButton("play", "Play", { class: "small", "data-role": "play-clip" }, true);
   playButton.addEventListener("click", play);
-  const download = iconButton("download", "Download", { href: `/api/v1/clips/${clip.id}/download`, class: "btn small", download: "", "data-role": "download-clip" });
+  const download = iconButton("download", "Download", { href: `/api/v1/clips/${clip.id}/download`, class: "btn small", download: "", "data-role": "download-clip" }, true);
   actions.append(playButton, download);
   if (isAdmin()) {
-    const edit = iconButton("comment", "Comment", { class: "small", "data-role": "edit-comment" });
+    const edit = iconButton("comment", "Comment", { class: "small", "data-role": "edit-comment" }, true);
     edit.addEventListener("click", () => editComment(clip, setComment));
-    const remove = iconButton("trash", "Delete", { class: "small danger", "data-role": "delete-clip" });
+    const remove = iconButton("trash", "Delete", { class: "small danger", "data-role": "delete-clip" }, true);
     remove.addEventListener("click", async () => {
       if (await deleteClip(clip, remove, "archived clip")) {
         if (player.isPlaying(clip.id)) player.hide();

@@ -10,6 +10,7 @@ const list = $("#camera-list");
 const totals = $("#totals");
 let cameras = [];
 const stateBadges = new Map(); // camera id -> badge element
+const errorLines = new Map(); // camera id -> line showing why it is not connected
 
 function fmtSeconds(value) {
   if (value === undefined || value === null) return "–";
@@ -43,11 +44,16 @@ function renderTotals() {
 function setStateBadge(id, status) {
   const badge = stateBadges.get(id);
   if (!badge || !status) return;
-  const label = stateLabel(status);
+  const label = stateLabel(status, true);
+  const line = errorLines.get(id);
+  if (line) {
+    line.textContent = status.state !== "connected" && status.error ? status.error : "";
+    line.classList.toggle("hidden", !line.textContent);
+  }
   const extra = [status.recording ? "REC" : null, status.motion ? "Motion" : null].filter(Boolean);
   badge.className = `badge ${status.recording ? "rec" : status.motion ? "motion" : label.cls}`;
   badge.textContent = extra.length ? `${label.text} · ${extra.join(" · ")}` : label.text;
-  badge.title = label.text;
+  badge.title = stateLabel(status).text;
 }
 
 function renderCamera(camera) {
@@ -64,6 +70,8 @@ function renderCamera(camera) {
     stateBadges.set(camera.id, badge);
     titleBadges.append(badge);
   }
+  const errorLine = el("div", { class: "cam-error hidden", "data-role": "camera-error" });
+  errorLines.set(camera.id, errorLine);
 
   const links = el("div", { class: "row" },
     iconButton("timeline", "Timeline", { href: pageUrl("timeline.html", { camera: camera.id, date: day }), class: "btn small", "data-role": "link-timeline" }),
@@ -96,6 +104,7 @@ function renderCamera(camera) {
     el("div", {},
       el("div", { class: "cam-title" }, el("h3", {}, camera.name || camera.id), titleBadges),
       el("div", { class: "cam-id" }, camera.id),
+      errorLine,
       urls),
     facts,
     actions);
@@ -104,6 +113,7 @@ function renderCamera(camera) {
 
 function render() {
   stateBadges.clear();
+  errorLines.clear();
   clear(list);
   if (!cameras.length) list.append(el("div", { class: "empty" }, isAdmin() ? "No camera yet. Use “Add a camera”." : "No camera yet."));
   for (const camera of cameras) list.append(renderCamera(camera));

@@ -137,13 +137,16 @@ class EventSocket {
 
 export const events = new EventSocket();
 
-/** Badge text and class of a camera status ({state, error, motion, recording}). */
-export function stateLabel(status) {
+/**
+ * Badge text and class of a camera status ({state, error, motion, recording}). `short` leaves the
+ * reason of a reconnection out (the page shows it on its own line then); `reason` is that text.
+ */
+export function stateLabel(status, short = false) {
   const state = status && status.state;
   switch (state) {
     case "connected": return { text: "Connected", cls: "connected" };
     case "connecting": return { text: "Connecting", cls: "connecting" };
-    case "reconnecting": return { text: status.error ? `Reconnecting: ${status.error}` : "Reconnecting", cls: "reconnecting" };
+    case "reconnecting": return { text: status.error && !short ? `Reconnecting: ${status.error}` : "Reconnecting", cls: "reconnecting", reason: status.error || "" };
     case "disabled": return { text: "Disabled", cls: "disabled" };
     default: return { text: state ? String(state) : "Unknown", cls: "unknown" };
   }

@@ -89,10 +89,10 @@ function applyStatus(tile, status) {
     tile.title.textContent = status.name;
     tile.title.title = status.name;
   }
-  const label = stateLabel(status);
+  const label = stateLabel(status, true);
   tile.stateBadge.className = `badge ${label.cls}`;
   tile.stateBadge.textContent = label.text;
-  tile.stateBadge.title = label.text;
+  tile.stateBadge.title = stateLabel(status).text;
   tile.motionBadge.classList.toggle("hidden", !status.motion);
   tile.recBadge.classList.toggle("hidden", !status.recording);
   tile.errorLine.textContent = status.state !== "connected" && status.error ? status.error : "";

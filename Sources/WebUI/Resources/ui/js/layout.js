@@ -20,7 +20,10 @@ export async function initPage(options = {}) {
   document.body.classList.toggle("is-admin", isAdmin());
   document.body.classList.toggle("is-viewer", !isAdmin());
   if (options.title) document.title = `${options.title} · vms`;
-  if (options.header !== false) document.body.prepend(buildHeader(options.active));
+  if (options.header !== false) {
+    document.body.prepend(buildHeader(options.active));
+    events.start(); // the header's dot shows the live connection; pages add their own listeners
+  }
   checkUpdate();
   return me;
 }

@@ -79,11 +79,11 @@ function render() {
         el("div", { class: "card-title" }, el("h3", {}, `${hour}:00 – ${hour}:59`), el("span", { class: "muted" }, `${list.length} clip${list.length > 1 ? "s" : ""}`)),
         el("div", { class: "muted" }, `${fmtDuration(total)} recorded`)));
     const actions = el("div", { class: "card-actions" });
-    const show = iconButton("play", "Show", { class: "small", "data-role": "open-hour" });
+    const show = iconButton("play", "Show", { class: "small", "data-role": "open-hour" }, true);
     show.addEventListener("click", open);
     actions.append(show);
     if (isAdmin()) {
-      const remove = iconButton("trash", "Delete hour", { class: "small danger", "data-role": "delete-hour" });
+      const remove = iconButton("trash", "Delete hour", { class: "small danger", "data-role": "delete-hour" }, true);
       remove.addEventListener("click", () => deleteHour(hour, list, remove));
       actions.append(remove);
     }
@@ -114,13 +114,13 @@ function clipCard(clip) {
   const recording = clip.state === "recording";
   const play = () => player.show(clip, `${cameraLabel(camera)} · ${fmtClock(clip.start_ms)} · ${fmtDuration(clip.duration_ms)}`);
   const actions = el("div", { class: "card-actions" });
-  const playButton = iconButton("play", "Play", { class: "small", "data-role": "play-clip" });
+  const playButton = iconButton("play", "Play", { class: "small", "data-role": "play-clip" }, true);
   playButton.addEventListener("click", play);
   actions.append(playButton);
   if (isAdmin()) {
-    const archive = iconButton("archive", "Archive", { class: "small", "data-role": "archive-clip", disabled: recording, title: recording ? "Still being recorded" : "Archive (kept forever)" });
+    const archive = iconButton("archive", "Archive", { class: "small", "data-role": "archive-clip", disabled: recording, title: recording ? "Still being recorded" : "Archive (kept forever)" }, true);
     archive.addEventListener("click", async () => { if (await archiveClip(clip, archive)) { if (player.isPlaying(clip.id)) player.hide(); await load(false); } });
-    const remove = iconButton("trash", "Delete", { class: "small danger", "data-role": "delete-clip", disabled: recording, title: recording ? "Still being recorded" : "Delete" });
+    const remove = iconButton("trash", "Delete", { class: "small danger", "data-role": "delete-clip", disabled: recording, title: recording ? "Still being recorded" : "Delete" }, true);
     remove.addEventListener("click", async () => { if (await deleteClip(clip, remove)) { if (player.isPlaying(clip.id)) player.hide(); await load(false); } });
     actions.append(archive, remove);
   }
