@@ -383,6 +383,7 @@ def test_camera_outage_during_clip(workdir, testcam, vms):
         wait_until(lambda: (server.camera_status("flaky") or {}).get("state") == "connected", 40,
                    "reconnection after the outage (backoff is capped at 30 s)",
                    details=lambda: f"{watch.states('flaky')}\n{server.log_tail()}")
+        wait_until(lambda: watch.states("flaky")[-1:] == ["connected"], 5, "the watcher seeing it")
         states = watch.states("flaky", since=killed_at)
         while states and states[0] == "connected":  # sampled before the loss was noticed
             states.pop(0)

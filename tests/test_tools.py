@@ -42,8 +42,12 @@ def test_testcam_stream_and_schedule(workdir, testcam):
         f"motion seen at t={first - cam.origin:.2f}..{last - cam.origin:.2f}, scheduled 3..5")
     assert 15 <= moving[-1] - moving[0] <= 21, f"the crossing lasted {len(moving)} frames, want ~20"
     still = [i for i in range(1, len(frames)) if i not in moving]
-    assert all(changed(frames[i - 1], frames[i], threshold=0) == 0 for i in still), (
-        "the picture is not perfectly still outside the window")
+    # x264 leaves a faint residue where the box passed until the next keyframe (a few pixels, a few
+    # levels); no still frame may differ by more than that.
+    jitter = {i: changed(frames[i - 1], frames[i], threshold=12) for i in still}
+    assert not any(jitter.values()), (
+        f"the picture is not perfectly still outside the window (frame: changed pixels) "
+        f"{ {i: n for i, n in jitter.items() if n} }; moving frames {moving}")
     assert changed(frames[0], frames[-1], threshold=0) == 0, "the scene differs after the crossing"
 
     out = subprocess.run(

@@ -1,2 +1,0 @@
-import XCTest
-final class WebUIPlaceholderTests: XCTestCase { func testNothing() {} }
