@@ -95,7 +95,7 @@ function clipCard(clip, section) {
     actions.append(edit, remove);
   }
   const card = el("article", { class: "card", dataset: { clip: clip.id } },
-    thumbnail(clip, { label: fmtClock(clip.start_ms), onClick: play }),
+    thumbnail(clip, { onClick: play, title: "Play" }),
     el("div", { class: "card-body" },
       el("div", { class: "card-title" }, el("h3", { class: "mono" }, fmtClock(clip.start_ms)), el("span", { class: "muted" }, fmtDuration(clip.duration_ms))),
       comment,

@@ -125,7 +125,7 @@ function clipCard(clip) {
     actions.append(archive, remove);
   }
   return el("article", { class: "card", dataset: { clip: clip.id } },
-    thumbnail(clip, { label: fmtClock(clip.start_ms), onClick: play }),
+    thumbnail(clip, { onClick: play, title: "Play" }),
     el("div", { class: "card-body" },
       el("div", { class: "card-title" },
         el("h3", { class: "mono" }, fmtClock(clip.start_ms)),
