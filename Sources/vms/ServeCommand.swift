@@ -37,19 +37,41 @@ struct ServeCommand: AsyncParsableCommand {
       printError("cannot open the data directory \(configuration.server.dataDirectory): \(error)")
       throw ExitCode(1)
     }
-    let repaired = ClipRepair.run(index: index, log: log)
-    if repaired != ClipRepair.Summary() {
-      log.notice("start-up repair: \(repaired.completed) clip(s) completed, \(repaired.removed) removed")
+    // Storage lifecycle: one server per data directory, the start-up check, then the janitor.
+    let dataLock: DataDirectoryLock?
+    do {
+      dataLock = try DataDirectoryLock.acquire(dataDirectory: configuration.server.dataDirectory)
+    } catch {
+      printError("\(error)")
+      throw ExitCode(1)
     }
+    guard let dataLock else {
+      printError("another vms serve uses \(configuration.server.dataDirectory): stop it first, one server per data directory")
+      throw ExitCode(1)
+    }
+    let checked = StorageCheck.run(index: index, repairs: .startUp, log: log)
+    for line in checked.lines { log.log(level: checked.report.isConsistent ? .info : .notice, "storage check: \(line)") }
+    let janitor = StorageJanitor(index: index, policy: RetentionPolicy(configuration: configuration), log: log)
+    let janitorTask = Task { await janitor.run() }
+    defer { janitorTask.cancel(); withExtendedLifetime(dataLock) {} }
 
     let hub = StatusHub()
     let live = LiveFeeds()
     let supervisor = Supervisor(hub: hub, index: index, live: live, registry: detectorRegistry, log: log)
     let services = WebServices(
       hub: hub, index: index, supervisor: supervisor, live: live, configPath: config)
+    let auth: (authenticator: Authenticator, oneTimeNotice: String?)
+    do {
+      auth = try WebServer.authenticator(configuration: configuration, supervisor: supervisor)
+    } catch {
+      printError("cannot set up sign-in: \(error)")
+      throw ExitCode(1)
+    }
+    if let notice = auth.oneTimeNotice { printError(notice) }
     let app = WebServer.application(
-      host: configuration.server.listenHost, port: configuration.server.listenPort, services: services)
-    let engine = EngineService(supervisor: supervisor, configuration: configuration)
+      host: configuration.server.listenHost, port: configuration.server.listenPort, services: services,
+      authenticator: auth.authenticator, configuration: configuration, log: log)
+    let engine = EngineService(supervisor: supervisor, configPath: config, log: log)
     let group = ServiceGroup(
       configuration: .init(
         services: [.init(service: app), .init(service: engine)],
@@ -68,15 +90,21 @@ struct ServeCommand: AsyncParsableCommand {
   }
 }
 
-/// Runs the cameras as a service of the group: starts them, and on graceful shutdown stops them
-/// and waits for their clips to be finalised.
+/// Runs the cameras as a service of the group: starts them, follows the configuration file (hot
+/// reload), and on graceful shutdown stops them and waits for their clips to be finalised.
 struct EngineService: Service {
   let supervisor: Supervisor
-  let configuration: VMSConfiguration
+  let configPath: String
+  let log: Logger
 
   func run() async throws {
-    await supervisor.apply(configuration)
+    let text = ConfigFile.read(configPath) ?? ""
+    await supervisor.reload(text: text, path: configPath)
+    let watcher = ConfigWatcher(path: configPath, supervisor: supervisor, initialText: text, log: log)
+    let watching = Task { await watcher.run() }
     try? await gracefulShutdown()
+    watching.cancel()
+    await watching.value
     await supervisor.shutdown()
   }
 }

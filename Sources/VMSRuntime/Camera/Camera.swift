@@ -1,13 +1,15 @@
 // One configured camera: wires its stream readers (one input, or a record and a detect input) to
 // its recorder and runs them until stopped. Owns no blocking work itself: the readers and the
-// recorder each run on their own thread.
+// recorder each run on their own thread. A settings change that needs no new connection (detector,
+// recording durations, name, live view, retention) is applied in place: the inputs stay connected
+// and the open clip goes on.
 import Detectors
 import Logging
 import Storage
 import VMSConfig
 
 public actor Camera {
-  public let settings: CameraSettings
+  public private(set) var settings: CameraSettings
   private let hub: StatusHub
   private let index: ClipIndex
   private let registry: DetectorRegistry
@@ -17,6 +19,7 @@ public actor Camera {
   private var readerTasks: [Task<Void, Never>] = []
   private var recorderInput: AsyncStream<RecorderEvent>.Continuation?
   private var recorderTask: Task<Void, Never>?
+  private let detectorMailbox = SettingsMailbox<DetectorSettings>()
 
   public init(
     settings: CameraSettings, hub: StatusHub, index: ClipIndex, live: LiveFeed, registry: DetectorRegistry,
@@ -32,9 +35,34 @@ public actor Camera {
     self.log = log
   }
 
-  /// The inputs this camera opens: one when detection uses the record URL, else two.
-  nonisolated var roles: [StreamRole] {
+  /// The inputs a camera opens: one when detection uses the record URL, else two.
+  static func roles(of settings: CameraSettings) -> [StreamRole] {
     settings.effectiveDetectURL == settings.recordURL ? [.both] : [.record, .detect]
+  }
+
+  var roles: [StreamRole] { Self.roles(of: settings) }
+
+  /// Whether going from `old` to `new` settings needs the inputs reopened.
+  public static func needsReconnect(from old: CameraSettings, to new: CameraSettings) -> Bool {
+    old.recordURL != new.recordURL || old.effectiveDetectURL != new.effectiveDetectURL
+      || old.rtspTransport != new.rtspTransport || old.enabled != new.enabled
+  }
+
+  /// Applies settings that need no new connection. The caller restarts the camera instead when
+  /// `needsReconnect(from:to:)` says so.
+  public func update(_ new: CameraSettings) {
+    precondition(!Self.needsReconnect(from: settings, to: new), "update needs a restart")
+    let old = settings
+    settings = new
+    if old.name != new.name { hub.post(.renamed(cameraId: new.id, name: new.name)) }
+    if old.detector != new.detector {
+      detectorMailbox.post(new.detector)
+      log.info("detector changed to \(new.detector.type), applied without reconnecting")
+    }
+    if old.recording != new.recording { recorderInput?.yield(.settings(new.recording)) }
+    if old.live != new.live {
+      live.configure(fps: new.live.fps, width: new.live.width, showDetection: new.live.showDetection)
+    }
   }
 
   public func start() {
@@ -51,18 +79,18 @@ public actor Camera {
       readers = [
         StreamReader(
           cameraId: settings.id, source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .both),
-          hub: hub, recorder: input, detector: settings.detector, live: live, registry: registry, log: log)
+          hub: hub, recorder: input, detector: settings.detector, detectorMailbox: detectorMailbox, live: live, registry: registry, log: log)
       ]
     } else {
       readers = [
         StreamReader(
           cameraId: settings.id,
           source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .record),
-          hub: hub, recorder: input, detector: nil, live: nil, registry: registry, log: log),
+          hub: hub, recorder: input, detector: nil, detectorMailbox: nil, live: nil, registry: registry, log: log),
         StreamReader(
           cameraId: settings.id,
           source: .init(url: settings.effectiveDetectURL, transport: settings.rtspTransport, role: .detect),
-          hub: hub, recorder: input, detector: settings.detector, live: live, registry: registry, log: log),
+          hub: hub, recorder: input, detector: settings.detector, detectorMailbox: detectorMailbox, live: live, registry: registry, log: log),
       ]
     }
     readerTasks = readers.map { reader in Task { await reader.run() } }

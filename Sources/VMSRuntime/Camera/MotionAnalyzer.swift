@@ -19,12 +19,18 @@ final class MotionAnalyzer {
   private var decoder: VideoDecoder?
   private var videoIndex: Int32 = -1
   private var thumbnailEncoder: JPEGEncoder?
-  private let detects: Bool
+  private var detects: Bool
+  private let registry: DetectorRegistry
   private let live: LiveFeed?
   private var liveEncoder: JPEGEncoder?
   /// Whether the decoder has been fed since the last keyframe (it must start at one).
   private var decoding = false
   private var analysisSize = (width: 0, height: 0)
+  /// Wall-clock times (ms) of analysed frames: where the current run of moving frames began, and
+  /// the last frame that moved. Motion is reported as starting and ending there, not when the gate
+  /// confirmed it.
+  private var runStartWallMs: Int64?
+  private var lastMovingWallMs: Int64 = 0
 
   init(
     cameraId: String, settings: DetectorSettings, registry: DetectorRegistry, hub: StatusHub,
@@ -32,19 +38,30 @@ final class MotionAnalyzer {
   ) {
     self.cameraId = cameraId
     self.live = live
+    self.registry = registry
     detects = settings.type != "none"
     self.hub = hub
     self.recorder = recorder
     self.log = log
-    let detector: any MotionDetector
+    gate = Self.makeGate(settings, registry: registry, log: log)
+    thumbnailEncoder = try? JPEGEncoder(width: 320)
+  }
+
+  private static func makeGate(_ settings: DetectorSettings, registry: DetectorRegistry, log: Logger) -> MotionGate {
     do {
-      detector = try registry.make(settings)
+      return MotionGate(settings: settings, detector: try registry.make(settings))
     } catch {
       log.error("detector: \(error); motion detection is off for this camera")
-      detector = try! DetectorRegistry.builtIn.make(DetectorSettings(type: "none"))
+      return MotionGate(settings: DetectorSettings(type: "none"), detector: NoneDetector())
     }
-    gate = MotionGate(settings: settings, detector: detector)
-    thumbnailEncoder = try? JPEGEncoder(width: 320)
+  }
+
+  /// A configuration change: a new detector with a fresh model and warm-up, on the same connection.
+  func replaceDetector(_ settings: DetectorSettings) {
+    if gate.isMotion { report(false) }
+    gate = Self.makeGate(settings, registry: registry, log: log)
+    detects = settings.type != "none"
+    gate.restart(at: Self.now())
   }
 
   /// Monotonic seconds: the gate's clock.
@@ -90,12 +107,22 @@ final class MotionAnalyzer {
       let t = Self.now()
       if detects && gate.wantsFrame(at: t), let gray = decoder.grayFrame(of: frame) {
         analysisSize = (gray.width, gray.height)
-        switch gate.analyse(gray, at: t) {
+        let change = gate.analyse(gray, at: t)
+        let wallMs = Self.wallMs()
+        if gate.lastResult.changedPercent >= gate.settings.minAreaPercent {
+          if runStartWallMs == nil { runStartWallMs = wallMs }
+          lastMovingWallMs = wallMs
+        } else {
+          runStartWallMs = nil
+        }
+        switch change {
         case .started?:
-          report(true)
+          // It began somewhere between the previous analysed frame and the first moving one.
+          let interval = gate.settings.fps > 0 ? Int64(1000 / gate.settings.fps) : 0
+          report(true, atWallMs: (runStartWallMs ?? wallMs) - interval)
           if let jpeg = thumbnailEncoder?.encode(frame) { recorder?.yield(.thumbnail(jpeg)) }
         case .stopped?:
-          report(false)
+          report(false, atWallMs: lastMovingWallMs)
         case nil:
           break
         }
@@ -111,9 +138,12 @@ final class MotionAnalyzer {
     live.publish(LiveFrame(jpeg: jpeg, capturedAtMs: Int64(Date().timeIntervalSince1970 * 1000)))
   }
 
-  private func report(_ on: Bool) {
+  private static func wallMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+  private func report(_ on: Bool, atWallMs: Int64 = MotionAnalyzer.wallMs()) {
     log.info(on ? "motion started (\(String(format: "%.2f", gate.lastResult.changedPercent))% of the frame)" : "motion stopped")
-    recorder?.yield(.motion(on))
+    runStartWallMs = nil
+    recorder?.yield(.motion(on, atWallMs: atWallMs))
     hub.post(.motion(cameraId: cameraId, on))
   }
 }

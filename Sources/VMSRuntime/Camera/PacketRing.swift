@@ -1,6 +1,6 @@
 // The pre-roll: recent compressed packets of the record input, always starting at a video keyframe,
-// covering at least `preRollSeconds` before the newest packet, so a clip can begin before the
-// motion that opened it.
+// covering at least `keepSeconds` before the newest packet, so a clip can begin before the motion
+// that opened it.
 
 struct PacketRing {
   private var packets: [MediaPacket] = []
@@ -21,8 +21,15 @@ struct PacketRing {
     head = 0
   }
 
+  /// The packets from the newest keyframe at or before `seconds` (or the oldest kept keyframe).
+  func packets(fromKeyframeAtOrBefore seconds: Double) -> [MediaPacket] {
+    guard !keyframes.isEmpty else { return [] }
+    let i = keyframeTimes.lastIndex { $0 <= seconds } ?? 0
+    return Array(packets[keyframes[i]...])
+  }
+
   /// Adds a packet; `videoSeconds` is its time when it is a video packet, nil for audio.
-  mutating func append(_ packet: MediaPacket, videoSeconds: Double?, preRollSeconds: Double) {
+  mutating func append(_ packet: MediaPacket, videoSeconds: Double?, keepSeconds: Double) {
     if let seconds = videoSeconds, packet.isKeyframe {
       keyframes.append(packets.count)
       keyframeTimes.append(seconds)
@@ -32,7 +39,7 @@ struct PacketRing {
     packets.append(packet)
     guard let now = videoSeconds else { return }
     // Drop the oldest GOP while the next keyframe alone still covers the pre-roll.
-    while keyframes.count >= 2 && keyframeTimes[1] <= now - preRollSeconds {
+    while keyframes.count >= 2 && keyframeTimes[1] <= now - keepSeconds {
       keyframes.removeFirst()
       keyframeTimes.removeFirst()
       head = keyframes[0]

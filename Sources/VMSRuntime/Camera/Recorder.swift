@@ -20,6 +20,10 @@ actor Recorder {
     var hasThumbnail: Bool
   }
 
+  /// How much later than its start a motion may be confirmed: the ring keeps this on top of the
+  /// pre-roll so a clip still starts `pre_roll` before the motion itself.
+  static let detectionLatencySeconds = 3.0
+
   nonisolated let executor: ThreadExecutor
   nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -32,12 +36,15 @@ actor Recorder {
   private var layout: StreamLayout?
   private var ring = PacketRing()
   private var motion = false
+  private var motionStartedAt = 0.0
   private var motionStoppedAt: Double?
   private var nowSeconds = 0.0
   private var nowWallMs: Int64 = 0
   private var clip: OpenClip?
   private var pendingThumbnail: [UInt8]?
   private var warnedAudio = false
+  /// Set when the camera sends G.711: its packets are turned into AAC before the ring.
+  private var audioTranscoder: AudioTranscoder?
 
   init(cameraId: String, settings: RecordingSettings, index: ClipIndex, hub: StatusHub, log: Logger) {
     executor = ThreadExecutor(name: "rec-\(cameraId)")
@@ -61,20 +68,49 @@ actor Recorder {
       finalise(reason: "stream reconnected")
       ring.removeAll()
       layout = newLayout
-      if !warnedAudio, let audio = newLayout.streams.first(where: { $0.isAudio && !ClipWriter.canCopyAudio($0) }) {
+      audioTranscoder = nil
+      if !newLayout.streams.contains(where: ClipWriter.canCopyAudio),
+        let g711 = newLayout.streams.first(where: AudioTranscoder.canTranscode)
+      {
+        do {
+          let transcoder = try AudioTranscoder(stream: g711)
+          audioTranscoder = transcoder
+          layout = newLayout.replacing(
+            g711.index, parameters: transcoder.outputParameters, timeBase: transcoder.outputTimeBase, codecName: "aac")
+        } catch {
+          log.warning("G.711 audio is not recorded: \(error)")
+        }
+      } else if !warnedAudio,
+        let audio = newLayout.streams.first(where: { $0.isAudio && !ClipWriter.canCopyAudio($0) })
+      {
         warnedAudio = true
-        log.warning("audio track \(audio.codecName) is not recorded: only AAC audio can be copied into MP4 clips")
+        log.warning("audio track \(audio.codecName) is not recorded: only AAC and G.711 audio can go into MP4 clips")
       }
     case .packet(let packet):
-      handle(packet)
+      if let transcoder = audioTranscoder, packet.streamIndex == transcoder.streamIndex {
+        for aac in transcoder.transcode(packet) { handle(aac) }
+      } else {
+        handle(packet)
+      }
     case .disconnected:
       finalise(reason: "stream lost")
       ring.removeAll()
       layout = nil
-    case .motion(let on):
+    case .motion(let on, let atWallMs):
+      // The detector confirms motion a few frames after it began, and its end a quiet second after
+      // it ended: place both where they happened, in stream time.
+      let at = min(nowSeconds, nowSeconds - Double(nowWallMs - atWallMs) / 1000)
       motion = on
-      motionStoppedAt = on ? nil : nowSeconds
-      if on { pendingThumbnail = nil }
+      if on {
+        motionStartedAt = at
+        motionStoppedAt = nil
+        pendingThumbnail = nil
+      } else {
+        motionStoppedAt = at
+      }
+    case .settings(let new):
+      settings = new
+      if !new.enabled { finalise(reason: "recording disabled") }
     case .thumbnail(let jpeg):
       if var open = clip, !open.hasThumbnail {
         open.hasThumbnail = writeThumbnail(jpeg, for: open.record)
@@ -92,7 +128,9 @@ actor Recorder {
       nowSeconds = video.timeBase.seconds(packet.dts)
       nowWallMs = packet.receivedAtMs
     }
-    ring.append(packet, videoSeconds: isVideo ? nowSeconds : nil, preRollSeconds: settings.preRollSeconds)
+    ring.append(
+      packet, videoSeconds: isVideo ? nowSeconds : nil,
+      keepSeconds: settings.preRollSeconds + Self.detectionLatencySeconds)
 
     if var open = clip {
       if isVideo && packet.isKeyframe && nowSeconds - open.startSeconds >= settings.maxDurationSeconds {
@@ -122,7 +160,7 @@ actor Recorder {
         }
       }
     } else if motion && settings.enabled && isVideo && !ring.isEmpty {
-      _ = openClip(from: Array(ring.contents))
+      _ = openClip(from: ring.packets(fromKeyframeAtOrBefore: motionStartedAt - settings.preRollSeconds))
     }
   }
 

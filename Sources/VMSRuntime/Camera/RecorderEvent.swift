@@ -1,4 +1,5 @@
 // What a camera's stream readers tell its recorder, in order, through one AsyncStream.
+import VMSConfig
 
 enum RecorderEvent: Sendable {
   /// The record input (re)connected with these streams.
@@ -6,8 +7,11 @@ enum RecorderEvent: Sendable {
   case packet(MediaPacket)
   /// The record input was lost: the open clip is finalised.
   case disconnected
-  /// Motion started or stopped (from the detect input).
-  case motion(Bool)
+  /// Motion started or stopped (from the detect input); `atWallMs` is when the motion itself began
+  /// or last showed, which is earlier than the detector could confirm it.
+  case motion(Bool, atWallMs: Int64)
   /// A colour JPEG of the moment motion started.
   case thumbnail([UInt8])
+  /// New recording settings (hot reload); the open clip goes on under them.
+  case settings(RecordingSettings)
 }

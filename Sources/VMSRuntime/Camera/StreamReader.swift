@@ -30,6 +30,7 @@ actor StreamReader {
   private let recorder: AsyncStream<RecorderEvent>.Continuation?
   private let detector: DetectorSettings?
   private let live: LiveFeed?
+  private let detectorMailbox: SettingsMailbox<DetectorSettings>?
   private let registry: DetectorRegistry
   private let log: Logger
 
@@ -37,9 +38,11 @@ actor StreamReader {
   /// the motion settings and the live feed when this input is the detect input (nil if record-only).
   init(
     cameraId: String, source: Source, hub: StatusHub, recorder: AsyncStream<RecorderEvent>.Continuation?,
-    detector: DetectorSettings?, live: LiveFeed?, registry: DetectorRegistry, log: Logger
+    detector: DetectorSettings?, detectorMailbox: SettingsMailbox<DetectorSettings>?, live: LiveFeed?,
+    registry: DetectorRegistry, log: Logger
   ) {
     self.live = live
+    self.detectorMailbox = detectorMailbox
     executor = ThreadExecutor(name: "\(source.role == .detect ? "det" : "in")-\(cameraId)")
     self.cameraId = cameraId
     self.source = source
@@ -85,6 +88,7 @@ actor StreamReader {
       do {
         while !interrupt.isStopRequested {
           let packet = try input.read()
+          if let analyzer, let newSettings = detectorMailbox?.take() { analyzer.replaceDetector(newSettings) }
           analyzer?.handle(packet)
           if let recorder { recorder.yield(.packet(Self.copy(packet))) }
           if backoff > Self.firstBackoffSeconds

@@ -1,6 +1,12 @@
 // Runs the configured cameras: starts them, applies a new configuration as a per-camera diff, and
 // stops them all (finalising every open clip) at shutdown.
+//
+// A new configuration is validated in full before anything moves; a rejected one changes nothing
+// and is reported (log, status stream). Applying it touches only what changed: added cameras
+// start, removed ones stop (finalising their clip; their footage stays in the index), changed ones
+// are updated in place unless a URL or the enabled flag changed, unchanged ones are not touched.
 import Detectors
+import Foundation
 import Logging
 import Storage
 import VMSConfig
@@ -12,8 +18,11 @@ public actor Supervisor {
   private let registry: DetectorRegistry
   private let log: Logger
   private var cameras: [String: Camera] = [:]
-  /// The configuration in force (the last one applied).
+  /// The configuration in force (the last one applied). Its `server` part is the one the process
+  /// started with: those settings need a restart and are never half-applied.
   public private(set) var configuration: VMSConfiguration?
+  /// Content hash of the file the configuration in force came from (see `ConfigFile`).
+  public private(set) var configurationHash: String?
 
   public init(hub: StatusHub, index: ClipIndex, live: LiveFeeds, registry: DetectorRegistry, log: Logger) {
     self.hub = hub
@@ -23,26 +32,75 @@ public actor Supervisor {
     self.log = log
   }
 
-  /// Brings the running cameras in line with `configuration`: added ones start, removed ones stop,
-  /// changed ones restart, unchanged ones are left alone.
-  public func apply(_ configuration: VMSConfiguration) async {
-    self.configuration = configuration
-    let wanted = Dictionary(configuration.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-    for (id, camera) in cameras where wanted[id] != camera.settings {
-      await camera.stop()
-      cameras[id] = nil
-      if wanted[id] == nil {
-        hub.post(.removed(cameraId: id))
-        log.info("camera \(id) removed")
+  /// Parses and validates `text` (the file at `path`), then applies it; a rejected file changes
+  /// nothing. Returns the report that was also posted on the status stream.
+  @discardableResult
+  public func reload(text: String, path: String) async -> ConfigurationReport {
+    let parsed: VMSConfiguration
+    do {
+      parsed = try ConfigLoader.parse(text: text, path: path, detectorOptionKeys: registry.optionKeysByType)
+    } catch {
+      let problems = error.problems.map(\.description)
+      log.error("configuration rejected, the previous one keeps running:\n  \(problems.joined(separator: "\n  "))")
+      let report = ConfigurationReport(applied: false, problems: problems)
+      hub.post(.configuration(report))
+      return report
+    }
+    configurationHash = ConfigFile.hash(text)
+    let report = await apply(parsed)
+    hub.post(.configuration(report))
+    return report
+  }
+
+  /// Brings the running cameras in line with `new`.
+  @discardableResult
+  public func apply(_ new: VMSConfiguration) async -> ConfigurationReport {
+    var effective = new
+    var restartNeeded: [String] = []
+    if let running = configuration {
+      effective.server = running.server
+      if running.server.listenHost != new.server.listenHost || running.server.listenPort != new.server.listenPort {
+        restartNeeded.append("server.listen")
+      }
+      if running.server.dataDirectory != new.server.dataDirectory { restartNeeded.append("server.data_dir") }
+      if !restartNeeded.isEmpty {
+        log.warning("\(restartNeeded.joined(separator: ", ")) changed: restart vms to apply")
       }
     }
-    for settings in configuration.cameras where cameras[settings.id] == nil {
+    configuration = effective
+
+    let wanted = Dictionary(new.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    var changes: [String] = []
+    for (id, camera) in cameras {
+      guard let settings = wanted[id] else {
+        await camera.stop()
+        cameras[id] = nil
+        hub.post(.removed(cameraId: id))
+        changes.append("\(id) removed")
+        continue
+      }
+      let old = await camera.settings
+      if old == settings { continue }
+      if Camera.needsReconnect(from: old, to: settings) {
+        await camera.stop()
+        cameras[id] = nil
+        changes.append("\(id) restarted")
+      } else {
+        await camera.update(settings)
+        changes.append("\(id) updated in place")
+      }
+    }
+    for settings in new.cameras where cameras[settings.id] == nil {
       let camera = Camera(
         settings: settings, hub: hub, index: index, live: live.feed(for: settings.id), registry: registry, log: log)
       cameras[settings.id] = camera
       await camera.start()
-      log.info("camera \(settings.id) \(settings.enabled ? "started" : "is disabled")")
+      if !changes.contains("\(settings.id) restarted") {
+        changes.append("\(settings.id) \(settings.enabled ? "started" : "added (disabled)")")
+      }
     }
+    if !changes.isEmpty { log.info("configuration applied: \(changes.sorted().joined(separator: ", "))") }
+    return ConfigurationReport(applied: true, restartNeeded: restartNeeded)
   }
 
   /// Stops every camera concurrently; returns once every open clip is finalised.

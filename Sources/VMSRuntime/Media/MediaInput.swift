@@ -48,7 +48,9 @@ final class MediaInput {
       av_dict_set(&options, "rw_timeout", String(Int(Self.stallTimeoutSeconds * 1_000_000)), 0)
       av_dict_set(&options, "reconnect", "0", 0)
     }
-    av_dict_set(&options, "analyzeduration", "3000000", 0)
+    // Long enough to learn a live stream's frame rate, short enough that a camera connects in about
+    // a second (FFmpeg's default waits 5 s).
+    av_dict_set(&options, "analyzeduration", isFile ? "3000000" : "1000000", 0)
 
     interrupt.arm(seconds: Self.stallTimeoutSeconds)
     let openResult = avformat_open_input(&context, isFile ? url : url, nil, &options)

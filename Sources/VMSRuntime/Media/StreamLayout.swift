@@ -15,7 +15,7 @@ public final class StreamLayout: @unchecked Sendable {
     public var frameRate: Rational
     public var width: Int
     public var height: Int
-    let parameters: UnsafeMutablePointer<AVCodecParameters>
+    var parameters: UnsafeMutablePointer<AVCodecParameters>
   }
 
   public let streams: [Stream]
@@ -41,6 +41,30 @@ public final class StreamLayout: @unchecked Sendable {
           parameters: copy))
     }
     self.streams = streams
+  }
+
+  /// Takes ownership of the streams' codec parameters.
+  private init(owning streams: [Stream]) {
+    self.streams = streams
+  }
+
+  /// The same layout with one stream's codec replaced (audio transcoded before recording).
+  func replacing(
+    _ index: Int, parameters: UnsafePointer<AVCodecParameters>, timeBase: Rational, codecName: String
+  ) -> StreamLayout {
+    let copies = streams.map { stream in
+      var copy = stream
+      copy.parameters = avcodec_parameters_alloc()
+      if stream.index == index {
+        avcodec_parameters_copy(copy.parameters, parameters)
+        copy.timeBase = timeBase
+        copy.codecName = codecName
+      } else {
+        avcodec_parameters_copy(copy.parameters, stream.parameters)
+      }
+      return copy
+    }
+    return StreamLayout(owning: copies)
   }
 
   deinit {
