@@ -144,8 +144,10 @@ class Site:
         return json.loads(body)
 
     def clips(self, archived=False, day=None):
+        """The day's clips that are (not) archived (whether the plain list includes archived clips
+        or not, the `archived` field tells)."""
         query = f"date={day or local_day()}" + ("&archived=true" if archived else "")
-        return self.api(f"/api/v1/cameras/{CAMERA_ID}/clips?{query}")
+        return [c for c in self.api(f"/api/v1/cameras/{CAMERA_ID}/clips?{query}") if bool(c["archived"]) == archived]
 
     def complete_clips(self, archived=False):
         return [c for c in self.clips(archived) if c["state"] == "complete"]

@@ -33,6 +33,7 @@ let refreshTimer = null;
 let nowTimer = null;
 let calendar = null;
 let loadSerial = 0;
+let initialClip = Number(param("clip")) || null; // ?clip=ID: load that clip once the day is shown
 
 try { speed = SPEEDS.includes(Number(localStorage.getItem("vms-speed"))) ? Number(localStorage.getItem("vms-speed")) : 1; } catch { speed = 1; }
 
@@ -80,9 +81,9 @@ async function loadClips(first) {
   renderList();
   updateInfo();
   scheduleRefresh();
-  if (first && !current) {
-    const wanted = Number(param("clip"));
-    const clip = clips.find((c) => c.id === wanted);
+  if (first && !current && initialClip) {
+    const clip = clips.find((c) => c.id === initialClip);
+    initialClip = null;
     if (clip) play(clip, 0, false);
   }
 }
