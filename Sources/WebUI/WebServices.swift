@@ -1,4 +1,5 @@
 // What the web layer needs from the engine, passed in once at start-up.
+import Detectors
 import Storage
 import VMSRuntime
 
@@ -10,8 +11,14 @@ public struct WebServices: Sendable {
   public var live: LiveFeeds
   /// Path of the YAML file (camera management rewrites it).
   public var configPath: String
+  /// Camera management: edits of the YAML file, applied through the supervisor.
+  public var cameraEditing: CameraEditing
 
-  public init(hub: StatusHub, index: ClipIndex, supervisor: Supervisor, live: LiveFeeds, configPath: String) {
+  public init(
+    hub: StatusHub, index: ClipIndex, supervisor: Supervisor, live: LiveFeeds, configPath: String,
+    registry: DetectorRegistry = .builtIn
+  ) {
+    cameraEditing = CameraEditing(path: configPath, supervisor: supervisor, registry: registry)
     self.hub = hub
     self.index = index
     self.supervisor = supervisor

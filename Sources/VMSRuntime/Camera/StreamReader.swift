@@ -103,9 +103,10 @@ actor StreamReader {
           lastError = error.description
         }
       }
-      recorder?.yield(.disconnected)
       analyzer?.disconnected()
+      // On a stop the recorder finalises when its stream ends; a disconnection is only that.
       if interrupt.isStopRequested { break }
+      recorder?.yield(.disconnected)
       post(.reconnecting, lastError)
       sleep(seconds: backoff)
       backoff = min(backoff * 2, Self.maxBackoffSeconds)

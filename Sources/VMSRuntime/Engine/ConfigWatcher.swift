@@ -51,6 +51,8 @@ public actor ConfigWatcher {
     }
     candidate = nil
     lastHash = hash
+    // The camera management API writes the file and applies it itself.
+    if await supervisor.configurationHash == hash { return }
     log.info("configuration file changed: reloading \(path)")
     await supervisor.reload(text: text, path: path)
   }
