@@ -40,7 +40,8 @@ import GRDB
 /// blocking (disk I/O) and safe to call from any thread.
 public final class ClipIndex: Sendable {
   public let layout: DataLayout
-  private let pool: DatabasePool
+  // Internal, not private: the ClipIndex+*.swift extensions (retention, consistency, archive) run their own SQL.
+  let pool: DatabasePool
 
   private init(pool: DatabasePool, layout: DataLayout) {
     self.pool = pool

@@ -3,7 +3,7 @@ import GRDB
 /// The schema, one registered migration per step. A step once shipped is never edited: databases in the
 /// field already ran it. Add a new `vN-...` step instead.
 enum StorageMigrations {
-  static let identifiers = ["v1-clips"]
+  static let identifiers = ["v1-clips", "v2-retention-index"]
 
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -27,6 +27,16 @@ enum StorageMigrations {
           );
           CREATE INDEX clip_camera_start ON clip (camera_id, start_ms);
           CREATE INDEX clip_state ON clip (state);
+          """)
+    }
+    migrator.registerMigration("v2-retention-index") { db in
+      // The janitor asks for "the oldest clips it may delete, across cameras" on every pass: a partial
+      // index over exactly those rows answers it without reading archives or open clips. Queries must
+      // spell the same literals (`archived = 0 AND state = 'complete'`) for SQLite to use it.
+      try db.execute(
+        sql: """
+          CREATE INDEX clip_deletable_start ON clip (start_ms, id)
+            WHERE archived = 0 AND state = 'complete';
           """)
     }
     return migrator

@@ -57,8 +57,10 @@ final class OpenAndMigrationTests: XCTestCase {
       XCTAssertTrue(indexedColumns.contains(["state"]), "\(indexedColumns)")
       XCTAssertTrue(indexedColumns.contains(["unique", "file"]), "\(indexedColumns)")
 
-      XCTAssertEqual(
-        try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"), ["v1-clips"])
+      // Every registered step ran, in order (later issues add steps: v2-retention-index...).
+      let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+      XCTAssertEqual(applied.first, "v1-clips")
+      XCTAssertEqual(applied, StorageMigrations.identifiers)
       XCTAssertEqual(try String.fetchOne(db, sql: "PRAGMA journal_mode"), "wal")
     }
   }
@@ -79,7 +81,9 @@ final class OpenAndMigrationTests: XCTestCase {
     XCTAssertEqual(try second.cameraIds(), ["front-door"])
 
     try directory.rawDatabase().read { db in
-      XCTAssertEqual(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations"), 1)
+      XCTAssertEqual(
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations"),
+        StorageMigrations.identifiers.count)
       XCTAssertEqual(try String.fetchOne(db, sql: "PRAGMA journal_mode"), "wal")
     }
     // A third open while the second is still open (another process, a restart racing the old one).
