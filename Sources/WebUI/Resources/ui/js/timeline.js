@@ -57,6 +57,7 @@ function setDay(newDay, push) {
   if (calendar) calendar.select(day);
   stop();
   clips = [];
+  viewStart = dayStart;
   loadClips(true);
 }
 
@@ -96,31 +97,97 @@ function scheduleRefresh() {
   if (recordingNow) refreshTimer = setTimeout(() => loadClips(false), LIVE_REFRESH_MS);
 }
 
+// The bar shows the whole day, or a zoomed window of it that follows the playhead.
+const ZOOMS = [
+  { label: "24 h", span: 24 * 3600e3, tick: 3600e3, every: 3 },
+  { label: "6 h", span: 6 * 3600e3, tick: 15 * 60e3, every: 4 },
+  { label: "1 h", span: 3600e3, tick: 5 * 60e3, every: 3 },
+  { label: "15 min", span: 15 * 60e3, tick: 60e3, every: 5 },
+];
+let zoom = 0;
+let viewStart = 0;
+
+function viewSpan() {
+  return zoom === 0 ? dayEnd - dayStart : ZOOMS[zoom].span;
+}
+
+function visibleWindow() {
+  const span = viewSpan();
+  const start = zoom === 0 ? dayStart : Math.min(Math.max(viewStart, dayStart), dayEnd - span);
+  return { start, end: start + span, span };
+}
+
 function pct(ms) {
-  return Math.min(100, Math.max(0, ((ms - dayStart) / (dayEnd - dayStart)) * 100));
+  const view = visibleWindow();
+  return Math.min(100, Math.max(0, ((ms - view.start) / view.span) * 100));
+}
+
+function timeAt(clientX) {
+  const rect = bar.getBoundingClientRect();
+  const view = visibleWindow();
+  return view.start + ((clientX - rect.left) / rect.width) * view.span;
+}
+
+/** Zoom level `level`, centred on `centre` (the playhead, else the selected clip, else the latest). */
+function setZoom(level, centre) {
+  zoom = Math.max(0, Math.min(ZOOMS.length - 1, level));
+  if (centre === undefined) {
+    if (current) centre = current.start_ms + (video.currentTime || 0) * 1000;
+    else if (clips.length) centre = clipEnd(clips[clips.length - 1]);
+    else centre = day === isoDay() ? Date.now() : dayStart + 12 * 3600e3;
+  }
+  viewStart = centre - viewSpan() / 2;
+  viewStart = visibleWindow().start;
+  for (const b of $("#zoom").querySelectorAll("button[data-zoom]")) {
+    const on = Number(b.dataset.zoom) === zoom;
+    b.classList.toggle("active", on);
+    b.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+  $("#pan-left").disabled = zoom === 0;
+  $("#pan-right").disabled = zoom === 0;
+  renderBar();
+}
+
+function pan(direction) {
+  if (zoom === 0) return;
+  viewStart = visibleWindow().start + direction * viewSpan() * 0.75;
+  viewStart = visibleWindow().start;
+  renderBar();
 }
 
 function clipEnd(clip) {
   return clip.end_ms || clip.start_ms + (clip.duration_ms || 0);
 }
 
+function tickLabel(ms) {
+  const d = new Date(ms);
+  const hh = String(d.getHours()).padStart(2, "0");
+  if (zoom === 0) return ms >= dayEnd ? "24h" : `${hh}h`;
+  return `${hh}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
 function renderBar() {
   clear(bar);
   const labels = clear($("#hour-labels"));
-  for (let h = 0; h <= 24; h += 1) {
-    const at = ((h * 3600 * 1000) / (dayEnd - dayStart)) * 100;
-    if (h > 0 && h < 24) {
+  const view = visibleWindow();
+  const { tick, every } = ZOOMS[zoom];
+  // Ticks at round local times: count them from local midnight.
+  let n = Math.ceil((view.start - dayStart) / tick);
+  for (let at = dayStart + n * tick; at <= view.end + 1; at += tick, n += 1) {
+    const left = ((at - view.start) / view.span) * 100;
+    if (left > 0.01 && left < 99.99) {
       const line = el("div", { class: "hour-line" });
-      line.style.left = `${at}%`;
+      line.style.left = `${left}%`;
       bar.append(line);
     }
-    if (h % 3 === 0) {
-      const label = el("span", { class: h % 6 ? "odd" : "" }, `${String(h).padStart(2, "0")}h`);
-      label.style.left = `${Math.min(97, Math.max(2.5, at))}%`;
+    if (n % every === 0) {
+      const label = el("span", { class: n % (every * 2) ? "odd" : "" }, tickLabel(at));
+      label.style.left = `${Math.min(97, Math.max(2.5, left))}%`;
       labels.append(label);
     }
   }
   for (const clip of clips) {
+    if (clipEnd(clip) < view.start || clip.start_ms > view.end) continue;
     const left = pct(clip.start_ms);
     const width = Math.max(0, pct(clipEnd(clip)) - left);
     const classes = ["clip-seg"];
@@ -135,10 +202,11 @@ function renderBar() {
     seg.style.width = `${width}%`;
     bar.append(seg);
   }
-  if (day === isoDay()) {
-    const now = el("div", { class: "now-marker", "data-role": "now-marker", title: `Now: ${fmtClock(Date.now(), false)}` });
-    now.style.left = `${pct(Date.now())}%`;
-    bar.append(now);
+  const now = Date.now();
+  if (day === isoDay() && now >= view.start && now <= view.end) {
+    const marker = el("div", { class: "now-marker", "data-role": "now-marker", title: `Now: ${fmtClock(now, false)}` });
+    marker.style.left = `${pct(now)}%`;
+    bar.append(marker);
   }
   const head = el("div", { class: "playhead hidden", id: "playhead" });
   bar.append(head);
@@ -170,6 +238,11 @@ function renderList() {
 function play(clip, offsetSeconds = 0, autoplay = true) {
   const same = current && current.id === clip.id && video.src;
   current = clip;
+  if (zoom > 0) {
+    const view = visibleWindow();
+    const at = clip.start_ms + offsetSeconds * 1000;
+    if (at < view.start || at > view.end) setZoom(zoom, at);
+  }
   placeholder.classList.add("hidden");
   if (!same) {
     video.src = `/api/v1/clips/${clip.id}/video`;
@@ -227,6 +300,13 @@ function updatePlayhead() {
   }
   const at = current.start_ms + (video.currentTime || 0) * 1000;
   clock.textContent = fmtClock(at);
+  const view = visibleWindow();
+  // While playing, a zoomed window follows the playhead when it runs off the right edge (a manual
+  // pan elsewhere is left alone while paused).
+  if (zoom > 0 && !video.paused && at > view.end && at - view.end < 60e3 && at < dayEnd) {
+    setZoom(zoom, at + view.span * 0.4); // redraws the bar, then calls back here
+    return;
+  }
   if (head) {
     head.classList.remove("hidden");
     head.style.left = `${pct(at)}%`;
@@ -264,8 +344,7 @@ function setSpeed(value) {
 
 /** Click on the bar: the clip under the pointer at that instant, else the next one after it. */
 function seekBar(event) {
-  const rect = bar.getBoundingClientRect();
-  const at = dayStart + ((event.clientX - rect.left) / rect.width) * (dayEnd - dayStart);
+  const at = timeAt(event.clientX);
   const seg = event.target.closest && event.target.closest(".clip-seg");
   let clip = seg ? clips.find((c) => c.id === Number(seg.dataset.clip)) : null;
   let offset = 0;
@@ -410,6 +489,25 @@ async function main() {
   }
   setSpeed(speed);
 
+  const zoomBox = $("#zoom");
+  const panLeft = el("button", { type: "button", class: "small icon-only", id: "pan-left", title: "Earlier", "aria-label": "Earlier" }, icon("left"));
+  const panRight = el("button", { type: "button", class: "small icon-only", id: "pan-right", title: "Later", "aria-label": "Later" }, icon("right"));
+  panLeft.addEventListener("click", () => pan(-1));
+  panRight.addEventListener("click", () => pan(1));
+  zoomBox.append(el("span", {}, "Zoom"));
+  ZOOMS.forEach((z, i) => {
+    const b = el("button", { type: "button", class: "small", dataset: { zoom: i }, "aria-pressed": "false" }, z.label);
+    b.addEventListener("click", () => setZoom(i));
+    zoomBox.append(b);
+  });
+  zoomBox.append(panLeft, panRight);
+  bar.addEventListener("wheel", (event) => {
+    if (!event.ctrlKey && Math.abs(event.deltaX) <= Math.abs(event.deltaY)) return; // let the page scroll
+    event.preventDefault();
+    if (event.ctrlKey) setZoom(zoom + (event.deltaY < 0 ? 1 : -1), timeAt(event.clientX));
+    else pan(event.deltaX > 0 ? 0.25 : -0.25);
+  }, { passive: false });
+
   $("#prev-day").addEventListener("click", () => setDay(addDays(day, -1), true));
   $("#next-day").addEventListener("click", () => setDay(addDays(day, 1), true));
   $("#date-input").addEventListener("change", (e) => { if (parseDay(e.target.value)) setDay(e.target.value, true); });
@@ -420,9 +518,7 @@ async function main() {
   deleteButton.addEventListener("click", deleteCurrent);
   bar.addEventListener("click", seekBar);
   bar.addEventListener("mousemove", (event) => {
-    const rect = bar.getBoundingClientRect();
-    const at = dayStart + ((event.clientX - rect.left) / rect.width) * (dayEnd - dayStart);
-    bar.title = fmtClock(at, false);
+    bar.title = fmtClock(timeAt(event.clientX), false);
   });
   document.addEventListener("keydown", onKey);
   window.addEventListener("popstate", () => setDay(param("date") || isoDay(), false));
@@ -461,9 +557,11 @@ async function main() {
   nowTimer = setInterval(() => {
     const marker = bar.querySelector(".now-marker");
     if (marker) marker.style.left = `${pct(Date.now())}%`;
+    else if (day === isoDay()) renderBar();
   }, 30000);
 
   setDay(param("date") || isoDay(), false);
+  setZoom(0);
 }
 
 main().catch((error) => { if (!error || !error.shown) console.error(error); });
