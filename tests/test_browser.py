@@ -490,6 +490,68 @@ def test_delete_hour_removes_it(site, desktop):
     assert_no_console_errors(desktop)
 
 
+def test_camera_management_keeps_the_password_secret(site, desktop):
+    """Add, edit, disable and delete a camera through the configuration page; the password typed once
+    goes to the YAML file and never back to the browser; the home page follows without a reload."""
+    home = site.driver(bs.DESKTOP)
+    bs.sign_in(home, site.url, TEST_USER, TEST_PASSWORD)
+    bs.one(home, f".tile[data-camera='{CAMERA_ID}']")
+    home.execute_script("document.documentElement.dataset.noReload = '1'")
+    secret = "s3cret-Pa55"
+    open_page(desktop, site, "/config.html", f".cam-card[data-camera='{CAMERA_ID}']")
+    bs.click(desktop, bs.one(desktop, "[data-role=add-camera]"))
+    bs.visible(desktop, "dialog[open] #f-id").send_keys("porch")
+    desktop.find_element(By.CSS_SELECTOR, "#f-name").send_keys("Porch")
+    desktop.find_element(By.CSS_SELECTOR, "#f-record_url").send_keys("rtsp://watcher@127.0.0.1:9/none")
+    desktop.find_element(By.CSS_SELECTOR, "#f-record_password").send_keys(secret)
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, "[data-role=save-camera]"))
+    card = bs.one(desktop, ".cam-card[data-camera='porch']", timeout=15)
+    yaml_text = site.server.config_path.read_text()
+    assert f"rtsp://watcher:{secret}@127.0.0.1:9/none" in yaml_text
+    assert secret not in desktop.page_source, "the password came back to the browser"
+    assert "watcher:***@" in card.text
+    # The home page got a tile for it, live.
+    bs.wait_for(home, lambda d: bs.css(d, ".tile[data-camera='porch']"), 15, "a tile for the new camera without a reload")
+
+    # Edit: the URL shows *** and the stored password is kept.
+    bs.click(desktop, card.find_element(By.CSS_SELECTOR, "[data-role=edit-camera]"))
+    url_input = bs.visible(desktop, "dialog[open] #f-record_url")
+    assert ":***@" in url_input.get_attribute("value")
+    name_input = desktop.find_element(By.CSS_SELECTOR, "#f-name")
+    name_input.send_keys(Keys.CONTROL, "a")
+    name_input.send_keys("Porch light")
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, "[data-role=save-camera]"))
+    bs.wait_for(desktop, lambda d: "Porch light" in d.find_element(By.CSS_SELECTOR, ".cam-card[data-camera='porch'] h3").text,
+                15, "the new name on the card")
+    assert f"rtsp://watcher:{secret}@127.0.0.1:9/none" in site.server.config_path.read_text(), "the password was lost"
+
+    # A bad value is refused with the server's message shown in the form.
+    card = desktop.find_element(By.CSS_SELECTOR, ".cam-card[data-camera='porch']")
+    bs.click(desktop, card.find_element(By.CSS_SELECTOR, "[data-role=edit-camera]"))
+    url_input = bs.visible(desktop, "dialog[open] #f-record_url")
+    url_input.send_keys(Keys.CONTROL, "a")
+    url_input.send_keys("ftp://nowhere")
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, "[data-role=save-camera]"))
+    error = bs.visible(desktop, "dialog[open] [data-role=form-error]")
+    assert error.text.strip(), "no message for a refused change"
+    bs.screenshot(desktop, "flow-config-refused", "1280x800")
+    bs.click(desktop, desktop.find_element(By.XPATH, "//dialog[@open]//button[text()='Cancel']"))
+
+    # Disable, then delete (confirmed): the card and the home tile go.
+    card = desktop.find_element(By.CSS_SELECTOR, ".cam-card[data-camera='porch']")
+    bs.click(desktop, card.find_element(By.CSS_SELECTOR, "[data-role=toggle-enabled]"))
+    bs.wait_for(desktop, lambda d: "Disabled" in d.find_element(By.CSS_SELECTOR, ".cam-card[data-camera='porch']").text,
+                15, "the camera to show Disabled")
+    bs.wait_for(home, lambda d: not bs.css(d, ".tile[data-camera='porch']"), 15, "the disabled camera's tile to go")
+    card = desktop.find_element(By.CSS_SELECTOR, ".cam-card[data-camera='porch']")
+    bs.click(desktop, card.find_element(By.CSS_SELECTOR, "[data-role=delete-camera]"))
+    bs.confirm_dialog(desktop)
+    bs.wait_for(desktop, lambda d: not bs.css(d, ".cam-card[data-camera='porch']"), 15, "the deleted camera's card to go")
+    assert "porch" not in site.server.config_path.read_text()
+    assert home.execute_script("return document.documentElement.dataset.noReload") == "1"
+    assert bs.css(home, f".tile[data-camera='{CAMERA_ID}']"), "the other camera's tile stays"
+
+
 def test_viewer_sees_no_delete_and_is_refused(site):
     driver = site.driver(bs.DESKTOP)
     bs.sign_in(driver, site.url, VIEWER, VIEWER_PASSWORD)

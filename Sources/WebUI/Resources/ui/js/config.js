@@ -123,7 +123,8 @@ function render() {
 }
 
 async function load() {
-  cameras = await get("/api/v1/cameras");
+  const [list] = await Promise.all([get("/api/v1/cameras"), loadConfigState()]);
+  cameras = list;
   // Usage may be missing from the list: ask for it per camera then.
   await Promise.all(cameras.filter((c) => !c.usage).map(async (c) => {
     c.usage = await get(`/api/v1/cameras/${enc(c.id)}/usage`, { quiet: true }).catch(() => ({}));
@@ -140,8 +141,24 @@ function editableShape(camera) {
 }
 
 function withHash(body) {
-  const hash = api.configHash || (cameras.find((c) => c.config_hash) || {}).config_hash;
-  return hash ? { ...body, config_hash: hash } : body;
+  return api.configHash ? { ...body, config_hash: api.configHash } : body;
+}
+
+/** The configuration file's state: its hash (sent back with every change), problems, restarts. */
+async function loadConfigState() {
+  const state = await get("/api/v1/config", { quiet: true }).catch(() => null);
+  const box = $("#config-state");
+  clear(box);
+  if (!state) return;
+  if (state.config_hash) api.configHash = state.config_hash;
+  if (state.problems && state.problems.length) {
+    box.append(el("div", { class: "error-box", role: "alert", "data-role": "config-problems" },
+      `The configuration file ${state.path || ""} has problems; the last valid configuration stays in force:\n`,
+      state.problems.join("\n")));
+  }
+  if (state.restart_needed && state.restart_needed.length) {
+    box.append(el("div", { class: "panel notice" }, "Restart vms to apply: ", state.restart_needed.join(", ")));
+  }
 }
 
 async function setEnabled(camera, enabled) {
@@ -156,7 +173,8 @@ async function deleteCamera(camera, button) {
     { title: "Delete camera", ok: "Delete camera" });
   if (!ok) return;
   await pending(button, async () => {
-    await api(`/api/v1/cameras/${enc(camera.id)}`, { method: "DELETE", body: withHash({}) });
+    const query = api.configHash ? `?config_hash=${enc(api.configHash)}` : "";
+    await api(`/api/v1/cameras/${enc(camera.id)}${query}`, { method: "DELETE" });
     toast(`${camera.name || camera.id} deleted.`, "ok");
     await load();
   });
@@ -255,7 +273,8 @@ function openForm(camera) {
         name: f.name.value.trim(),
         enabled: f.enabled.checked,
         record_url: applyPassword(f.record_url.value.trim(), f.record_password.value),
-        detect_url: detectUrl ? applyPassword(detectUrl, f.detect_password.value) : null,
+        // On an edit an empty field removes the detect URL (""); null would keep the stored one.
+        detect_url: detectUrl ? applyPassword(detectUrl, f.detect_password.value) : editing ? "" : null,
         detector: { ...det, type: f.detector_type.value, fps: numbers.detector_fps, min_area_percent: numbers.min_area_percent, warmup_seconds: numbers.warmup_seconds },
         recording: { ...rec, enabled: f.recording_enabled.checked, pre_roll_seconds: numbers.pre_roll_seconds, post_roll_seconds: numbers.post_roll_seconds, min_duration_seconds: numbers.min_duration_seconds, max_duration_seconds: numbers.max_duration_seconds },
         retention_days: numbers.retention_days,
