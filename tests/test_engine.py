@@ -529,8 +529,9 @@ def test_broken_cameras_show_their_own_errors(workdir, testcam, fake_peer, vms):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("audio,codec", [("aac", "aac"), ("pcma", "pcm_alaw")])
-def test_audio_track_is_copied(workdir, testcam, vms, audio, codec):
+# AAC is copied as it is; G.711 (A-law here) has no MP4 sample entry, so vms records it as AAC.
+@pytest.mark.parametrize("audio,codec", [("aac", "aac"), ("pcma", "aac")])
+def test_audio_track_is_recorded(workdir, testcam, vms, audio, codec):
     cam = testcam("sound", audio=audio, motion_duration=2, **FAST_CAM)
     server = vms({"sound": camera_config(cam.url, **settings())})
     server.start()

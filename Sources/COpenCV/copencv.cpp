@@ -47,6 +47,13 @@ extern "C" int32_t copencv_mog2_create(int32_t history, double var_threshold, co
   *out = nullptr;
   if (history <= 0 || !(var_threshold > 0)) return COPENCV_INVALID_ARGUMENT;
   return guarded([&]() -> int32_t {
+    // Every camera already has its own thread: OpenCV's own worker pool per call would only
+    // oversubscribe the cores (and costs a pool per process for 320x180 frames that need none).
+    static const bool singleThreaded = [] {
+      cv::setNumThreads(1);
+      return true;
+    }();
+    (void)singleThreaded;
     copencv_mog2 *handle = new copencv_mog2();
     try {
       handle->model = cv::createBackgroundSubtractorMOG2(history, var_threshold, false);
