@@ -24,7 +24,10 @@ public final class DataDirectoryLock: Sendable {
 
   /// Takes the lock without waiting; nil when another process holds it.
   public static func acquire(dataDirectory: String) throws -> DataDirectoryLock? {
-    let path = DataLayout(rootPath: dataDirectory).rootPath + "/" + fileName
+    let root = DataLayout(rootPath: dataDirectory).rootPath
+    // Taken before the index is opened (which would create the directory): create it here too.
+    try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    let path = root + "/" + fileName
     let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else {
       throw StorageError.dataDirectoryUnusable(
