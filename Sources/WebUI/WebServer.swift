@@ -2,17 +2,85 @@
 ///
 /// What belongs here: routes, auth, JSON shapes, the browser UI's resources. What does not: FFmpeg,
 /// SQL, YAML (it asks VMSRuntime and Storage).
+///
+/// Layout: `Auth/` (accounts, sessions, Basic, the gate middleware), `Routes/` (one file per group
+/// of docs/api.md), `HTTP/` (Range, file streaming, parameter validation, download names),
+/// `JSON/` (answer shapes), `Middleware/` (errors, security headers), `Static/` (UI files),
+/// `Updates/` (release feed).
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import VMSConfig
 import VMSRuntime
 
 public enum WebServer {
-  /// The application serving the API on `host:port`.
-  public static func application(host: String, port: Int, services: WebServices) -> some ApplicationProtocol {
-    let router = Router()
-    HealthRoutes.add(to: router, hub: services.hub)
+  /// The application serving the API and the UI on `host:port`.
+  ///
+  /// `configuration` is the configuration loaded at start, used until the supervisor has applied
+  /// it (users and cameras are then read from `supervisor.configuration`, so hot reloads apply).
+  public static func application(
+    host: String, port: Int, services: WebServices, authenticator: Authenticator,
+    configuration: VMSConfiguration? = nil, log: Logger = Logger(label: "vms.web")
+  ) -> some ApplicationProtocol {
+    let supervisor = services.supervisor
+    let fallbackFeed = configuration?.updates.feedURL
+    let updates = UpdateChecker(
+      currentVersion: VMSVersion.string,
+      feedURL: { await supervisor.configuration?.updates.feedURL ?? fallbackFeed }, log: log)
+    let environment = WebEnvironment(
+      services: services, authenticator: authenticator, initialConfiguration: configuration,
+      updates: updates)
+    let router = makeRouter(environment: environment, staticFiles: .bundled())
     return Application(
       router: router,
-      configuration: .init(address: .hostname(host, port: port), serverName: "vms"))
+      server: .http1WebSocketUpgrade(webSocketRouter: router),
+      configuration: .init(address: .hostname(host, port: port), serverName: "vms"),
+      onServerRunning: { _ in await updates.startOnce() },
+      logger: log)
+  }
+
+  /// Every route and middleware; separate from `application` so tests drive it without a socket.
+  static func makeRouter(environment: WebEnvironment, staticFiles: StaticFiles) -> Router<VMSRequestContext> {
+    let router = Router(context: VMSRequestContext.self)
+    // Outermost first: every answer, errors included, gets the security headers; errors become
+    // JSON; UI files are served before the auth gate; everything under /api/ passes the gate.
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: StaticFilesMiddleware(files: staticFiles))
+    router.add(middleware: AuthMiddleware(authenticator: environment.authenticator))
+    HealthRoutes.add(to: router, hub: environment.services.hub)
+    SessionRoutes.add(to: router, environment: environment)
+    UpdateRoutes.add(to: router, environment: environment)
+    CameraRoutes.add(to: router, environment: environment)
+    CameraManagementRoutes.add(to: router, environment: environment)
+    ClipRoutes.add(to: router, environment: environment)
+    LiveRoutes.add(to: router, environment: environment)
+    EventRoutes.add(to: router, environment: environment)
+    return router
+  }
+
+  /// The accounts of this server: the YAML's users (as hot reloads change them), or, when the YAML
+  /// defines none, the generated `admin` of DATA/auth/users.json, created on the first start.
+  /// `oneTimeNotice` is the boxed text with the new password when it was just created: print it
+  /// once to stderr.
+  public static func authenticator(configuration: VMSConfiguration, supervisor: Supervisor) throws -> (
+    authenticator: Authenticator, oneTimeNotice: String?
+  ) {
+    var generated: UserSettings?
+    var notice: String?
+    if configuration.auth.users.isEmpty {
+      let admin = try GeneratedAdmin.loadOrCreate(dataDirectory: configuration.server.dataDirectory)
+      generated = admin.user
+      if let password = admin.newPassword {
+        notice = GeneratedAdmin.notice(
+          password: password,
+          path: GeneratedAdmin.filePath(dataDirectory: configuration.server.dataDirectory))
+      }
+    }
+    let initialUsers = configuration.auth.users
+    let accounts = AccountBook(
+      configured: { await supervisor.configuration?.auth.users ?? initialUsers }, generated: generated)
+    return (Authenticator(accounts: accounts), notice)
   }
 }

@@ -1,4 +1,4 @@
-// The `vms` command line: `serve`, `check-config`.
+// The `vms` command line: `serve`, `check-config`, `hash-password`.
 import ArgumentParser
 import Detectors
 import VMSRuntime
@@ -9,7 +9,9 @@ struct VMSCommand: AsyncParsableCommand {
     commandName: "vms",
     abstract: "A video management system: records what moves on your cameras, serves a web UI.",
     version: VMSVersion.string,
-    subcommands: [ServeCommand.self, CheckConfigCommand.self])
+    subcommands: [
+      ServeCommand.self, CheckConfigCommand.self, HashPasswordCommand.self, CheckStorageCommand.self,
+    ])
 }
 
 /// The detectors this build knows; the YAML validator checks types and options against it.

@@ -1,0 +1,34 @@
+// One local hour of a camera's recordings, for the "delete this hour" button.
+import Foundation
+
+extension ClipIndex {
+  /// Clips of `cameraId` that start in local hour `hour` (0...23) of local day `day`, unarchived
+  /// ones only when `archived` is false. Filtering by the local time of each clip (rather than by an
+  /// instant range) keeps DST days right: 02:00 happens twice on a fall-back day and both count.
+  public func clips(cameraId: String, day: String, hour: Int, archived: Bool? = nil) throws
+    -> [ClipRecord]
+  {
+    precondition((0...23).contains(hour), "hour out of range")
+    let prefix = (hour < 10 ? "0" : "") + String(hour) + "-"
+    return try clips(cameraId: cameraId, day: day, archived: archived).filter {
+      layout.localTime(ofMs: $0.startMs).timeOfDay.hasPrefix(prefix)
+    }
+  }
+
+  /// Deletes the complete, unarchived clips of one local hour (clips still being recorded and
+  /// archived clips are kept); returns how many were deleted. Each deletion follows `deleteClip`'s
+  /// crash-safe order.
+  public func deleteHour(cameraId: String, day: String, hour: Int) throws -> Int {
+    var deleted = 0
+    for clip in try clips(cameraId: cameraId, day: day, hour: hour, archived: false)
+    where clip.state == .complete {
+      do {
+        try deleteClip(id: clip.id)
+        deleted += 1
+      } catch StorageError.clipNotFound {
+        continue  // removed meanwhile (retention): nothing left to do
+      }
+    }
+    return deleted
+  }
+}

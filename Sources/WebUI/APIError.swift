@@ -1,0 +1,48 @@
+// Errors as the API promises them: `{"error": "what to do"}` with the right status.
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
+  public var status: HTTPResponse.Status
+  public var message: String
+  public var headers: HTTPFields
+
+  public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
+    self.status = status
+    self.message = message
+    self.headers = headers
+  }
+
+  public var description: String { "\(status.code) \(message)" }
+
+  public func response(from request: Request, context: some RequestContext) throws -> Response {
+    var response = JSONBody.response(["error": message], status: status)
+    response.headers.append(contentsOf: headers)
+    return response
+  }
+
+  static let unauthorized = APIError(
+    .unauthorized, "sign in first (POST /api/v1/login) or send HTTP Basic credentials")
+  static let forbiddenForViewer = APIError(
+    .forbidden, "your account can only watch: ask an admin to do this")
+  static let crossOrigin = APIError(
+    .forbidden, "refused: this request comes from another site (Origin or Referer is not this server)")
+
+  static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message) }
+  static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
+  static func conflict(_ message: String) -> APIError { APIError(.conflict, message) }
+}
+
+/// JSON responses with snake_case keys given explicitly by the encoded types.
+enum JSONBody {
+  static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(value)) ?? Data(#"{"error":"could not encode the answer"}"#.utf8)
+    return Response(
+      status: status,
+      headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+      body: .init(byteBuffer: ByteBuffer(bytes: data)))
+  }
+}

@@ -1,0 +1,101 @@
+// One clip: its JSON, video (HTTP Range), thumbnail, download under an informative name, archive,
+// delete and comment.
+import Foundation
+import Hummingbird
+import Storage
+
+enum ClipRoutes {
+  struct CommentBody: Decodable {
+    var comment: String
+  }
+
+  static func add(to router: Router<VMSRequestContext>, environment: WebEnvironment) {
+    let index = environment.index
+
+    router.get("/api/v1/clips/:id") { _, context -> Response in
+      JSONBody.response(environment.clipJSON(try environment.clip(context.parameters.get("id"))))
+    }
+
+    router.get("/api/v1/clips/:id/video") { request, context -> Response in
+      let clip = try environment.clip(context.parameters.get("id"))
+      let file = try openClipFile(clip, index: index)
+      // A clip being recorded grows: never let a cache keep its old length.
+      return file.response(
+        rangeHeader: request.headers[.range], contentType: "video/mp4",
+        headers: [.cacheControl: clip.state == .complete ? "private, max-age=3600" : "no-store"])
+    }
+
+    router.get("/api/v1/clips/:id/thumbnail") { _, context -> Response in
+      let clip = try environment.clip(context.parameters.get("id"))
+      guard let thumbnail = clip.thumbnail, let file = OpenFile(path: try index.absolutePath(of: thumbnail)),
+        file.size > 0, file.size < 16 * 1024 * 1024
+      else { throw APIError.notFound("clip \(clip.id) has no thumbnail") }
+      let bytes = try await Blocking.run { try file.read(offset: 0, count: Int(file.size)) }
+      return Response(
+        status: .ok,
+        headers: [
+          .contentType: "image/jpeg", .contentLength: String(bytes.count),
+          .cacheControl: "private, max-age=86400",
+        ],
+        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    router.get("/api/v1/clips/:id/download") { request, context -> Response in
+      let clip = try environment.clip(context.parameters.get("id"))
+      let file = try openClipFile(clip, index: index)
+      let cameraName = await environment.configuration()?.camera(id: clip.cameraId)?.name ?? clip.cameraId
+      let time = index.layout.localTime(ofMs: clip.startMs)
+      let name = DownloadName.make(
+        cameraName: cameraName, day: time.day, timeOfDay: time.timeOfDay, comment: clip.comment)
+      return file.response(
+        rangeHeader: request.headers[.range], contentType: "video/mp4",
+        headers: [
+          .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "private, no-cache",
+        ])
+    }
+
+    router.post("/api/v1/clips/:id/archive") { _, context -> Response in
+      let clip = try environment.clip(context.parameters.get("id"))
+      guard clip.state == .complete else { throw ArchiveRefusal.stillRecording(id: clip.id) }
+      let user = try context.requireUser().name
+      let archived = try await Blocking.run { try index.archiveClip(id: clip.id) }
+      context.logger.info("user \(user) archived clip \(clip.id)")
+      return JSONBody.response(environment.clipJSON(archived))
+    }
+
+    router.delete("/api/v1/clips/:id") { _, context -> Response in
+      let clip = try environment.clip(context.parameters.get("id"))
+      guard clip.state == .complete else {
+        throw APIError.conflict("clip \(clip.id) is still being recorded: try again when it is complete")
+      }
+      let user = try context.requireUser().name
+      try await Blocking.run { try index.deleteClip(id: clip.id) }
+      context.logger.info("user \(user) deleted clip \(clip.id)")
+      return Response(status: .noContent)
+    }
+
+    router.put("/api/v1/clips/:id/comment") { request, context -> Response in
+      let clip = try environment.clip(context.parameters.get("id"))
+      let body: CommentBody
+      do {
+        body = try await request.decode(as: CommentBody.self, context: context)
+      } catch {
+        throw APIError.badRequest(#"send {"comment":"..."} as JSON"#)
+      }
+      guard body.comment.count <= ClipIndex.maxCommentLength else {
+        throw APIError.badRequest(
+          "the comment has \(body.comment.count) characters: keep it to \(ClipIndex.maxCommentLength)")
+      }
+      let updated = try await Blocking.run { try index.setComment(id: clip.id, comment: body.comment) }
+      return JSONBody.response(environment.clipJSON(updated))
+    }
+  }
+
+  /// The clip's video file, opened; 404 when it is gone from the disk.
+  static func openClipFile(_ clip: ClipRecord, index: ClipIndex) throws -> OpenFile {
+    guard let file = OpenFile(path: try index.absolutePath(of: clip.file)) else {
+      throw APIError.notFound("the file of clip \(clip.id) is missing on the disk")
+    }
+    return file
+  }
+}

@@ -1,0 +1,89 @@
+// GET /api/v1/events: the WebSocket that pushes camera status to the browser. The upgrade request
+// went through AuthMiddleware like any API call (cookie or Basic, same-origin check), so only a
+// signed-in user gets here.
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import VMSRuntime
+
+enum EventRoutes {
+  static func add(to router: Router<VMSRequestContext>, environment: WebEnvironment) {
+    let hub = environment.services.hub
+    router.ws(
+      "/api/v1/events",
+      shouldUpgrade: { _, context in
+        _ = try context.requireUser()
+        return .upgrade([:])
+      },
+      onUpgrade: { inbound, outbound, _ in
+        let events = await hub.subscribe()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+          // The client's side: its messages are ignored; the stream ending means it went away.
+          group.addTask {
+            for try await _ in inbound {}
+          }
+          group.addTask {
+            for await event in events {
+              try await outbound.write(.text(message(for: event)))
+            }
+          }
+          _ = try await group.next()
+          group.cancelAll()
+        }
+      })
+  }
+
+  /// The JSON text of one event, as docs/api.md describes.
+  static func message(for event: StatusEvent) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data: Data?
+    switch event {
+    case .snapshot(let cameras):
+      data = try? encoder.encode(SnapshotMessage(cameras: cameras.map(EventCameraJSON.init)))
+    case .changed(let camera):
+      data = try? encoder.encode(CameraMessage(camera: EventCameraJSON(status: camera)))
+    case .removed(let cameraId):
+      data = try? encoder.encode(RemovedMessage(cameraId: cameraId))
+    case .configuration(let report):
+      data = try? encoder.encode(
+        ConfigMessage(
+          status: report.applied ? "applied" : "rejected", problems: report.problems,
+          restartNeeded: report.restartNeeded))
+    }
+    return data.map { String(decoding: $0, as: UTF8.self) } ?? #"{"type":"error"}"#
+  }
+
+  struct SnapshotMessage: Encodable {
+    var type = "snapshot"
+    var cameras: [EventCameraJSON]
+  }
+
+  struct CameraMessage: Encodable {
+    var type = "camera"
+    var camera: EventCameraJSON
+  }
+
+  /// `restart_needed` is beyond docs/api.md: settings (listen, data_dir) a reload cannot apply.
+  struct ConfigMessage: Encodable {
+    var type = "config"
+    var status: String
+    var problems: [String]
+    var restartNeeded: [String]
+
+    enum CodingKeys: String, CodingKey {
+      case type, status, problems
+      case restartNeeded = "restart_needed"
+    }
+  }
+
+  struct RemovedMessage: Encodable {
+    var type = "removed"
+    var cameraId: String
+
+    enum CodingKeys: String, CodingKey {
+      case type
+      case cameraId = "camera_id"
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me.
+import Foundation
+import Hummingbird
+
+enum SessionRoutes {
+  struct Credentials: Decodable {
+    var name: String
+    var password: String
+  }
+
+  static func add(to router: Router<VMSRequestContext>, environment: WebEnvironment) {
+    let authenticator = environment.authenticator
+    let maxAge = Int(authenticator.sessions.lifetime)
+
+    router.post("/api/v1/login") { request, context -> Response in
+      let credentials: Credentials
+      do {
+        credentials = try await request.decode(as: Credentials.self, context: context)
+      } catch {
+        throw APIError.badRequest(#"send {"name":"...","password":"..."} as JSON"#)
+      }
+      guard credentials.name.utf8.count <= 128, credentials.password.utf8.count <= 1024,
+        let user = await authenticator.verify(name: credentials.name, password: credentials.password)
+      else { throw APIError(.unauthorized, "wrong user name or password") }
+      let token = authenticator.sessions.create(userName: user.name)
+      var response = JSONBody.response(SignedInUser(name: user.name, role: user.role))
+      response.headers[.setCookie] = SessionCookie.setValue(token: token, maxAgeSeconds: maxAge)
+      context.logger.info("user \(user.name) signed in")
+      return response
+    }
+
+    router.post("/api/v1/logout") { request, _ -> Response in
+      if let token = SessionCookie.token(fromCookieHeader: request.headers[.cookie]) {
+        authenticator.sessions.remove(token: token)
+      }
+      return Response(status: .noContent, headers: [.setCookie: SessionCookie.clearValue])
+    }
+
+    router.get("/api/v1/me") { request, context -> Response in
+      var response = JSONBody.response(try context.requireUser())
+      // Slide the browser's copy of the cookie along with the server's expiry.
+      if let token = SessionCookie.token(fromCookieHeader: request.headers[.cookie]),
+        authenticator.sessions.userName(for: token) != nil
+      {
+        response.headers[.setCookie] = SessionCookie.setValue(token: token, maxAgeSeconds: maxAge)
+      }
+      return response
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// What every route handler shares: the engine's services, the authenticator, and lookups that turn
+// request parameters into known cameras and clips (400 for malformed, 404 for unknown).
+import Foundation
+import Storage
+import VMSConfig
+import VMSRuntime
+
+struct WebEnvironment: Sendable {
+  let services: WebServices
+  let authenticator: Authenticator
+  /// Used until the supervisor has applied a configuration (the first moments after start).
+  let initialConfiguration: VMSConfiguration?
+  let updates: UpdateChecker
+
+  var index: ClipIndex { services.index }
+
+  func configuration() async -> VMSConfiguration? {
+    await services.supervisor.configuration ?? initialConfiguration
+  }
+
+  /// The camera's settings when configured; nil for a camera known only by its footage. Throws 400
+  /// for a malformed id and 404 for an id with neither settings nor footage.
+  func knownCamera(_ text: String?) async throws -> (id: String, settings: CameraSettings?) {
+    let id = try RequestParameters.cameraId(text)
+    if let settings = await configuration()?.camera(id: id) { return (id, settings) }
+    guard try index.cameraIds().contains(id) else {
+      throw APIError.notFound("no camera \(id): GET /api/v1/cameras lists them")
+    }
+    return (id, nil)
+  }
+
+  /// A configured camera (live view and snapshots need a running camera).
+  func configuredCamera(_ text: String?) async throws -> CameraSettings {
+    let id = try RequestParameters.cameraId(text)
+    guard let settings = await configuration()?.camera(id: id) else {
+      throw APIError.notFound("no configured camera \(id): GET /api/v1/cameras lists them")
+    }
+    return settings
+  }
+
+  func clip(_ text: String?) throws -> ClipRecord {
+    let id = try RequestParameters.clipId(text)
+    guard let clip = try index.clip(id: id) else {
+      throw APIError.notFound("no clip \(id): it may have been deleted by retention or by a user")
+    }
+    return clip
+  }
+
+  func clipJSON(_ clip: ClipRecord) -> ClipJSON { ClipJSON(clip, index: index) }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import XCTest
+
+@testable import WebUI
+
+/// A clock tests move by hand.
+final class TestClock: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = Date(timeIntervalSince1970: 1_800_000_000)
+  var now: Date {
+    lock.lock()
+    defer { lock.unlock() }
+    return value
+  }
+  func advance(_ seconds: TimeInterval) {
+    lock.lock()
+    value += seconds
+    lock.unlock()
+  }
+}
+
+final class SessionStoreTests: XCTestCase {
+  func testTokensAreRandom256BitHex() {
+    let store = SessionStore()
+    let a = store.create(userName: "admin")
+    let b = store.create(userName: "admin")
+    XCTAssertNotEqual(a, b)
+    XCTAssertEqual(a.count, 64)
+    XCTAssertTrue(a.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+  }
+
+  func testExpirySlidesWithUse() {
+    let clock = TestClock()
+    let store = SessionStore(lifetime: 100, now: { clock.now })
+    let token = store.create(userName: "viewer1")
+    clock.advance(90)
+    XCTAssertEqual(store.userName(for: token), "viewer1")
+    clock.advance(90)  // 180 s after creation, 90 s after the last use
+    XCTAssertEqual(store.userName(for: token), "viewer1")
+    clock.advance(101)
+    XCTAssertNil(store.userName(for: token))
+    XCTAssertEqual(store.count, 0, "an expired session is forgotten")
+  }
+
+  func testRemoveSignsOut() {
+    let store = SessionStore()
+    let token = store.create(userName: "admin")
+    store.remove(token: token)
+    XCTAssertNil(store.userName(for: token))
+    XCTAssertNil(store.userName(for: "not-a-token"))
+  }
+
+  func testCookieParsing() {
+    let token = String(repeating: "ab", count: 32)
+    XCTAssertEqual(SessionCookie.token(fromCookieHeader: "a=1; vms_session=\(token); b=2"), token)
+    XCTAssertEqual(SessionCookie.token(fromCookieHeader: "vms_session=\(token)"), token)
+    XCTAssertNil(SessionCookie.token(fromCookieHeader: "vms_session=../../etc"))
+    XCTAssertNil(SessionCookie.token(fromCookieHeader: "xvms_session=\(token)"))
+    XCTAssertNil(SessionCookie.token(fromCookieHeader: nil))
+    let set = SessionCookie.setValue(token: token, maxAgeSeconds: 60)
+    XCTAssertTrue(set.contains("HttpOnly"))
+    XCTAssertTrue(set.contains("SameSite=Strict"))
+    XCTAssertTrue(set.contains("Path=/"))
+    XCTAssertTrue(SessionCookie.clearValue.contains("Max-Age=0"))
+  }
+
+  func testBasicHeaderParsing() {
+    let header = "Basic " + Data("admin:pa:ss word".utf8).base64EncodedString()
+    let parsed = Authenticator.basicCredentials(header)
+    XCTAssertEqual(parsed?.name, "admin")
+    XCTAssertEqual(parsed?.password, "pa:ss word")
+    XCTAssertNil(Authenticator.basicCredentials("Bearer abc"))
+    XCTAssertNil(Authenticator.basicCredentials("Basic !!!"))
+    XCTAssertNil(Authenticator.basicCredentials("Basic " + Data("nocolon".utf8).base64EncodedString()))
+  }
+
+  func testBasicCacheHoldsNoPasswordAndFollowsTheHash() {
+    let clock = TestClock()
+    let cache = BasicCredentialCache(lifetime: 60, now: { clock.now })
+    let header = "Basic " + Data("admin:secret".utf8).base64EncodedString()
+    cache.remember(header: header, userName: "admin", passwordHash: "$2b$hash1")
+    XCTAssertEqual(cache.userName(forHeader: header, currentHash: { _ in "$2b$hash1" }), "admin")
+    XCTAssertNil(cache.userName(forHeader: header, currentHash: { _ in "$2b$changed" }))
+    XCTAssertNil(cache.userName(forHeader: header + "x", currentHash: { _ in "$2b$hash1" }))
+    clock.advance(61)
+    XCTAssertNil(cache.userName(forHeader: header, currentHash: { _ in "$2b$hash1" }))
+    XCTAssertFalse(BasicCredentialCache.key(ofHeader: header).contains("secret"))
+  }
+
+  func testThrottleGrowsAndResets() {
+    let clock = TestClock()
+    let throttle = LoginThrottle(now: { clock.now })
+    XCTAssertEqual(throttle.delay(for: "admin"), 0)
+    for _ in 0..<10 { throttle.failed("admin") }
+    XCTAssertEqual(throttle.delay(for: "admin"), 5)
+    XCTAssertEqual(throttle.delay(for: "viewer"), 0)
+    throttle.succeeded("admin")
+    XCTAssertEqual(throttle.delay(for: "admin"), 0)
+    throttle.failed("admin")
+    clock.advance(LoginThrottle.forgetAfter + 1)
+    XCTAssertEqual(throttle.delay(for: "admin"), 0)
+  }
+
+  func testSHA256KnownVectors() {
+    XCTAssertEqual(SHA256.hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    XCTAssertEqual(
+      SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+  }
+}
+
+final class OriginCheckTests: XCTestCase {
+  func testSameOriginIsAllowed() {
+    XCTAssertTrue(OriginCheck.isSameOrigin(origin: "http://127.0.0.1:8080", referer: nil, host: "127.0.0.1:8080"))
+    XCTAssertTrue(OriginCheck.isSameOrigin(origin: "http://NVR.local", referer: nil, host: "nvr.local:80"))
+    XCTAssertTrue(OriginCheck.isSameOrigin(origin: "https://nvr.local", referer: nil, host: "nvr.local"))
+    XCTAssertTrue(
+      OriginCheck.isSameOrigin(origin: nil, referer: "http://nvr.local:8080/timeline.html?x=1", host: "nvr.local:8080"))
+  }
+
+  func testClientsWithoutOriginOrRefererAreAllowed() {
+    XCTAssertTrue(OriginCheck.isSameOrigin(origin: nil, referer: nil, host: "nvr.local"))
+  }
+
+  func testOtherOriginsAreRefused() {
+    XCTAssertFalse(OriginCheck.isSameOrigin(origin: "http://evil.example", referer: nil, host: "nvr.local"))
+    XCTAssertFalse(OriginCheck.isSameOrigin(origin: "http://nvr.local:8081", referer: nil, host: "nvr.local:8080"))
+    XCTAssertFalse(OriginCheck.isSameOrigin(origin: "null", referer: nil, host: "nvr.local"))
+    XCTAssertFalse(
+      OriginCheck.isSameOrigin(origin: "http://nvr.local.evil.example", referer: nil, host: "nvr.local"))
+    XCTAssertFalse(
+      OriginCheck.isSameOrigin(origin: nil, referer: "http://evil.example/nvr.local", host: "nvr.local"))
+    XCTAssertFalse(
+      OriginCheck.isSameOrigin(origin: "http://nvr.local@evil.example", referer: nil, host: "nvr.local"))
+    XCTAssertFalse(OriginCheck.isSameOrigin(origin: "http://nvr.local", referer: nil, host: nil))
+    // Origin wins over Referer.
+    XCTAssertFalse(
+      OriginCheck.isSameOrigin(origin: "http://evil.example", referer: "http://nvr.local/", host: "nvr.local"))
+  }
+}
