@@ -656,3 +656,57 @@ def test_websocket_snapshot_then_motion(workdir, testcam, vms):
     finally:
         ws.close()
     server.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# update feed
+
+
+def test_update_feed_announces_a_newer_version(workdir, vms):
+    import http.server
+    import threading
+
+    class Feed(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"version": "9.10.0", "notes": "Faster <b>everything</b>",
+                               "download_url": "https://example.invalid/vms-9.10.0.tar.gz"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    feed = http.server.HTTPServer(("127.0.0.1", 0), Feed)
+    thread = threading.Thread(target=feed.serve_forever, daemon=True)
+    thread.start()
+    try:
+        server = vms({})
+        config = vmstest.vms_config(server.data_dir, server.port, {})
+        config["updates"] = {"feed_url": f"http://127.0.0.1:{feed.server_port}/version.json"}
+        server.write_config_text(to_yaml(config) + "\n")
+        server.start()
+        answer = wait_until(
+            lambda: (lambda a: a if a.get("latest") else None)(call(server, "GET", "/api/v1/update", headers=ADMIN).json()),
+            10, "the update feed to be read")
+        assert answer == {"current": answer["current"], "latest": "9.10.0", "notes": "Faster <b>everything</b>",
+                          "download_url": "https://example.invalid/vms-9.10.0.tar.gz", "available": True}
+    finally:
+        feed.shutdown()
+        feed.server_close()
+
+
+def test_unreachable_update_feed_never_blocks(workdir, vms):
+    server = vms({})
+    config = vmstest.vms_config(server.data_dir, server.port, {})
+    config["updates"] = {"feed_url": f"http://127.0.0.1:{vmstest.free_port()}/version.json"}
+    server.write_config_text(to_yaml(config) + "\n")
+    server.start()
+    began = time.monotonic()
+    answer = call(server, "GET", "/api/v1/update", headers=ADMIN).json()
+    assert time.monotonic() - began < 1 and answer["available"] is False
+    wait_until(lambda: "update feed" in server.stderr_path.read_text(), 10, "the unreachable feed to be logged")
+    time.sleep(0.5)
+    assert server.stderr_path.read_text().count("update feed") == 1
