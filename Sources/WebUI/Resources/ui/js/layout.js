@@ -23,8 +23,8 @@ export async function initPage(options = {}) {
   if (options.header !== false) {
     document.body.prepend(buildHeader(options.active));
     events.start(); // the header's dot shows the live connection; pages add their own listeners
+    checkUpdate(); // not on the full-screen live page, which has no header
   }
-  checkUpdate();
   return me;
 }
 
