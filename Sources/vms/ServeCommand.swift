@@ -51,13 +51,17 @@ struct ServeCommand: AsyncParsableCommand {
     }
     let checked = StorageCheck.run(index: index, repairs: .startUp, log: log)
     for line in checked.lines { log.log(level: checked.report.isConsistent ? .info : .notice, "storage check: \(line)") }
-    let janitor = StorageJanitor(index: index, policy: RetentionPolicy(configuration: configuration), log: log)
+    let hub = StatusHub()
+    let janitor = StorageJanitor(
+      index: index, policy: RetentionPolicy(configuration: configuration), log: log,
+      onPressureChange: { reason in hub.post(.diskPressure(reason)) })
     let janitorTask = Task { await janitor.run() }
     defer { janitorTask.cancel(); withExtendedLifetime(dataLock) {} }
 
-    let hub = StatusHub()
     let live = LiveFeeds()
-    let supervisor = Supervisor(hub: hub, index: index, live: live, registry: detectorRegistry, log: log)
+    let supervisor = Supervisor(
+      hub: hub, index: index, live: live, registry: detectorRegistry,
+      storage: StorageHooks(pressure: janitor.pressure, clipClosed: { janitor.nudge() }, janitor: janitor), log: log)
     let services = WebServices(
       hub: hub, index: index, supervisor: supervisor, live: live, configPath: config)
     let auth: (authenticator: Authenticator, oneTimeNotice: String?)

@@ -14,6 +14,7 @@ public actor Camera {
   private let index: ClipIndex
   private let registry: DetectorRegistry
   private let live: LiveFeed
+  private let storage: StorageHooks
   private let log: Logger
   private var readers: [StreamReader] = []
   private var readerTasks: [Task<Void, Never>] = []
@@ -23,8 +24,9 @@ public actor Camera {
 
   public init(
     settings: CameraSettings, hub: StatusHub, index: ClipIndex, live: LiveFeed, registry: DetectorRegistry,
-    log: Logger
+    storage: StorageHooks = .none, log: Logger
   ) {
+    self.storage = storage
     self.settings = settings
     self.live = live
     self.hub = hub
@@ -70,7 +72,7 @@ public actor Camera {
     guard settings.enabled, readers.isEmpty else { return }
     let (events, input) = AsyncStream<RecorderEvent>.makeStream(bufferingPolicy: .unbounded)
     let recorder = Recorder(
-      cameraId: settings.id, settings: settings.recording, index: index, hub: hub, log: log)
+      cameraId: settings.id, settings: settings.recording, index: index, hub: hub, storage: storage, log: log)
     recorderInput = input
     recorderTask = Task { await recorder.run(events) }
 

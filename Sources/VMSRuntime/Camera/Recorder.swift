@@ -31,7 +31,10 @@ actor Recorder {
   private var settings: RecordingSettings
   private let index: ClipIndex
   private let hub: StatusHub
+  private let storage: StorageHooks
   private let log: Logger
+  /// Whether the "disk full" pause was logged (once per pause, not per packet).
+  private var reportedPause = false
 
   private var layout: StreamLayout?
   private var ring = PacketRing()
@@ -46,7 +49,10 @@ actor Recorder {
   /// Set when the camera sends G.711: its packets are turned into AAC before the ring.
   private var audioTranscoder: AudioTranscoder?
 
-  init(cameraId: String, settings: RecordingSettings, index: ClipIndex, hub: StatusHub, log: Logger) {
+  init(
+    cameraId: String, settings: RecordingSettings, index: ClipIndex, hub: StatusHub, storage: StorageHooks, log: Logger
+  ) {
+    self.storage = storage
     executor = ThreadExecutor(name: "rec-\(cameraId)")
     self.cameraId = cameraId
     self.settings = settings
@@ -133,6 +139,10 @@ actor Recorder {
       keepSeconds: settings.preRollSeconds + Self.detectionLatencySeconds)
 
     if var open = clip {
+      if isVideo && packet.isKeyframe && storage.pressure.isPaused {
+        finalise(reason: "disk full")
+        return
+      }
       if isVideo && packet.isKeyframe && nowSeconds - open.startSeconds >= settings.maxDurationSeconds {
         // Split: this keyframe ends one clip and starts the next, so no frame is lost or repeated.
         finalise(reason: "max_duration reached")
@@ -160,6 +170,15 @@ actor Recorder {
         }
       }
     } else if motion && settings.enabled && isVideo && !ring.isEmpty {
+      // A full disk pauses recording rather than writing files that cannot be completed.
+      if storage.pressure.isPaused {
+        if !reportedPause {
+          reportedPause = true
+          log.warning("motion not recorded: \(storage.pressure.reason ?? "the data disk is full")")
+        }
+        return
+      }
+      reportedPause = false
       _ = openClip(from: ring.packets(fromKeyframeAtOrBefore: motionStartedAt - settings.preRollSeconds))
     }
   }
@@ -231,6 +250,7 @@ actor Recorder {
       "clip complete: \(open.record.file), \(String(format: "%.1f", Double(durationMs) / 1000)) s, \(sizeBytes) bytes (\(reason))"
     )
     hub.post(.recording(cameraId: cameraId, false))
+    storage.clipClosed()
   }
 
   private func writeThumbnail(_ jpeg: [UInt8], for record: ClipRecord) -> Bool {

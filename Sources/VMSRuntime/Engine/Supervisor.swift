@@ -16,6 +16,7 @@ public actor Supervisor {
   public let index: ClipIndex
   public let live: LiveFeeds
   private let registry: DetectorRegistry
+  private let storage: StorageHooks
   private let log: Logger
   private var cameras: [String: Camera] = [:]
   /// The configuration in force (the last one applied). Its `server` part is the one the process
@@ -24,8 +25,12 @@ public actor Supervisor {
   /// Content hash of the file the configuration in force came from (see `ConfigFile`).
   public private(set) var configurationHash: String?
 
-  public init(hub: StatusHub, index: ClipIndex, live: LiveFeeds, registry: DetectorRegistry, log: Logger) {
+  public init(
+    hub: StatusHub, index: ClipIndex, live: LiveFeeds, registry: DetectorRegistry, storage: StorageHooks = .none,
+    log: Logger
+  ) {
     self.hub = hub
+    self.storage = storage
     self.index = index
     self.live = live
     self.registry = registry
@@ -68,6 +73,7 @@ public actor Supervisor {
       }
     }
     configuration = effective
+    await storage.janitor?.update(policy: RetentionPolicy(configuration: effective))
 
     let wanted = Dictionary(new.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     var changes: [String] = []
@@ -92,7 +98,8 @@ public actor Supervisor {
     }
     for settings in new.cameras where cameras[settings.id] == nil {
       let camera = Camera(
-        settings: settings, hub: hub, index: index, live: live.feed(for: settings.id), registry: registry, log: log)
+        settings: settings, hub: hub, index: index, live: live.feed(for: settings.id), registry: registry,
+        storage: storage, log: log)
       cameras[settings.id] = camera
       await camera.start()
       if !changes.contains("\(settings.id) restarted") {

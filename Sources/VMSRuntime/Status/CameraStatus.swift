@@ -67,4 +67,6 @@ public enum StatusUpdate: Sendable {
   case motion(cameraId: String, Bool)
   case recording(cameraId: String, Bool)
   case configuration(ConfigurationReport)
+  /// Recording is paused for lack of disk space (the reason), or resumed (nil).
+  case diskPressure(String?)
 }

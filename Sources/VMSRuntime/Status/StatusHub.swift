@@ -16,6 +16,8 @@ public actor StatusHub {
   private var entries: [String: Entry] = [:]
   private var order: [String] = []
   private var configurationReport = ConfigurationReport(applied: true)
+  /// Set while recording is paused because the data disk is full: every camera shows it.
+  private var diskFullReason: String?
   private var subscribers: [UUID: AsyncStream<StatusEvent>.Continuation] = [:]
   private nonisolated let input: AsyncStream<StatusUpdate>.Continuation
 
@@ -81,7 +83,7 @@ public actor StatusHub {
     case .stream(let id, let role, let state, let error):
       change(id) { entry in
         entry.streams[role] = (state, error)
-        Self.combine(&entry)
+        Self.combine(&entry, diskFullReason: diskFullReason)
         if state != .connected && role != .record {
           entry.status.motion = false
         }
@@ -90,6 +92,9 @@ public actor StatusHub {
       change(id) { $0.status.motion = on }
     case .recording(let id, let on):
       change(id) { $0.status.recording = on }
+    case .diskPressure(let reason):
+      diskFullReason = reason
+      for id in order { change(id) { Self.combine(&$0, diskFullReason: reason) } }
     case .configuration(let report):
       configurationReport = report
       broadcast(.configuration(report))
@@ -105,7 +110,7 @@ public actor StatusHub {
   }
 
   /// One state for the camera from its inputs: the worst of them, with that input's error.
-  private static func combine(_ entry: inout Entry) {
+  private static func combine(_ entry: inout Entry, diskFullReason: String?) {
     guard entry.enabled else {
       entry.status.state = .disabled
       entry.status.error = nil
@@ -119,7 +124,8 @@ public actor StatusHub {
         if let error = value.error, state != .connected {
           entry.status.error = named ? "\(role == .detect ? "detect_url" : "record_url"): \(error)" : error
         } else {
-          entry.status.error = nil
+          // Connected but not recording what moves: say why.
+          entry.status.error = diskFullReason
         }
         return
       }
