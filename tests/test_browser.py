@@ -82,11 +82,48 @@ def ascii_fold(text: str) -> str:
 # the site: one camera, one server, two users, for the whole module
 
 
+class UpdateFeed:
+    """A release feed (the original's version.json) on 127.0.0.1 announcing a newer version."""
+
+    VERSION = "99.1.0"
+    NOTES = "Faster <b>timeline</b>"
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        feed = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = json.dumps({"version": feed.VERSION, "notes": feed.NOTES,
+                                   "download_url": feed.download_url}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/version.json"
+        self.download_url = f"http://127.0.0.1:{self.httpd.server_port}/vms-{self.VERSION}.tar.gz"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 class Site:
     def __init__(self, workdir: Path):
         self.workdir = workdir
         self.cam = vmstest.TestCam(workdir, "cam", fps=10, gop=10)
         self.server = vmstest.Vms(workdir)
+        self.feed = UpdateFeed()
         self.drivers = []
 
     def start(self):
@@ -98,6 +135,7 @@ class Site:
                                      min_area_percent=0.5, warmup=f"{WARMUP:g}s", pre_roll="2s",
                                      post_roll="2s", min_duration="4s"),
         })
+        config["updates"] = {"feed_url": self.feed.url}
         config["auth"]["users"].append({"name": VIEWER, "password_hash": bcrypt_hash(VIEWER_PASSWORD), "role": "viewer"})
         self.server.write_config_text(to_yaml(config) + "\n")
         self.server.start()
@@ -192,6 +230,7 @@ class Site:
                 pass
         self.server.close()
         self.cam.close()
+        self.feed.close()
 
 
 @pytest.fixture(scope="module")
@@ -267,6 +306,16 @@ def test_sign_in_shows_user_and_role(site, desktop):
     error = bs.visible(other, "#login-error")
     assert "wrong" in error.text.lower()
     assert "/login.html" in other.current_url
+
+
+def test_update_banner_links_to_the_new_release(site, desktop):
+    wait_until(lambda: site.api("/api/v1/update").get("available"), 15, "the update feed to be read")
+    desktop.get(site.url + "/config.html")
+    banner = bs.visible(desktop, "[data-role=update-banner]")
+    assert UpdateFeed.VERSION in banner.text
+    assert UpdateFeed.NOTES in banner.text, "the release notes are shown as text"
+    link = banner.find_element(By.CSS_SELECTOR, "[data-role=update-link]")
+    assert link.get_attribute("href") == site.feed.download_url
 
 
 def test_home_badge_turns_motion_then_rec_without_reload(site, desktop):
