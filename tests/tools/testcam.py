@@ -13,6 +13,10 @@ The media is shared: every client (record + detect) sees the same pipeline.
 On start it prints one line:  READY rtsp://127.0.0.1:PORT/PATH ORIGIN_EPOCH_SECONDS
 SIGUSR1 starts a crossing of --motion-duration seconds at once and prints MOTION EPOCH DURATION.
 SIGTERM/SIGINT exit 0. Restart on the same --port with the printed --origin to keep the schedule.
+With --events-file PATH, every RTSP connection and session is appended to PATH as it happens, one line
+each (stdout is left alone):  CLIENT EPOCH IP  when a client connects,  SESSION EPOCH PATH  when it
+creates an RTSP session (SETUP),  CLOSED EPOCH IP  when its connection ends. A client that keeps its
+session adds no line; a reconnection adds a CLIENT and a SESSION line.
 Run it with Debian's /usr/bin/python3 (it needs python3-gi and gir1.2-gst-rtsp-server-1.0).
 """
 
@@ -74,6 +78,19 @@ class TestCamera:
         self.box_w = max(8, (args.height // 3) // 2 * 2)
         self.box_y = (args.height - self.box_h) // 2
         self.pads = []  # compositor sink pads of the box, one per live pipeline
+        self.events = open(args.events_file, "a", buffering=1) if args.events_file else None
+
+    def event(self, kind, detail):
+        if self.events is not None:
+            self.events.write(f"{kind} {time.time():.3f} {detail}\n")
+            self.events.flush()
+
+    def on_client_connected(self, _server, client):
+        connection = client.get_connection()
+        ip = connection.get_ip() if connection is not None else "?"
+        self.event("CLIENT", ip)
+        client.connect("new-session", lambda _c, _session: self.event("SESSION", self.args.path))
+        client.connect("closed", lambda _c: self.event("CLOSED", ip))
 
     def launch_string(self):
         a = self.args
@@ -162,6 +179,7 @@ class TestCamera:
             )
             factory.add_role_from_structure(role)
         server.get_mount_points().add_factory(a.path, factory)
+        server.connect("client-connected", self.on_client_connected)
         if server.attach(None) == 0:
             print(f"testcam: cannot listen on {a.address}:{a.port}", file=sys.stderr, flush=True)
             return 2
@@ -201,6 +219,8 @@ def main(argv=None):
     p.add_argument("--password", default=None)
     p.add_argument("--auth", choices=["basic", "digest"], default="basic")
     p.add_argument("--audio", choices=["aac", "pcma", "none"], default="none")
+    p.add_argument("--events-file", default=None,
+                   help="append CLIENT/SESSION/CLOSED lines (one per RTSP connection/session) to this file")
     args = p.parse_args(argv)
     if not args.path.startswith("/"):
         args.path = "/" + args.path
