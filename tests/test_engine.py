@@ -541,3 +541,42 @@ def test_audio_track_is_recorded(workdir, testcam, vms, audio, codec):
     server.stop()
     info = check_clip_file(server.data_dir, clip, "sound", cam.width, cam.height, FPS)
     assert [a["codec_name"] for a in info["audio"]] == [codec], info["audio"]
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP MJPEG source
+
+
+@pytest.mark.slow
+def test_http_mjpeg_camera_is_recorded_with_real_timing(workdir, vms):
+    """An HTTP MJPEG camera (multipart JPEGs, no timestamps) is recorded as MJPEG at the rate the
+    frames really arrive, not at FFmpeg's invented 25 fps. The ffmpeg CLI plays the camera: it
+    serves one client a moving test pattern at 10 fps."""
+    import subprocess
+    from vmstest import free_port, ffprobe
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/cam.mjpeg"
+    source = subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10",
+         "-f", "mpjpeg", "-listen", "1", url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        server = vms({"mj": camera_config(url, **settings(detector="framediff", min_duration="5s"))})
+        server.start()
+        # testsrc moves all the time: a clip starts after warm-up and runs while vms runs.
+        clip = wait_clips(server, "mj", 1, timeout=30, state="recording")[0]
+        wait_until(lambda: (server.clips("mj")[0].get("duration_ms") or 0) >= 6000, 30,
+                   "the MJPEG clip grows past 6 s", details=server.log_tail)
+        server.stop()
+    finally:
+        source.kill()
+        source.wait()
+    clip = server.clips("mj")[0]
+    assert clip["state"] == "complete", describe(clip)
+    info = ffprobe(server.data_dir / clip["file"])
+    assert info["video"]["codec_name"] == "mjpeg", info["video"]
+    assert (info["video"]["width"], info["video"]["height"]) == (320, 240), info["video"]
+    assert abs(rate(info["video"]["avg_frame_rate"]) - 10) <= 1.5, info["video"]
+    # Wall-clock length and file length agree (25 fps timing would make the file 2.5x shorter).
+    assert abs(info["duration"] - clip["duration_ms"] / 1000) <= 1.0, (info["duration"], describe(clip))
+    no_row_points_to_a_missing_file(server.data_dir)

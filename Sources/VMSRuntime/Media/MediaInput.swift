@@ -24,6 +24,10 @@ final class MediaInput {
   private var firstDts: [Int64?]
   private var nextDts: [Int64]
   private var lastDts: [Int64]
+  /// MJPEG over HTTP carries no timestamps (FFmpeg invents 25 fps): such sources are timed by the
+  /// arrival of their frames instead.
+  private let timedByArrival: Bool
+  private var arrivalOriginNanos: UInt64 = 0
 
   init(url: String, transport: RTSPTransport, interrupt: InterruptState) throws(MediaError) {
     self.interrupt = interrupt
@@ -69,7 +73,14 @@ final class MediaInput {
       throw Self.failure(infoResult, interrupt: interrupt, action: "cannot read the stream's format")
     }
     self.context = context
-    self.layout = StreamLayout(context: context!)
+    let format = context!.pointee.iformat
+    let formatName = format.map { String(cString: $0.pointee.name) } ?? ""
+    timedByArrival =
+      !url.contains("://") ? false
+      : (format.map { $0.pointee.flags & AVFMT_NOTIMESTAMPS != 0 } ?? false) || formatName == "mpjpeg"
+        || formatName == "mjpeg"
+    arrivalOriginNanos = InterruptState.now()
+    self.layout = StreamLayout(context: context!, rateUnknown: timedByArrival)
     let count = Int(context!.pointee.nb_streams)
     loopOffset = Array(repeating: 0, count: count)
     firstDts = Array(repeating: nil, count: count)
@@ -138,6 +149,13 @@ final class MediaInput {
   /// on overflow, so `AV_NOPTS_VALUE` (Int64.min) must never reach arithmetic.
   private func normaliseTimestamps(_ index: Int) {
     let nopts = vms_nopts()
+    if timedByArrival, let stream = context?.pointee.streams[index] {
+      let seconds = Double(InterruptState.now() - arrivalOriginNanos) / 1e9
+      let ticks = Int64(seconds / Rational(stream.pointee.time_base).asDouble)
+      packet.pointee.pts = ticks
+      packet.pointee.dts = ticks
+      packet.pointee.duration = 0
+    }
     var dts = packet.pointee.dts
     var pts = packet.pointee.pts
     if dts == nopts { dts = pts }

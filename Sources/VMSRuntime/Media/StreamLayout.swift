@@ -20,7 +20,9 @@ public final class StreamLayout: @unchecked Sendable {
 
   public let streams: [Stream]
 
-  init(context: UnsafeMutablePointer<AVFormatContext>) {
+  /// `rateUnknown`: the source has no real timing (MJPEG over HTTP), so FFmpeg's frame rate is a guess
+  /// not worth writing into clips.
+  init(context: UnsafeMutablePointer<AVFormatContext>, rateUnknown: Bool = false) {
     var streams: [Stream] = []
     for i in 0..<Int(context.pointee.nb_streams) {
       guard let stream = context.pointee.streams[i], let source = stream.pointee.codecpar,
@@ -35,7 +37,7 @@ public final class StreamLayout: @unchecked Sendable {
           isAudio: source.pointee.codec_type == AVMEDIA_TYPE_AUDIO,
           codecName: String(cString: avcodec_get_name(source.pointee.codec_id)),
           timeBase: Rational(stream.pointee.time_base),
-          frameRate: Rational(rate),
+          frameRate: rateUnknown ? Rational(0, 1) : Rational(rate),
           width: Int(source.pointee.width),
           height: Int(source.pointee.height),
           parameters: copy))
