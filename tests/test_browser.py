@@ -438,6 +438,27 @@ def test_timeline_lists_plays_and_speeds_up(site, desktop):
     assert_no_console_errors(desktop)
 
 
+def test_timeline_grows_the_clip_being_recorded(site, desktop):
+    site.ensure_clips(1)
+    open_page(desktop, site, f"/timeline.html?camera={CAMERA_ID}&date={local_day()}", ".clip-seg")
+    bs.click(desktop, bs.one(desktop, "#zoom button[data-zoom='3']"))  # 15 minutes around the latest clip
+    before = {int(e.get_attribute("data-clip")) for e in bs.css(desktop, ".clip-seg")}
+    site.cam.trigger_motion()
+
+    def growing_segment(d):
+        for seg in bs.css(d, ".clip-seg.recording"):
+            if int(seg.get_attribute("data-clip")) not in before:
+                return seg.get_attribute("data-clip"), float(seg.value_of_css_property("width").rstrip("px"))
+        return None
+
+    clip_id, first_width = bs.wait_for(desktop, growing_segment, 10, "the clip being recorded on the bar")
+    bs.wait_for(desktop, lambda d: (lambda g: g and g[1] > first_width + 1)(growing_segment(d)), 10,
+                "the clip being recorded to grow without a reload")
+    bs.wait_for(desktop, lambda d: "recording" not in d.find_element(By.CSS_SELECTOR, f".clip-seg[data-clip='{clip_id}']").get_attribute("class"),
+                30, "the clip to be shown complete when the recording ends")
+    assert bs.css(desktop, ".now-marker"), "the current-time marker shows in the zoomed window"
+
+
 def test_archive_moves_clip_to_archives(site, desktop):
     clips = site.ensure_clips(3)
     target = clips[0]
@@ -631,6 +652,11 @@ def test_viewer_sees_no_delete_and_is_refused(site):
     status, _, _ = site.request(f"/api/v1/cameras/{CAMERA_ID}/clips?date={local_day()}&hour=00", method="DELETE",
                                 user=VIEWER, password=VIEWER_PASSWORD)
     assert status == 403
+    # Sign out from the header: back to the sign-in page, and the session no longer opens pages.
+    bs.click(driver, bs.one(driver, "[data-role=sign-out]"))
+    bs.wait_for(driver, lambda d: "/login.html" in d.current_url, 10, "the sign-in page after signing out")
+    driver.get(site.url + "/config.html")
+    bs.wait_for(driver, lambda d: "/login.html?next=" in d.current_url, 10, "a redirect to sign in again")
 
 
 @pytest.mark.parametrize("size", [bs.DESKTOP, bs.PHONE], ids=["1280x800", "390x844"])

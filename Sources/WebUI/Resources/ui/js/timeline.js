@@ -10,7 +10,7 @@ import { toast, confirmDialog, pending } from "./ui.js";
 
 const SPEEDS = [1, 2, 4, 8, 16];
 const DAY_MS = 24 * 3600 * 1000;
-const LIVE_REFRESH_MS = 3000;
+const LIVE_REFRESH_MS = 2000;
 
 const video = $("#video");
 const bar = $("#day-bar");
