@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/vms.yaml
 
-.PHONY: run test deps test-deps build build-release unit-test e2e-test demo-video clean
+.PHONY: run test deps test-deps build build-release unit-test e2e-test demo-video clean bench
 
 run: deps build-release demo-video
 	@echo "vms: serving $(CONFIG); open the URL printed below (no sign-in yet). Ctrl-C stops and finalises clips."
@@ -29,3 +29,9 @@ demo-video:
 
 clean:
 	rm -rf .build
+
+# Cost per camera of vms against the FFmpeg-CLI floor and Motion (bench/README.md). Release build
+# through the shared build lock; BENCH_QUICK=1 runs N=1 for 10 s. Results go to bench/results/.
+bench: test-deps
+	flock /tmp/vms-build.lock $(SWIFT) build -c release
+	/usr/bin/python3 bench/bench.py
