@@ -166,9 +166,7 @@ extension ClipIndex {
       return deleted
     }
     for clip in deletion.clips {
-      var paths = [clip.file, DataLayout.thumbnailRelativePath(ofClip: clip.file)]
-      if let thumbnail = clip.thumbnail, !paths.contains(thumbnail) { paths.append(thumbnail) }
-      for relative in paths {
+      for relative in Self.deletionOrder(of: clip) {
         guard let absolute = try? layout.absolutePath(of: relative) else {
           deletion.fileErrors.append("\(relative): refused path")
           continue

@@ -237,7 +237,7 @@ public final class ClipIndex: Sendable {
     throw StorageError.clipNotRecording(id: id)
   }
 
-  /// Removes a clip: first the row (committed), then the video, then the thumbnail.
+  /// Removes a clip: first the row (committed), then the thumbnail, then the video.
   ///
   /// Why this order: a crash or an I/O error between the steps then leaves files without a row, which
   /// start-up repair adopts or reports (invariant 1 allows it to notice them); the other order could
@@ -254,10 +254,7 @@ public final class ClipIndex: Sendable {
       try db.execute(sql: "DELETE FROM clip WHERE id = ?", arguments: [id])
       return clip
     }
-    // The derived JPEG is removed too: a thumbnail may exist half-written even when the row says none.
-    var paths = [clip.file, DataLayout.thumbnailRelativePath(ofClip: clip.file)]
-    if let thumbnail = clip.thumbnail, !paths.contains(thumbnail) { paths.append(thumbnail) }
-    for relative in paths {
+    for relative in Self.deletionOrder(of: clip) {
       let absolute = try layout.absolutePath(of: relative)
       if unlink(absolute) != 0 && errno != ENOENT {
         throw StorageError.fileOperationFailed(
@@ -267,6 +264,16 @@ public final class ClipIndex: Sendable {
         )
       }
     }
+  }
+
+  /// The files of a deleted clip's row, in the order to unlink them: the JPEG beside the video (it may
+  /// exist half-written even when the row says none), the row's thumbnail when it differs, and the
+  /// video last. A crash in between then leaves a video without a row (adopted at start-up, as a clip
+  /// without thumbnail), never a JPEG alone, which start-up would only report.
+  static func deletionOrder(of clip: ClipRecord) -> [String] {
+    var paths = [DataLayout.thumbnailRelativePath(ofClip: clip.file)]
+    if let thumbnail = clip.thumbnail, !paths.contains(thumbnail) { paths.append(thumbnail) }
+    return paths + [clip.file]
   }
 
   // MARK: Queries

@@ -55,6 +55,7 @@ public enum WebServer {
     CameraRoutes.add(to: router, environment: environment)
     CameraManagementRoutes.add(to: router, environment: environment)
     ClipRoutes.add(to: router, environment: environment)
+    FootageRoutes.add(to: router, environment: environment)
     LiveRoutes.add(to: router, environment: environment)
     EventRoutes.add(to: router, environment: environment)
     return router

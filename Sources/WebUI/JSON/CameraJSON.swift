@@ -55,9 +55,56 @@ struct UsageJSON: Encodable {
   var recordingsBytes: Int64
   var archivesBytes: Int64
 
+  init(recordingsBytes: Int64, archivesBytes: Int64) {
+    self.recordingsBytes = recordingsBytes
+    self.archivesBytes = archivesBytes
+  }
+
+  /// From the storage outlook; a camera without clips uses nothing.
+  init(_ outlook: StorageOutlook.CameraOutlook?) {
+    recordingsBytes = outlook?.usage.recordingsBytes ?? 0
+    archivesBytes = outlook?.usage.archivesBytes ?? 0
+  }
+
   enum CodingKeys: String, CodingKey {
     case recordingsBytes = "recordings_bytes"
     case archivesBytes = "archives_bytes"
+  }
+}
+
+/// What the storage janitor will do to a camera's footage: the clip it deletes next and how many days
+/// of recordings the camera keeps (`StorageOutlook`).
+struct StorageJSON: Encodable {
+  struct NextClip: Encodable {
+    var id: Int64
+    var startMs: Int64
+
+    enum CodingKeys: String, CodingKey {
+      case id
+      case startMs = "start_ms"
+    }
+  }
+
+  var nextClipToGo: NextClip?
+  /// Nil: unbounded (kept forever, no quota or free-space limit in sight at the recent bitrate).
+  var horizonDays: Double?
+
+  init(_ outlook: StorageOutlook.CameraOutlook?) {
+    nextClipToGo = outlook?.oldestDeletable.map { NextClip(id: $0.id, startMs: $0.startMs) }
+    // A tenth of a day is as precise as a projection from one day's bitrate deserves.
+    horizonDays = outlook?.horizonDays.map { ($0 * 10).rounded() / 10 }
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case nextClipToGo = "next_clip_to_go"
+    case horizonDays = "horizon_days"
+  }
+
+  // Explicit so absent values are written as null rather than left out.
+  func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(nextClipToGo, forKey: .nextClipToGo)
+    try container.encode(horizonDays, forKey: .horizonDays)
   }
 }
 
@@ -114,6 +161,7 @@ struct CameraJSON: Encodable {
   var retentionDays: Int?
   var live: Live?
   var usage: UsageJSON
+  var storage: StorageJSON
 
   enum CodingKeys: String, CodingKey {
     case id, name, configured, enabled, status
@@ -121,11 +169,11 @@ struct CameraJSON: Encodable {
     case detectURL = "detect_url"
     case detector, recording
     case retentionDays = "retention_days"
-    case live, usage
+    case live, usage, storage
   }
 
   /// A configured camera; URLs pass through `redactingPassword`.
-  init(settings: CameraSettings, status: CameraStatus?, usage: UsageJSON) {
+  init(settings: CameraSettings, status: CameraStatus?, usage: UsageJSON, storage: StorageJSON) {
     id = settings.id
     name = settings.name
     configured = true
@@ -147,16 +195,18 @@ struct CameraJSON: Encodable {
     live = Live(
       fps: settings.live.fps, width: settings.live.width, showDetection: settings.live.showDetection)
     self.usage = usage
+    self.storage = storage
   }
 
   /// A camera removed from the configuration that still has footage: only its history remains.
-  init(removedId: String, usage: UsageJSON) {
+  init(removedId: String, usage: UsageJSON, storage: StorageJSON) {
     id = removedId
     name = removedId
     configured = false
     enabled = false
     status = StatusJSON(state: "disabled")
     self.usage = usage
+    self.storage = storage
   }
 
   // Explicit so absent settings of a removed camera are written as null, not left out.
@@ -174,5 +224,6 @@ struct CameraJSON: Encodable {
     try container.encode(retentionDays, forKey: .retentionDays)
     try container.encode(live, forKey: .live)
     try container.encode(usage, forKey: .usage)
+    try container.encode(storage, forKey: .storage)
   }
 }

@@ -60,9 +60,10 @@ enum CameraManagementRoutes {
       let camera = await environment.configuration()?.camera(id: id)
       let statuses = await environment.services.hub.snapshot()
       guard let camera else { return JSONBody.response(["config_hash": hash], status: status) }
+      let outlook = try await CameraRoutes.storageOutlook(environment)[id]
       let json = CameraJSON(
-        settings: camera, status: statuses.first { $0.id == id },
-        usage: try CameraRoutes.usage(id, environment.index))
+        settings: camera, status: statuses.first { $0.id == id }, usage: UsageJSON(outlook),
+        storage: StorageJSON(outlook))
       var response = JSONBody.response(json, status: status)
       response.headers[.eTag] = "\"\(hash)\""
       response.headers[HTTPField.Name("X-Config-Hash")!] = hash

@@ -13,14 +13,17 @@ enum CameraRoutes {
       let configuration = await environment.configuration()
       let statuses = Dictionary(
         await environment.services.hub.snapshot().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+      let outlook = try await storageOutlook(environment)
       var cameras: [CameraJSON] = []
       var seen = Set<String>()
       for settings in configuration?.cameras ?? [] where seen.insert(settings.id).inserted {
         cameras.append(
-          CameraJSON(settings: settings, status: statuses[settings.id], usage: try usage(settings.id, index)))
+          CameraJSON(
+            settings: settings, status: statuses[settings.id], usage: UsageJSON(outlook[settings.id]),
+            storage: StorageJSON(outlook[settings.id])))
       }
       for id in try index.cameraIds() where seen.insert(id).inserted {
-        cameras.append(CameraJSON(removedId: id, usage: try usage(id, index)))
+        cameras.append(CameraJSON(removedId: id, usage: UsageJSON(outlook[id]), storage: StorageJSON(outlook[id])))
       }
       return JSONBody.response(cameras)
     }
@@ -55,6 +58,16 @@ enum CameraRoutes {
       context.logger.info("user \(user) deleted \(deleted) clip(s) of \(camera.id) on \(day) at \(hour) h")
       return JSONBody.response(["deleted": deleted])
     }
+  }
+
+  /// Every camera's storage outlook (usage, next clip to go, horizon) under the retention policy in
+  /// force, by camera id: a few grouped queries and one statvfs, off the cooperative pool.
+  static func storageOutlook(_ environment: WebEnvironment) async throws -> [String: StorageOutlook.CameraOutlook] {
+    let policy = await environment.configuration().map(RetentionPolicy.init(configuration:)) ?? RetentionPolicy()
+    let index = environment.index
+    let nowMs = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    let outlook = try await Blocking.run { try StorageOutlook.compute(index: index, policy: policy, nowMs: nowMs) }
+    return Dictionary(outlook.cameras.map { ($0.cameraId, $0) }, uniquingKeysWith: { a, _ in a })
   }
 
   static func usage(_ cameraId: String, _ index: ClipIndex) throws -> UsageJSON {

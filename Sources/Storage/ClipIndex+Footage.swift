@@ -1,0 +1,108 @@
+// "Delete this camera's footage": the explicit action an admin takes for a camera (removed from the
+// configuration or not) whose recordings, and on request archives, should go at once rather than by
+// retention.
+import Foundation
+import GRDB
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What one footage deletion did.
+public struct FootageDeletion: Sendable, Equatable {
+  /// Clips whose rows were removed (their files too, unless listed in `fileErrors`).
+  public var deletedClips = 0
+  public var freedBytes: Int64 = 0
+  /// Clips left because they are still being recorded.
+  public var keptRecording = 0
+  /// Archived clips left because archives were not included.
+  public var keptArchives = 0
+  /// Files that could not be removed (their rows are gone: the consistency check reports them).
+  public var fileErrors: [String] = []
+
+  public init() {}
+}
+
+extension ClipIndex {
+  /// Deletes every complete clip of `cameraId`, archived ones only when `includeArchives`; clips still
+  /// being recorded are never touched (their recorder is writing them).
+  ///
+  /// The order, as `deleteClip` and for the same reason: each batch of rows is removed in one
+  /// transaction, then their files. A crash between the two leaves files without a row (the start-up
+  /// check adopts the playable ones back, so the footage reappears and the action can be repeated),
+  /// never a row without a file. Batches keep the write lock short, so a recorder's insert never
+  /// waits long behind the deletion of years of footage.
+  ///
+  /// `pruneEmptyFolders`: also remove the camera's folders left empty. Only for a camera that is not
+  /// configured: a running recorder creates its day folder just before reserving a clip's name, and
+  /// removing it in between would make that clip fail to start.
+  public func deleteFootage(
+    cameraId: String, includeArchives: Bool, pruneEmptyFolders: Bool = false
+  )
+    throws -> FootageDeletion
+  {
+    try DataLayout.validateCameraId(cameraId)
+    var result = FootageDeletion()
+    let condition =
+      "camera_id = ? AND state = 'complete'" + (includeArchives ? "" : " AND archived = 0")
+    while true {
+      let batch = try pool.write { db -> [ClipRecord] in
+        let rows = try ClipRecord.fetchAll(
+          db, sql: "SELECT * FROM clip WHERE \(condition) ORDER BY start_ms, id LIMIT 500",
+          arguments: [cameraId])
+        guard !rows.isEmpty else { return rows }
+        let marks = Array(repeating: "?", count: rows.count).joined(separator: ",")
+        try db.execute(
+          sql: "DELETE FROM clip WHERE id IN (\(marks))",
+          arguments: StatementArguments(rows.map(\.id)))
+        return rows
+      }
+      guard !batch.isEmpty else { break }
+      result.deletedClips += batch.count
+      result.freedBytes += batch.reduce(0) { $0 + $1.sizeBytes }
+      for clip in batch { removeFiles(of: clip, into: &result.fileErrors) }
+    }
+    try pool.read { db in
+      result.keptRecording =
+        try Int.fetchOne(
+          db, sql: "SELECT COUNT(*) FROM clip WHERE camera_id = ? AND state <> 'complete'",
+          arguments: [cameraId]) ?? 0
+      result.keptArchives =
+        try Int.fetchOne(
+          db,
+          sql:
+            "SELECT COUNT(*) FROM clip WHERE camera_id = ? AND state = 'complete' AND archived <> 0",
+          arguments: [cameraId]) ?? 0
+    }
+    if pruneEmptyFolders {
+      for tree in ClipTree.allCases {
+        removeEmptyFolders(layout.absolutePath(of: tree) + "/" + cameraId)
+      }
+    }
+    return result
+  }
+
+  /// The JPEG beside the video, the row's thumbnail when it differs, then the video (see
+  /// `ClipIndex.deletionOrder`).
+  private func removeFiles(of clip: ClipRecord, into errors: inout [String]) {
+    for relative in Self.deletionOrder(of: clip) {
+      guard let absolute = try? layout.absolutePath(of: relative) else {
+        errors.append("\(relative): refused path")
+        continue
+      }
+      if unlink(absolute) != 0 && errno != ENOENT {
+        errors.append("\(absolute): \(String(cString: strerror(errno)))")
+      }
+    }
+  }
+
+  /// rmdir of the day folders, then of the camera folder; a folder with anything left in it (a file
+  /// being recorded, a file vms does not know) stays, since rmdir refuses non-empty folders.
+  private func removeEmptyFolders(_ cameraFolder: String) {
+    let days = (try? FileManager.default.contentsOfDirectory(atPath: cameraFolder)) ?? []
+    for day in days { rmdir(cameraFolder + "/" + day) }
+    rmdir(cameraFolder)
+  }
+}
