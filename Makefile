@@ -5,7 +5,8 @@ CONFIG ?= config/vms.yaml
 .PHONY: run test deps test-deps build build-release unit-test e2e-test demo-video clean bench
 
 run: deps build-release demo-video
-	@echo "vms: serving $(CONFIG); open the URL printed below (no sign-in yet). Ctrl-C stops and finalises clips."
+	@echo "vms: serving $(CONFIG). Open the URL printed below and sign in as admin: on the first start the"
+	@echo "     password is printed once in a box below (it is kept in data/auth/users.json). Ctrl-C stops cleanly."
 	.build/release/vms serve --config $(CONFIG)
 
 test: test-deps build
