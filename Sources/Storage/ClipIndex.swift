@@ -17,9 +17,9 @@
 /// 2. A clip is inserted as `recording` before any byte is written (`beginClip`), and becomes `complete`
 ///    with its real duration and size when finalised (`finishClip`). `clips(inState: .recording)` is what
 ///    start-up repair (in VMSRuntime, which can probe files) iterates over after a crash.
-/// 3. Archive = move the file and update the row in one crash-safe step: not implemented yet; the schema
-///    has `archived` and names are allocated unique across `recordings/` and `archives/` so a move can
-///    never overwrite another clip.
+/// 3. Archive = move the file and update the row in one crash-safe step (`archiveClip`, in
+///    ClipIndex+Archive.swift, documents its order); names are allocated unique across `recordings/`
+///    and `archives/` so a move can never overwrite another clip.
 /// 4. Retention never touches archived clips and deletes oldest first; disk usage comes from the index
 ///    (`usage(cameraId:)` sums `size_bytes`), never from walking the tree.
 /// 5. Paths are built only from validated camera ids (`[a-z0-9_-]{1,64}`), local dates and times
