@@ -724,6 +724,10 @@ def plot(results, path):
         if pts:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=kind)
     ax.set_xscale("log", base=2)
+    scales = sorted({r["cameras"] for r in results})
+    ax.set_xticks(scales)
+    ax.set_xticklabels([str(n) for n in scales])
+    ax.minorticks_off()
     ax.set_xlabel("cameras (N)")
     ax.set_ylabel("CPU seconds per camera-second")
     ax.set_title("Cost per camera: vms vs the FFmpeg-CLI floor vs Motion")
