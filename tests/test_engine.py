@@ -318,6 +318,24 @@ def test_mog2_and_framediff_find_the_same_windows(workdir, testcam, vms):
 
 
 @pytest.mark.slow
+def test_separate_detect_stream_drives_recording_of_the_main_stream(workdir, testcam, vms):
+    """With a detect_url (the camera's substream), detection runs on the substream and the clip holds
+    the main stream only: its resolution, its frame count, no substream frame mixed in."""
+    start, length = 12.0, 3.0
+    main = testcam("main", motion=f"{start}:{length}", width=640, height=360, **FAST_CAM)
+    sub = testcam("sub", motion=f"{start}:{length}", width=320, height=180, origin=main.origin, **FAST_CAM)
+    server = vms({"two": camera_config(main.url, detect_url=sub.url, **settings())})
+    server.start()
+    clip = wait_clips(server, "two", 1, timeout=max(5, main.at(start + length) - time.time()) + POST_ROLL + 15)[0]
+    server.stop()
+    print(describe(clip, main.origin))
+    # Frame count against duration and clean decoding catch substream packets mixed into the clip.
+    check_clip_file(server.data_dir, clip, "two", 640, 360, FPS)
+    check_start(clip, main.at(start))
+    check_end(clip, main.at(start + length) + POST_ROLL)
+
+
+@pytest.mark.slow
 def test_static_scene_and_reconnects_record_nothing(workdir, testcam, vms):
     """The original's bug: a fresh background model called the first frame of every (re)connection
     motion. A static camera that drops twice must give no motion and no clip, with both detectors."""

@@ -27,14 +27,17 @@ actor StreamReader {
   private let cameraId: String
   private let source: Source
   private let hub: StatusHub
+  /// The camera's recorder: this input's packets go there only when it is the record input; a
+  /// detect input uses it for motion events and thumbnails alone.
   private let recorder: AsyncStream<RecorderEvent>.Continuation?
+  private var records: Bool { source.role != .detect }
   private let detector: DetectorSettings?
   private let live: LiveFeed?
   private let detectorMailbox: SettingsMailbox<DetectorSettings>?
   private let registry: DetectorRegistry
   private let log: Logger
 
-  /// `recorder`: where record packets go (nil if this input is detect-only). `detector` and `live`:
+  /// `recorder`: the camera's recorder. `detector` and `live`:
   /// the motion settings and the live feed when this input is the detect input (nil if record-only).
   init(
     cameraId: String, source: Source, hub: StatusHub, recorder: AsyncStream<RecorderEvent>.Continuation?,
@@ -82,7 +85,7 @@ actor StreamReader {
       }
       log.info("connected to \(display): \(input.layout.summary)")
       post(.connected, nil)
-      recorder?.yield(.connected(input.layout))
+      if records { recorder?.yield(.connected(input.layout)) }
       analyzer?.connected(input.layout)
       let connectedAt = InterruptState.now()
       do {
@@ -90,7 +93,7 @@ actor StreamReader {
           let packet = try input.read()
           if let analyzer, let newSettings = detectorMailbox?.take() { analyzer.replaceDetector(newSettings) }
           analyzer?.handle(packet)
-          if let recorder { recorder.yield(.packet(Self.copy(packet))) }
+          if records, let recorder { recorder.yield(.packet(Self.copy(packet))) }
           if backoff > Self.firstBackoffSeconds
             && Double(InterruptState.now() - connectedAt) / 1e9 > Self.healthyAfterSeconds
           {
@@ -106,7 +109,7 @@ actor StreamReader {
       analyzer?.disconnected()
       // On a stop the recorder finalises when its stream ends; a disconnection is only that.
       if interrupt.isStopRequested { break }
-      recorder?.yield(.disconnected)
+      if records { recorder?.yield(.disconnected) }
       post(.reconnecting, lastError)
       sleep(seconds: backoff)
       backoff = min(backoff * 2, Self.maxBackoffSeconds)
