@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/vms.yaml
 
-.PHONY: run test deps test-deps build build-release unit-test e2e-test demo-video clean bench
+.PHONY: run test deps test-deps build build-release unit-test e2e-test demo-video clean bench install deb
 
 run: deps build-release demo-video
 	@echo "vms: serving $(CONFIG). Open the URL printed below and sign in as admin: on the first start the"
@@ -12,6 +12,9 @@ run: deps build-release demo-video
 test: test-deps build
 	$(SWIFT) test
 	./scripts/run-e2e-tests
+	@# The benchmark harness, once at N = 1 for 10 s on the debug build: proves it produces its
+	@# numbers (speed is never asserted in a test; `make bench` measures a release build).
+	BENCH_QUICK=1 VMS_BIN=$(CURDIR)/.build/debug/vms /usr/bin/python3 bench/bench.py
 
 deps:
 	@./scripts/install-deps
@@ -36,3 +39,12 @@ clean:
 bench: test-deps
 	flock /tmp/vms-build.lock $(SWIFT) build -c release
 	/usr/bin/python3 bench/bench.py
+
+# Release binary (static Swift runtime), UI resources, systemd unit, /etc/vms/vms.yaml when none
+# exists, /var/lib/vms. PREFIX (default /usr/local) and DESTDIR honoured. See scripts/install-vms.
+install:
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" SWIFT="$(SWIFT)" ./scripts/install-vms
+
+# .build/deb/vms_VERSION_ARCH.deb, depending on the packages of the libraries the binary links.
+deb:
+	SWIFT="$(SWIFT)" ./scripts/make-deb
