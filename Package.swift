@@ -6,7 +6,9 @@ let package = Package(
   name: "vms",
   platforms: [.macOS(.v14)],
   products: [
-    .executable(name: "vms", targets: ["vms"])
+    .executable(name: "vms", targets: ["vms"]),
+    // For out-of-tree tools such as bench/micro (per-frame detector cost).
+    .library(name: "Detectors", targets: ["Detectors"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

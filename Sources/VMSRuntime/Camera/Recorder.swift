@@ -92,11 +92,13 @@ actor Recorder {
         warnedAudio = true
         log.warning("audio track \(audio.codecName) is not recorded: only AAC and G.711 audio can go into MP4 clips")
       }
-    case .packet(let packet):
-      if let transcoder = audioTranscoder, packet.streamIndex == transcoder.streamIndex {
-        for aac in transcoder.transcode(packet) { handle(aac) }
-      } else {
-        handle(packet)
+    case .packets(let packets):
+      for packet in packets {
+        if let transcoder = audioTranscoder, packet.streamIndex == transcoder.streamIndex {
+          for aac in transcoder.transcode(packet) { handle(aac) }
+        } else {
+          handle(packet)
+        }
       }
     case .disconnected:
       finalise(reason: "stream lost")

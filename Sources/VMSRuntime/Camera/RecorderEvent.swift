@@ -4,7 +4,9 @@ import VMSConfig
 enum RecorderEvent: Sendable {
   /// The record input (re)connected with these streams.
   case connected(StreamLayout)
-  case packet(MediaPacket)
+  /// Packets in arrival order. Readers hand them over in small batches (about 0.1 s), so the
+  /// recorder's thread wakes a few times a second rather than once per packet.
+  case packets([MediaPacket])
   /// The record input was lost: the open clip is finalised.
   case disconnected
   /// Motion started or stopped (from the detect input); `atWallMs` is when the motion itself began

@@ -19,6 +19,10 @@ actor StreamReader {
   static let maxBackoffSeconds = 30.0
   /// A connection that delivered video this long resets the backoff.
   static let healthyAfterSeconds = 10.0
+  /// Packets go to the recorder in batches of at most this age or size: one thread wake-up per
+  /// batch instead of per packet (the pre-roll ring makes the delay harmless).
+  static let batchNanos: UInt64 = 100_000_000
+  static let batchPackets = 32
 
   nonisolated let executor: ThreadExecutor
   nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -88,12 +92,21 @@ actor StreamReader {
       if records { recorder?.yield(.connected(input.layout)) }
       analyzer?.connected(input.layout)
       let connectedAt = InterruptState.now()
+      var batch: [MediaPacket] = []
+      var batchStarted: UInt64 = 0
       do {
         while !interrupt.isStopRequested {
           let packet = try input.read()
           if let analyzer, let newSettings = detectorMailbox?.take() { analyzer.replaceDetector(newSettings) }
           analyzer?.handle(packet)
-          if records, let recorder { recorder.yield(.packet(Self.copy(packet))) }
+          if records, let recorder {
+            if batch.isEmpty { batchStarted = InterruptState.now() }
+            batch.append(Self.copy(packet))
+            if batch.count >= Self.batchPackets || InterruptState.now() - batchStarted >= Self.batchNanos {
+              recorder.yield(.packets(batch))
+              batch.removeAll(keepingCapacity: true)
+            }
+          }
           if backoff > Self.firstBackoffSeconds
             && Double(InterruptState.now() - connectedAt) / 1e9 > Self.healthyAfterSeconds
           {
@@ -106,6 +119,7 @@ actor StreamReader {
           lastError = error.description
         }
       }
+      if !batch.isEmpty { recorder?.yield(.packets(batch)) }
       analyzer?.disconnected()
       // On a stop the recorder finalises when its stream ends; a disconnection is only that.
       if interrupt.isStopRequested { break }
