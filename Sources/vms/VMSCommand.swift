@@ -11,6 +11,7 @@ struct VMSCommand: AsyncParsableCommand {
     version: VMSVersion.string,
     subcommands: [
       ServeCommand.self, CheckConfigCommand.self, HashPasswordCommand.self, CheckStorageCommand.self,
+      ImportSeedCommand.self,
     ])
 }
 
