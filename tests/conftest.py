@@ -27,6 +27,10 @@ def pytest_configure(config):
         "markers", "slow: end-to-end test that runs real cameras for tens of seconds "
         "(independent of each other: safe to run in parallel with pytest-xdist `-n 2`)"
     )
+    config.addinivalue_line(
+        "markers", "install: builds and installs a release binary (minutes of both cores): run on its "
+        "own, after the timing-sensitive tests, so its compile does not starve them"
+    )
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

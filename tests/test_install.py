@@ -21,7 +21,7 @@ import pytest
 import vmstest
 from vmstest import REPO_ROOT, wait_until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.install]
 
 PREFIX = "/usr"
 
