@@ -91,7 +91,9 @@ final class MotionAnalyzer {
 
   func handle(_ packet: UnsafePointer<AVPacket>) {
     guard packet.pointee.stream_index == videoIndex, let decoder else { return }
-    let needed = detects || (live?.isWatched ?? false)
+    let watched = live?.isWatched ?? false
+    let needed = detects || watched
+    if packet.pointee.flags & AV_PKT_FLAG_KEY != 0 { decoder.setSkipsDeblocking(!watched) }
     if !needed {
       if decoding {
         decoder.flush()
