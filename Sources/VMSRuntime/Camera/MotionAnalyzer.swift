@@ -31,11 +31,18 @@ final class MotionAnalyzer {
   /// confirmed it.
   private var runStartWallMs: Int64?
   private var lastMovingWallMs: Int64 = 0
+  /// The same two moments in the stream's own time, when this input is also the record input: then
+  /// the recorder places motion by the frames' timestamps, exact whatever the decoding delay.
+  private let sharesRecordClock: Bool
+  private var videoTimeBase = Rational(0, 1)
+  private var runStartStreamSeconds: Double?
+  private var lastMovingStreamSeconds: Double?
 
   init(
     cameraId: String, settings: DetectorSettings, registry: DetectorRegistry, hub: StatusHub,
-    recorder: AsyncStream<RecorderEvent>.Continuation?, live: LiveFeed?, log: Logger
+    recorder: AsyncStream<RecorderEvent>.Continuation?, live: LiveFeed?, sharesRecordClock: Bool, log: Logger
   ) {
+    self.sharesRecordClock = sharesRecordClock
     self.cameraId = cameraId
     self.live = live
     self.registry = registry
@@ -76,6 +83,7 @@ final class MotionAnalyzer {
       do {
         decoder = try VideoDecoder(parameters: video.parameters)
         videoIndex = Int32(video.index)
+        videoTimeBase = video.timeBase
       } catch {
         log.error("detect stream: \(error); motion detection is off until the next connection")
       }
@@ -111,20 +119,30 @@ final class MotionAnalyzer {
         analysisSize = (gray.width, gray.height)
         let change = gate.analyse(gray, at: t)
         let wallMs = Self.wallMs()
+        let pts = frame.pointee.best_effort_timestamp
+        let streamSeconds: Double? =
+          sharesRecordClock && pts != vms_nopts() ? videoTimeBase.seconds(pts) : nil
         if gate.lastResult.changedPercent >= gate.settings.minAreaPercent {
-          if runStartWallMs == nil { runStartWallMs = wallMs }
+          if runStartWallMs == nil {
+            runStartWallMs = wallMs
+            runStartStreamSeconds = streamSeconds
+          }
           lastMovingWallMs = wallMs
+          lastMovingStreamSeconds = streamSeconds
         } else {
           runStartWallMs = nil
+          runStartStreamSeconds = nil
         }
         switch change {
         case .started?:
           // It began somewhere between the previous analysed frame and the first moving one.
-          let interval = gate.settings.fps > 0 ? Int64(1000 / gate.settings.fps) : 0
-          report(true, atWallMs: (runStartWallMs ?? wallMs) - interval)
+          let interval = gate.settings.fps > 0 ? 1 / gate.settings.fps : 0
+          report(
+            true, atWallMs: (runStartWallMs ?? wallMs) - Int64(interval * 1000),
+            atStreamSeconds: (runStartStreamSeconds ?? streamSeconds).map { $0 - interval })
           if let jpeg = thumbnailEncoder?.encode(frame) { recorder?.yield(.thumbnail(jpeg)) }
         case .stopped?:
-          report(false, atWallMs: lastMovingWallMs)
+          report(false, atWallMs: lastMovingWallMs, atStreamSeconds: lastMovingStreamSeconds)
         case nil:
           break
         }
@@ -142,10 +160,11 @@ final class MotionAnalyzer {
 
   private static func wallMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-  private func report(_ on: Bool, atWallMs: Int64 = MotionAnalyzer.wallMs()) {
+  private func report(_ on: Bool, atWallMs: Int64 = MotionAnalyzer.wallMs(), atStreamSeconds: Double? = nil) {
     log.info(on ? "motion started (\(String(format: "%.2f", gate.lastResult.changedPercent))% of the frame)" : "motion stopped")
     runStartWallMs = nil
-    recorder?.yield(.motion(on, atWallMs: atWallMs))
+    runStartStreamSeconds = nil
+    recorder?.yield(.motion(on, atWallMs: atWallMs, atStreamSeconds: atStreamSeconds))
     hub.post(.motion(cameraId: cameraId, on))
   }
 }

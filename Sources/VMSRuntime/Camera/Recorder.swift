@@ -104,10 +104,11 @@ actor Recorder {
       finalise(reason: "stream lost")
       ring.removeAll()
       layout = nil
-    case .motion(let on, let atWallMs):
+    case .motion(let on, let atWallMs, let atStreamSeconds):
       // The detector confirms motion a few frames after it began, and its end a quiet second after
-      // it ended: place both where they happened, in stream time.
-      let at = min(nowSeconds, nowSeconds - Double(nowWallMs - atWallMs) / 1000)
+      // it ended: place both where they happened, in stream time (through the wall clock when
+      // detection reads another input).
+      let at = atStreamSeconds ?? min(nowSeconds, nowSeconds - Double(nowWallMs - atWallMs) / 1000)
       motion = on
       if on {
         motionStartedAt = at

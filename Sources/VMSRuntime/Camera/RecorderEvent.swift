@@ -10,8 +10,9 @@ enum RecorderEvent: Sendable {
   /// The record input was lost: the open clip is finalised.
   case disconnected
   /// Motion started or stopped (from the detect input); `atWallMs` is when the motion itself began
-  /// or last showed, which is earlier than the detector could confirm it.
-  case motion(Bool, atWallMs: Int64)
+  /// or last showed, which is earlier than the detector could confirm it. `atStreamSeconds` is the
+  /// same moment in the record input's timestamps, given when detection reads the record input.
+  case motion(Bool, atWallMs: Int64, atStreamSeconds: Double?)
   /// A colour JPEG of the moment motion started.
   case thumbnail([UInt8])
   /// New recording settings (hot reload); the open clip goes on under them.

@@ -69,7 +69,8 @@ actor StreamReader {
   func run() async {
     let analyzer = detector.map {
       MotionAnalyzer(
-        cameraId: cameraId, settings: $0, registry: registry, hub: hub, recorder: recorder, live: live, log: log)
+        cameraId: cameraId, settings: $0, registry: registry, hub: hub, recorder: recorder, live: live,
+        sharesRecordClock: source.role == .both, log: log)
     }
     var backoff = Self.firstBackoffSeconds
     var lastError: String?
