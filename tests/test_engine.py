@@ -598,3 +598,49 @@ def test_http_mjpeg_camera_is_recorded_with_real_timing(workdir, vms):
     # Wall-clock length and file length agree (25 fps timing would make the file 2.5x shorter).
     assert abs(info["duration"] - clip["duration_ms"] / 1000) <= 1.0, (info["duration"], describe(clip))
     no_row_points_to_a_missing_file(server.data_dir)
+
+
+# ---------------------------------------------------------------------------------------------
+# health for monitoring
+
+
+@pytest.mark.slow
+def test_health_degrades_when_a_camera_stays_down(workdir, testcam, vms):
+    """`/api/v1/health` answers 503 "degraded" once an enabled camera has been down longer than
+    server.health_down_after, naming how long; it is 200 again once the camera is back."""
+    import json
+    import urllib.error
+    import urllib.request
+    from vmstest import to_yaml, vms_config
+
+    cam = testcam("later", **FAST_CAM)
+    cam.stop()
+    server = vms()
+    config = vms_config(server.data_dir, server.port, {
+        "gone": camera_config(cam.url, **settings()),
+    })
+    config["server"]["health_down_after"] = "3s"
+    server.write_config_text(to_yaml(config) + "\n")
+    server.start(wait=False)
+
+    def health():
+        try:
+            with urllib.request.urlopen(server.base_url + "/api/v1/health", timeout=2) as answer:
+                return answer.status, json.load(answer)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
+        except (urllib.error.URLError, OSError):
+            return None
+
+    status, body = wait_until(lambda: (h := health()) and h[0] == 503 and h, 20,
+                              "health answering 503 for a camera down over 3 s", details=server.log_tail)
+    assert body["status"] == "degraded", body
+    assert body["cameras"]["gone"]["down_for_seconds"] >= 3, body
+    assert body["cameras"]["gone"]["state"] in ("connecting", "reconnecting"), body
+
+    cam.start()
+    status, body = wait_until(lambda: (h := health()) and h[0] == 200 and h, 45,
+                              "health back to 200 once the camera is connected", details=server.log_tail)
+    assert body["status"] == "ok" and body["cameras"]["gone"]["state"] == "connected", body
+    assert "down_for_seconds" not in body["cameras"]["gone"], body
+    server.stop()

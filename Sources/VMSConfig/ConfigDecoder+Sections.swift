@@ -2,7 +2,7 @@
 
 extension ConfigDecoder {
   static let topLevelKeys = ["server", "auth", "storage", "updates", "cameras"]
-  static let serverKeys = ["listen", "data_dir"]
+  static let serverKeys = ["listen", "data_dir", "health_down_after"]
   static let authKeys = ["users"]
   static let userKeys = ["name", "password_hash", "role"]
   static let storageKeys = ["retention_days", "max_bytes", "min_free_bytes"]
@@ -58,6 +58,9 @@ extension ConfigDecoder {
       } else {
         server.dataDirectory = FilePath.resolve(text, against: directory)
       }
+    }
+    if let seconds = duration(f["health_down_after"], path: "server.health_down_after", example: "5m") {
+      server.healthDownAfterSeconds = seconds
     }
     return server
   }

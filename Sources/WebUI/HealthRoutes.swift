@@ -1,15 +1,25 @@
 // GET /api/v1/health: liveness for monitoring, with a summary of each camera's state (never its
-// URL or any secret), open to unauthenticated callers.
+// URL or any secret), open to unauthenticated callers. It answers 503 ("degraded") once an
+// enabled camera has been down longer than `server.health_down_after`, so a plain HTTP check in a
+// monitoring system notices a dead camera, not only a dead server.
 import Foundation
+import HTTPTypes
 import Hummingbird
 import VMSRuntime
 
-struct HealthResponse: ResponseEncodable {
-  struct Camera: Codable {
+struct HealthResponse: Encodable {
+  struct Camera: Encodable {
     var state: String
     var error: String?
     var motion: Bool
     var recording: Bool
+    /// Seconds since the camera was last connected; absent while connected or disabled.
+    var downForSeconds: Int?
+
+    enum CodingKeys: String, CodingKey {
+      case state, error, motion, recording
+      case downForSeconds = "down_for_seconds"
+    }
   }
 
   var status: String
@@ -18,14 +28,24 @@ struct HealthResponse: ResponseEncodable {
 }
 
 enum HealthRoutes {
-  static func add(to router: Router<some RequestContext>, hub: StatusHub) {
-    router.get("/api/v1/health") { _, _ -> HealthResponse in
+  /// `downAfterSeconds`: the configured `server.health_down_after` (0 = never degraded).
+  static func add(
+    to router: Router<some RequestContext>, hub: StatusHub, downAfterSeconds: @escaping @Sendable () async -> Double
+  ) {
+    router.get("/api/v1/health") { _, _ -> Response in
+      let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+      let limit = await downAfterSeconds()
       var cameras: [String: HealthResponse.Camera] = [:]
+      var degraded = false
       for status in await hub.snapshot() {
+        let downFor = status.downSinceMs.map { Int((nowMs - $0) / 1000) }
+        if let downFor, limit > 0, Double(downFor) >= limit { degraded = true }
         cameras[status.id] = .init(
-          state: status.state.rawValue, error: status.error, motion: status.motion, recording: status.recording)
+          state: status.state.rawValue, error: status.error, motion: status.motion, recording: status.recording,
+          downForSeconds: downFor)
       }
-      return HealthResponse(status: "ok", version: VMSVersion.string, cameras: cameras)
+      let body = HealthResponse(status: degraded ? "degraded" : "ok", version: VMSVersion.string, cameras: cameras)
+      return JSONBody.response(body, status: degraded ? .serviceUnavailable : .ok)
     }
   }
 }

@@ -64,6 +64,8 @@ public actor Supervisor {
     var restartNeeded: [String] = []
     if let running = configuration {
       effective.server = running.server
+      // Only where it listens and where data lives need a restart.
+      effective.server.healthDownAfterSeconds = new.server.healthDownAfterSeconds
       if running.server.listenHost != new.server.listenHost || running.server.listenPort != new.server.listenPort {
         restartNeeded.append("server.listen")
       }

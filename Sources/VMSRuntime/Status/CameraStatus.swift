@@ -17,6 +17,9 @@ public struct CameraStatus: Sendable, Equatable, Codable {
   public var error: String?
   public var motion: Bool
   public var recording: Bool
+  /// Since when (Unix epoch ms) an enabled camera has not been connected; nil while connected or
+  /// disabled.
+  public var downSinceMs: Int64?
 
   public init(
     id: String, name: String, state: ConnectionState, error: String? = nil, motion: Bool = false,

@@ -70,6 +70,7 @@ public actor StatusHub {
       var entry = Entry(
         status: CameraStatus(id: id, name: name, state: enabled ? .connecting : .disabled), enabled: enabled,
         streams: [:])
+      if enabled { entry.status.downSinceMs = Int64(Date().timeIntervalSince1970 * 1000) }
       for role in roles { entry.streams[role] = (.connecting, nil) }
       if entries[id] == nil { order.append(id) }
       entries[id] = entry
@@ -114,7 +115,15 @@ public actor StatusHub {
     guard entry.enabled else {
       entry.status.state = .disabled
       entry.status.error = nil
+      entry.status.downSinceMs = nil
       return
+    }
+    defer {
+      if entry.status.state == .connected {
+        entry.status.downSinceMs = nil
+      } else if entry.status.downSinceMs == nil {
+        entry.status.downSinceMs = Int64(Date().timeIntervalSince1970 * 1000)
+      }
     }
     let named = entry.streams.count > 1
     let worst: [ConnectionState] = [.reconnecting, .connecting, .connected]
