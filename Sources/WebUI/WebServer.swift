@@ -49,7 +49,9 @@ public enum WebServer {
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: StaticFilesMiddleware(files: staticFiles))
     router.add(middleware: AuthMiddleware(authenticator: environment.authenticator))
-    HealthRoutes.add(to: router, hub: environment.services.hub)
+    HealthRoutes.add(to: router, hub: environment.services.hub) {
+      await environment.configuration()?.server.healthDownAfterSeconds ?? 300
+    }
     SessionRoutes.add(to: router, environment: environment)
     UpdateRoutes.add(to: router, environment: environment)
     CameraRoutes.add(to: router, environment: environment)
