@@ -1,7 +1,7 @@
 // Configuration: every camera (enabled, disabled, removed but with footage), its disk usage, its
 // settings, links to its history; admins add, edit, enable/disable and delete cameras.
 import { api, enc, get } from "./api.js";
-import { el, clear, icon, iconButton, fmtBytes, isoDay, pageUrl, $ } from "./dom.js";
+import { el, clear, icon, iconButton, fmtBytes, fmtClock, isoDay, pageUrl, $ } from "./dom.js";
 import { events, stateLabel } from "./events.js";
 import { initPage, isAdmin } from "./layout.js";
 import { toast, confirmDialog, openDialog, pending } from "./ui.js";
@@ -27,6 +27,31 @@ function retentionText(camera) {
 
 function fact(label, value, role) {
   return el("div", {}, el("dt", {}, label), el("dd", { "data-role": role }, value));
+}
+
+/** "≈ 9.4 days of recordings fit" (from storage.horizon_days), or "no limit". */
+function horizonText(days) {
+  if (days === undefined || days === null || !Number.isFinite(Number(days))) return "no limit";
+  const n = Math.round(Number(days) * 10) / 10;
+  return `≈ ${n} day${n === 1 ? "" : "s"} of recordings fit`;
+}
+
+/** What the storage janitor does next for this camera: the clip it deletes next, the horizon. */
+function storageOutlook(camera) {
+  const storage = camera.storage;
+  if (!storage || typeof storage !== "object") return null;
+  const next = storage.next_clip_to_go;
+  let nextPart;
+  if (next && Number.isFinite(Number(next.start_ms))) {
+    const when = new Date(Number(next.start_ms));
+    const text = `${isoDay(when)} ${fmtClock(when.getTime(), false)}`;
+    nextPart = el("span", { "data-role": "next-clip" }, icon("calendar"), "Oldest clip goes next: ",
+      el("a", { href: pageUrl("timeline.html", { camera: camera.id, date: isoDay(when), clip: next.id }), title: "Show this clip on the timeline", "data-start-ms": String(next.start_ms) }, text));
+  } else {
+    nextPart = el("span", { "data-role": "next-clip" }, icon("calendar"), "No clip to delete yet");
+  }
+  return el("p", { class: "outlook", "data-role": "storage-outlook", title: "What the storage janitor does next for this camera" },
+    nextPart, el("span", {}, icon("hourglass"), el("span", { "data-role": "horizon", title: storage.horizon_days == null ? "Neither retention days nor the storage quota or free-space floor bounds these recordings" : "Days of recordings kept: the retention days, or fewer when the storage quota or free-space floor runs out first at the recent bitrate" }, horizonText(storage.horizon_days))));
 }
 
 function renderTotals() {
@@ -78,14 +103,21 @@ function renderCamera(camera) {
     iconButton("grid", "Recordings", { href: pageUrl("recordings.html", { camera: camera.id, date: day }), class: "btn small", "data-role": "link-recordings" }),
     iconButton("archive", "Archives", { href: pageUrl("archives.html", { camera: camera.id }), class: "btn small", "data-role": "link-archives" }));
   const actions = el("div", { class: "cam-actions" }, links);
+  const adminRow = el("div", { class: "row" });
   if (isAdmin() && configured) {
     const toggle = iconButton("power", camera.enabled ? "Disable" : "Enable", { class: "small", "data-role": "toggle-enabled" });
     toggle.addEventListener("click", () => pending(toggle, () => setEnabled(camera, !camera.enabled)));
     const edit = iconButton("edit", "Edit", { class: "small", "data-role": "edit-camera" });
     edit.addEventListener("click", () => openForm(camera));
-    const remove = iconButton("trash", "Delete", { class: "small danger", "data-role": "delete-camera" });
+    const remove = iconButton("trash", "Remove", { class: "small danger", "data-role": "delete-camera", title: "Remove from the configuration (its footage is kept)" });
     remove.addEventListener("click", () => deleteCamera(camera, remove));
-    actions.append(el("div", { class: "row" }, toggle, edit, remove));
+    adminRow.append(toggle, edit, remove);
+  }
+  if (isAdmin()) {
+    const wipe = iconButton("trash", "Delete footage", { class: "small danger", "data-role": "delete-footage", title: "Delete this camera's recordings (and archives, if you ask)" });
+    wipe.addEventListener("click", () => deleteFootage(camera));
+    adminRow.append(wipe);
+    actions.append(adminRow);
   }
 
   const facts = el("dl", { class: "facts" },
@@ -106,29 +138,56 @@ function renderCamera(camera) {
       el("div", { class: "cam-id" }, camera.id),
       errorLine,
       urls),
-    facts,
+    el("div", { class: "cam-facts" }, facts, storageOutlook(camera)),
     actions);
   return card;
 }
 
+const cards = new Map(); // camera id -> {key, card, badge, errorLine}: unchanged cards are kept as they are
+
 function render() {
+  const nodes = [];
+  const kept = new Map();
+  for (const camera of cameras) {
+    // Live status moves the badge only (setStateBadge); anything else shown on the card redraws it.
+    const { status, ...shown } = camera;
+    const key = JSON.stringify([shown, isoDay(), isAdmin()]);
+    let entry = cards.get(camera.id);
+    if (!entry || entry.key !== key) {
+      stateBadges.delete(camera.id);
+      errorLines.delete(camera.id);
+      const card = renderCamera(camera);
+      entry = { key, card, badge: stateBadges.get(camera.id), errorLine: errorLines.get(camera.id) };
+    }
+    kept.set(camera.id, entry);
+    nodes.push(entry.card);
+  }
+  cards.clear();
   stateBadges.clear();
   errorLines.clear();
-  clear(list);
-  if (!cameras.length) list.append(el("div", { class: "empty" }, isAdmin() ? "No camera yet. Use “Add a camera”." : "No camera yet."));
-  for (const camera of cameras) list.append(renderCamera(camera));
+  for (const [id, entry] of kept) {
+    cards.set(id, entry);
+    if (entry.badge) stateBadges.set(id, entry.badge);
+    if (entry.errorLine) errorLines.set(id, entry.errorLine);
+  }
+  if (!cameras.length) nodes.push(el("div", { class: "empty" }, isAdmin() ? "No camera yet. Use “Add a camera”." : "No camera yet."));
+  list.replaceChildren(...nodes);
   for (const [id, status] of events.cameras) setStateBadge(id, status);
   for (const camera of cameras) if (!events.cameras.has(camera.id) && camera.status) setStateBadge(camera.id, camera.status);
   renderTotals();
 }
 
+let loads = 0; // an older answer arriving late must not replace a newer one
+
 async function load() {
-  const [list] = await Promise.all([get("/api/v1/cameras"), loadConfigState()]);
-  cameras = list;
+  const ticket = ++loads;
+  const [fresh] = await Promise.all([get("/api/v1/cameras"), loadConfigState()]);
   // Usage may be missing from the list: ask for it per camera then.
-  await Promise.all(cameras.filter((c) => !c.usage).map(async (c) => {
+  await Promise.all(fresh.filter((c) => !c.usage).map(async (c) => {
     c.usage = await get(`/api/v1/cameras/${enc(c.id)}/usage`, { quiet: true }).catch(() => ({}));
   }));
+  if (ticket !== loads) return;
+  cameras = fresh;
   render();
 }
 
@@ -144,21 +203,11 @@ function withHash(body) {
   return api.configHash ? { ...body, config_hash: api.configHash } : body;
 }
 
-/** The configuration file's state: its hash (sent back with every change), problems, restarts. */
+/** The configuration file's hash, sent back with every change (its problems and needed restarts
+ * are shown by the page frame's banner, layout.js). */
 async function loadConfigState() {
   const state = await get("/api/v1/config", { quiet: true }).catch(() => null);
-  const box = $("#config-state");
-  clear(box);
-  if (!state) return;
-  if (state.config_hash) api.configHash = state.config_hash;
-  if (state.problems && state.problems.length) {
-    box.append(el("div", { class: "error-box", role: "alert", "data-role": "config-problems" },
-      `The configuration file ${state.path || ""} has problems; the last valid configuration stays in force:\n`,
-      state.problems.join("\n")));
-  }
-  if (state.restart_needed && state.restart_needed.length) {
-    box.append(el("div", { class: "panel notice" }, "Restart vms to apply: ", state.restart_needed.join(", ")));
-  }
+  if (state && state.config_hash) api.configHash = state.config_hash;
 }
 
 async function setEnabled(camera, enabled) {
@@ -169,14 +218,67 @@ async function setEnabled(camera, enabled) {
 
 async function deleteCamera(camera, button) {
   const ok = await confirmDialog(
-    `Remove “${camera.name || camera.id}” from the configuration? Its stream stops. Its recordings and archives stay on disk and remain listed here.`,
-    { title: "Delete camera", ok: "Delete camera" });
+    `Remove “${camera.name || camera.id}” from the configuration? Its stream stops. Its recordings and archives stay on disk and remain listed here (“Delete footage” removes them).`,
+    { title: "Remove camera", ok: "Remove camera" });
   if (!ok) return;
   await pending(button, async () => {
     const query = api.configHash ? `?config_hash=${enc(api.configHash)}` : "";
     await api(`/api/v1/cameras/${enc(camera.id)}${query}`, { method: "DELETE" });
-    toast(`${camera.name || camera.id} deleted.`, "ok");
+    toast(`${camera.name || camera.id} removed from the configuration; its footage is kept.`, "ok");
     await load();
+  });
+}
+
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** Delete a camera's footage: the admin types the camera id; archives only when ticked. */
+function deleteFootage(camera) {
+  const usage = camera.usage || {};
+  const label = camera.name || camera.id;
+  const typed = el("input", { id: "f-confirm-id", name: "confirm", autocomplete: "off", spellcheck: "false", autocapitalize: "none", placeholder: camera.id, "data-role": "footage-confirm-input" });
+  const archives = el("input", { type: "checkbox", id: "f-footage-archives", name: "archives", "data-role": "footage-archives" });
+  const submit = el("button", { type: "submit", class: "danger solid", disabled: true, "data-role": "footage-ok" }, "Delete footage");
+  const cancel = el("button", { type: "button", "data-role": "footage-cancel" }, "Cancel");
+  const errorBox = el("div", { class: "error-box hidden", role: "alert" });
+  const form = el("form", { novalidate: true, autocomplete: "off", "data-role": "footage-form" },
+    el("p", { class: "dialog-message" },
+      `Delete the recordings of “${label}” (${fmtBytes(usage.recordings_bytes)}) from the disk? This cannot be undone. `,
+      camera.configured === false ? "" : "The camera stays configured and keeps recording; a clip being recorded is kept."),
+    el("label", { class: "check" }, archives, `Also delete its archives (${fmtBytes(usage.archives_bytes)})`),
+    el("div", { class: "field confirm-field" },
+      el("label", { for: "f-confirm-id" }, "To confirm, type the camera id ", el("code", {}, camera.id)),
+      typed),
+    errorBox,
+    el("div", { class: "dialog-actions" }, cancel, submit));
+  const { close } = openDialog(`Delete the footage of ${label}`, () => form);
+  const matches = () => typed.value.trim() === camera.id;
+  typed.addEventListener("input", () => { submit.disabled = !matches(); });
+  cancel.addEventListener("click", close);
+  typed.focus();
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!matches()) return;
+    const withArchives = archives.checked;
+    pending(submit, async () => {
+      let result;
+      try {
+        const query = `confirm=${enc(camera.id)}${withArchives ? "&archives=true" : ""}`;
+        result = await api(`/api/v1/cameras/${enc(camera.id)}/footage?${query}`, { method: "DELETE", quiet: true });
+      } catch (error) {
+        errorBox.textContent = error.message;
+        errorBox.classList.remove("hidden");
+        if (error.status !== 401) toast(error.message, "error");
+        return;
+      }
+      close();
+      const r = result || {};
+      const kept = [
+        r.kept_recording ? `${plural(Number(r.kept_recording), "clip")} being recorded` : null,
+        r.kept_archives ? `${plural(Number(r.kept_archives), "archived clip")}` : null,
+      ].filter(Boolean);
+      toast(`${label}: ${plural(Number(r.deleted) || 0, "clip")} deleted, ${fmtBytes(r.freed_bytes)} freed.${kept.length ? ` Kept: ${kept.join(", ")}.` : ""}`, "ok");
+      await load();
+    });
   });
 }
 
@@ -315,10 +417,8 @@ async function main() {
   }
   events.on("snapshot", (m) => { for (const s of m.cameras) setStateBadge(s.id, s); });
   events.on("camera", (m) => setStateBadge(m.camera.id, m.camera));
-  events.on("config", (m) => {
-    if (m.status === "applied") load().catch(() => {});
-    else if (m.status === "rejected") toast(`Configuration change rejected:\n${(m.problems || []).join("\n")}`, "error");
-  });
+  // A rejected file is shown by the page frame's banner (layout.js); an applied one changes the list.
+  events.on("config", (m) => { if (m.status === "applied") load().catch(() => {}); });
   events.on("removed", () => load().catch(() => {}));
   events.start();
   await load();

@@ -177,11 +177,10 @@ async function main() {
   });
   events.on("removed", (message) => { removeTile(message.camera_id); refreshSummary(); });
   events.on("config", (message) => {
+    // A rejected file is shown by the page frame's banner (layout.js).
     if (message.status === "applied") {
       toast("Configuration reloaded.", "ok");
       loadCameras().catch(() => {});
-    } else if (message.status === "rejected") {
-      toast(`Configuration change rejected:\n${(message.problems || []).join("\n")}`, "error");
     }
   });
   events.start();
