@@ -5,10 +5,8 @@ import Detectors
 
 final class JPEGEncoder {
   private var codec: UnsafeMutablePointer<AVCodecContext>?
-  private let scaled: UnsafeMutablePointer<AVFrame>
+  private let scaler: FrameScaler
   private let packet: UnsafeMutablePointer<AVPacket>
-  private var scaler: OpaquePointer?
-  private var scalerKey: (Int32, Int32, Int32) = (0, 0, -1)
   private var size: (Int32, Int32) = (0, 0)
   /// The encoder insists on increasing timestamps, even for unrelated stills.
   private var nextPts: Int64 = 0
@@ -19,18 +17,15 @@ final class JPEGEncoder {
   init(width: Int, quality: Int32 = 5) throws(MediaError) {
     self.width = width
     self.quality = quality
-    guard let scaled = av_frame_alloc(), let packet = av_packet_alloc() else { throw MediaError("out of memory") }
-    self.scaled = scaled
+    guard let packet = av_packet_alloc() else { throw MediaError("out of memory") }
     self.packet = packet
+    scaler = try FrameScaler(format: AV_PIX_FMT_YUVJ420P)
   }
 
   deinit {
     avcodec_free_context(&codec)
-    var f: UnsafeMutablePointer<AVFrame>? = scaled
-    av_frame_free(&f)
     var p: UnsafeMutablePointer<AVPacket>? = packet
     av_packet_free(&p)
-    sws_freeContext(scaler)
   }
 
   /// Encodes `source`; `outline` boxes (in a `outlineSpace`-sized frame's pixels) are drawn as white
@@ -40,7 +35,7 @@ final class JPEGEncoder {
   ) -> [UInt8]? {
     guard source.pointee.width > 0, source.pointee.height > 0 else { return nil }
     let w = Int32(min(width, Int(source.pointee.width))) & ~1
-    let h = max(2, Int32((Double(source.pointee.height) * Double(w) / Double(source.pointee.width)).rounded()) & ~1)
+    let h = FrameScaler.height(of: source, atWidth: w)
     if codec == nil || size != (w, h) {
       avcodec_free_context(&codec)
       guard let mjpeg = avcodec_find_encoder(AV_CODEC_ID_MJPEG) else { return nil }
@@ -56,23 +51,10 @@ final class JPEGEncoder {
         return nil
       }
       size = (w, h)
-      scalerKey = (0, 0, -1)
     }
-    let key = (source.pointee.width, source.pointee.height, source.pointee.format)
-    if scaler == nil || key != scalerKey {
-      sws_freeContext(scaler)
-      scaler = sws_getContext(
-        key.0, key.1, AVPixelFormat(rawValue: key.2), w, h, AV_PIX_FMT_YUVJ420P, SWS_BILINEAR, nil, nil, nil)
-      scalerKey = key
-      av_frame_unref(scaled)
-      scaled.pointee.width = w
-      scaled.pointee.height = h
-      scaled.pointee.format = AV_PIX_FMT_YUVJ420P.rawValue
-      guard av_frame_get_buffer(scaled, 0) >= 0 else { return nil }
-    }
-    guard let scaler, sws_scale_frame(scaler, scaled, source) >= 0 else { return nil }
+    guard let scaled = scaler.scale(source, width: w, height: h) else { return nil }
     if !outline.isEmpty && outlineSpace.width > 0 && outlineSpace.height > 0 {
-      drawOutline(outline, space: outlineSpace)
+      drawOutline(outline, space: outlineSpace, on: scaled)
     }
     scaled.pointee.quality = quality * FF_QP2LAMBDA
     scaled.pointee.pts = nextPts
@@ -84,7 +66,9 @@ final class JPEGEncoder {
   }
 
   /// Draws box edges on the luma plane: enough to see what moved, no colour conversion needed.
-  private func drawOutline(_ boxes: [MotionRegion], space: (width: Int, height: Int)) {
+  private func drawOutline(
+    _ boxes: [MotionRegion], space: (width: Int, height: Int), on scaled: UnsafeMutablePointer<AVFrame>
+  ) {
     guard let luma = scaled.pointee.data.0 else { return }
     let stride = Int(scaled.pointee.linesize.0)
     let w = Int(scaled.pointee.width)

@@ -7,9 +7,7 @@ import Detectors
 final class VideoDecoder {
   private var codec: UnsafeMutablePointer<AVCodecContext>?
   private let frame: UnsafeMutablePointer<AVFrame>
-  private let gray: UnsafeMutablePointer<AVFrame>
-  private var scaler: OpaquePointer?
-  private var scalerKey: (Int32, Int32, Int32) = (0, 0, -1)
+  private let grayScaler: FrameScaler
   let analysisWidth: Int
 
   init(parameters: UnsafePointer<AVCodecParameters>, analysisWidth: Int = 320) throws(MediaError) {
@@ -17,9 +15,9 @@ final class VideoDecoder {
     guard let decoder = avcodec_find_decoder(parameters.pointee.codec_id) else {
       throw MediaError("no decoder for \(String(cString: avcodec_get_name(parameters.pointee.codec_id)))")
     }
-    guard let frame = av_frame_alloc(), let gray = av_frame_alloc() else { throw MediaError("out of memory") }
+    guard let frame = av_frame_alloc() else { throw MediaError("out of memory") }
     self.frame = frame
-    self.gray = gray
+    grayScaler = try FrameScaler(format: AV_PIX_FMT_GRAY8)
     codec = avcodec_alloc_context3(decoder)
     avcodec_parameters_to_context(codec, parameters)
     // One thread: a substream is cheap to decode, and frame threading would add a frame of latency per
@@ -33,9 +31,6 @@ final class VideoDecoder {
     avcodec_free_context(&codec)
     var f: UnsafeMutablePointer<AVFrame>? = frame
     av_frame_free(&f)
-    var g: UnsafeMutablePointer<AVFrame>? = gray
-    av_frame_free(&g)
-    sws_freeContext(scaler)
   }
 
   /// Feeds a packet and calls `body` with each decoded frame. Corrupt packets are skipped: a camera
@@ -62,27 +57,13 @@ final class VideoDecoder {
   /// The frame scaled to `analysisWidth` pixels wide (height keeps the aspect, even), 8-bit gray.
   func grayFrame(of source: UnsafeMutablePointer<AVFrame>) -> GrayFrame? {
     let width = Int32(analysisWidth)
-    guard source.pointee.width > 0 else { return nil }
-    var height = Int32((Double(source.pointee.height) * Double(width) / Double(source.pointee.width)).rounded())
-    height = max(2, height & ~1)
-    let key = (source.pointee.width, source.pointee.height, source.pointee.format)
-    if scaler == nil || key != scalerKey {
-      sws_freeContext(scaler)
-      scaler = sws_getContext(
-        key.0, key.1, AVPixelFormat(rawValue: key.2), width, height, AV_PIX_FMT_GRAY8, SWS_BILINEAR, nil,
-        nil, nil)
-      scalerKey = key
-      av_frame_unref(gray)
-      gray.pointee.width = width
-      gray.pointee.height = height
-      gray.pointee.format = AV_PIX_FMT_GRAY8.rawValue
-      guard av_frame_get_buffer(gray, 0) >= 0 else { return nil }
-    }
-    guard let scaler, sws_scale_frame(scaler, gray, source) >= 0 else { return nil }
-    let w = Int(width)
-    let h = Int(height)
+    guard source.pointee.width > 0,
+      let gray = grayScaler.scale(source, width: width, height: FrameScaler.height(of: source, atWidth: width)),
+      let base = gray.pointee.data.0
+    else { return nil }
+    let w = Int(gray.pointee.width)
+    let h = Int(gray.pointee.height)
     let stride = Int(gray.pointee.linesize.0)
-    guard let base = gray.pointee.data.0 else { return nil }
     var pixels = [UInt8](repeating: 0, count: w * h)
     pixels.withUnsafeMutableBufferPointer { out in
       for row in 0..<h {
