@@ -502,6 +502,17 @@ def test_broken_write_is_rejected_and_nothing_stops(workdir, camera, vms, events
     assert (sessions(cam_a), sessions(cam_b)) == counts_before, (
         f"a camera reconnected: before {counts_before}, after {(sessions(cam_a), sessions(cam_b))}")
 
+    # Undoing a broken edit by putting back the very file in force also clears the report.
+    in_force = server.config_path.read_text()
+    write_in_place(server.config_path, in_force.replace('name: "Camera B, fixed"', '"Camera B, fixed": oops'))
+    wait_until(lambda: config_state(server)["applied"] is False, APPLY_WITHIN + SLACK,
+               "the broken file rejected again", interval=0.05)
+    write_in_place(server.config_path, in_force)
+    state = wait_until(lambda: (lambda s: s if s["applied"] else None)(config_state(server)),
+                       APPLY_WITHIN + SLACK, "applied=true after putting back the file in force",
+                       interval=0.05, details=server.log_tail)
+    assert state["problems"] == [], state
+
 
 # ---------------------------------------------------------------------------------------------
 # 50 reloads leak nothing

@@ -51,8 +51,9 @@ public actor ConfigWatcher {
     }
     candidate = nil
     lastHash = hash
-    // The camera management API writes the file and applies it itself.
-    if await supervisor.configurationHash == hash { return }
+    // The camera management API writes the file and applies it itself. But a file put back to the
+    // version in force after a rejected edit must still be applied, to clear the rejection.
+    if await supervisor.configurationHash == hash, await supervisor.lastReport.applied { return }
     log.info("configuration file changed: reloading \(path)")
     await supervisor.reload(text: text, path: path)
   }

@@ -24,6 +24,8 @@ public actor Supervisor {
   public private(set) var configuration: VMSConfiguration?
   /// Content hash of the file the configuration in force came from (see `ConfigFile`).
   public private(set) var configurationHash: String?
+  /// The outcome of the last reload: a rejected file is reported until a good one is applied.
+  public private(set) var lastReport = ConfigurationReport(applied: true)
 
   public init(
     hub: StatusHub, index: ClipIndex, live: LiveFeeds, registry: DetectorRegistry, storage: StorageHooks = .none,
@@ -48,11 +50,13 @@ public actor Supervisor {
       let problems = error.problems.map(\.description)
       log.error("configuration rejected, the previous one keeps running:\n  \(problems.joined(separator: "\n  "))")
       let report = ConfigurationReport(applied: false, problems: problems)
+      lastReport = report
       hub.post(.configuration(report))
       return report
     }
     configurationHash = ConfigFile.hash(text)
     let report = await apply(parsed)
+    lastReport = report
     hub.post(.configuration(report))
     return report
   }
