@@ -44,7 +44,8 @@ public enum WebServer {
   static func makeRouter(environment: WebEnvironment, staticFiles: StaticFiles) -> Router<VMSRequestContext> {
     let router = Router(context: VMSRequestContext.self)
     // Outermost first: every answer, errors included, gets the security headers; errors become
-    // JSON; UI files are served before the auth gate; everything under /api/ passes the gate.
+    // JSON; UI files are served before the auth gate; everything under /api/, and /metrics, passes
+    // the gate.
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: StaticFilesMiddleware(files: staticFiles))
@@ -60,6 +61,7 @@ public enum WebServer {
     FootageRoutes.add(to: router, environment: environment)
     LiveRoutes.add(to: router, environment: environment)
     EventRoutes.add(to: router, environment: environment)
+    MetricsRoutes.add(to: router, registry: environment.services.metrics)
     return router
   }
 

@@ -1,5 +1,6 @@
 // What the web layer needs from the engine, passed in once at start-up.
 import Detectors
+import Prometheus
 import Storage
 import VMSRuntime
 
@@ -13,11 +14,14 @@ public struct WebServices: Sendable {
   public var configPath: String
   /// Camera management: edits of the YAML file, applied through the supervisor.
   public var cameraEditing: CameraEditing
+  /// What `GET /metrics` renders: the registry behind the process's `MetricsSystem` (nil: no route).
+  public var metrics: PrometheusCollectorRegistry?
 
   public init(
     hub: StatusHub, index: ClipIndex, supervisor: Supervisor, live: LiveFeeds, configPath: String,
-    registry: DetectorRegistry = .builtIn
+    registry: DetectorRegistry = .builtIn, metrics: PrometheusCollectorRegistry? = nil
   ) {
+    self.metrics = metrics
     cameraEditing = CameraEditing(path: configPath, supervisor: supervisor, registry: registry)
     self.hub = hub
     self.index = index

@@ -3,6 +3,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import Storage
 import VMSConfig
@@ -29,6 +31,11 @@ struct ServeCommand: AsyncParsableCommand {
     }
     let log = Logger(label: "vms")
     FFmpegLog.showErrorsOnly()
+    // Before any camera or the janitor exists: metric objects bind to the factory when made.
+    let metrics = PrometheusCollectorRegistry()
+    var metricsFactory = PrometheusMetricsFactory(registry: metrics)
+    metricsFactory.durationHistogramBuckets = VMSMetrics.durationBuckets
+    MetricsSystem.bootstrap(metricsFactory)
 
     let index: ClipIndex
     do {
@@ -63,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
       hub: hub, index: index, live: live, registry: detectorRegistry,
       storage: StorageHooks(pressure: janitor.pressure, clipClosed: { janitor.nudge() }, janitor: janitor), log: log)
     let services = WebServices(
-      hub: hub, index: index, supervisor: supervisor, live: live, configPath: config)
+      hub: hub, index: index, supervisor: supervisor, live: live, configPath: config, metrics: metrics)
     let auth: (authenticator: Authenticator, oneTimeNotice: String?)
     do {
       auth = try WebServer.authenticator(configuration: configuration, supervisor: supervisor)

@@ -37,6 +37,7 @@ final class MotionAnalyzer {
   private var videoTimeBase = Rational(0, 1)
   private var runStartStreamSeconds: Double?
   private var lastMovingStreamSeconds: Double?
+  private let metrics: MotionMetrics
 
   init(
     cameraId: String, settings: DetectorSettings, registry: DetectorRegistry, hub: StatusHub,
@@ -50,6 +51,7 @@ final class MotionAnalyzer {
     self.hub = hub
     self.recorder = recorder
     self.log = log
+    metrics = MotionMetrics(cameraId: cameraId)
     gate = Self.makeGate(settings, registry: registry, log: log)
     thumbnailEncoder = try? JPEGEncoder(width: 320)
   }
@@ -164,6 +166,7 @@ final class MotionAnalyzer {
     log.info(on ? "motion started (\(String(format: "%.2f", gate.lastResult.changedPercent))% of the frame)" : "motion stopped")
     runStartWallMs = nil
     runStartStreamSeconds = nil
+    if on { metrics.motionStarted() }
     recorder?.yield(.motion(on, atWallMs: atWallMs, atStreamSeconds: atStreamSeconds))
     hub.post(.motion(cameraId: cameraId, on))
   }

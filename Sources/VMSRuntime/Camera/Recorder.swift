@@ -48,6 +48,7 @@ actor Recorder {
   private var warnedAudio = false
   /// Set when the camera sends G.711: its packets are turned into AAC before the ring.
   private var audioTranscoder: AudioTranscoder?
+  private let metrics: ClipMetrics
 
   init(
     cameraId: String, settings: RecordingSettings, index: ClipIndex, hub: StatusHub, storage: StorageHooks, log: Logger
@@ -59,6 +60,7 @@ actor Recorder {
     self.index = index
     self.hub = hub
     self.log = log
+    metrics = ClipMetrics(cameraId: cameraId)
   }
 
   /// Consumes events until the stream finishes (the camera stops), then finalises any open clip.
@@ -236,11 +238,13 @@ actor Recorder {
     guard let open = clip else { return }
     clip = nil
     var sizeBytes = open.writer.bytesWritten
+    let finishStarted = InterruptState.now()
     do {
       sizeBytes = try open.writer.finish()
     } catch {
       log.error("clip \(open.record.file): \(error)")
     }
+    metrics.clipWritten(finaliseNanos: InterruptState.now() - finishStarted)
     let durationMs = Int64((open.writer.durationSeconds * 1000).rounded())
     do {
       try index.finishClip(

@@ -40,6 +40,7 @@ actor StreamReader {
   private let detectorMailbox: SettingsMailbox<DetectorSettings>?
   private let registry: DetectorRegistry
   private let log: Logger
+  private var metrics: InputMetrics
 
   /// `recorder`: the camera's recorder. `detector` and `live`:
   /// the motion settings and the live feed when this input is the detect input (nil if record-only).
@@ -57,6 +58,7 @@ actor StreamReader {
     self.recorder = recorder
     self.detector = detector
     self.registry = registry
+    metrics = InputMetrics(cameraId: cameraId, role: source.role)
     var log = log
     log[metadataKey: "input"] = "\(source.role.rawValue)"
     self.log = log
@@ -82,6 +84,7 @@ actor StreamReader {
         input = try MediaInput(url: source.url, transport: source.transport, interrupt: interrupt)
       } catch {
         if interrupt.isStopRequested { break }
+        metrics.disconnected(lost: true)
         if error.description != lastError { log.warning("\(display): \(error)") }
         lastError = error.description
         sleep(seconds: backoff)
@@ -92,12 +95,14 @@ actor StreamReader {
       post(.connected, nil)
       if records { recorder?.yield(.connected(input.layout)) }
       analyzer?.connected(input.layout)
+      metrics.connected(input.layout)
       let connectedAt = InterruptState.now()
       var batch: [MediaPacket] = []
       var batchStarted: UInt64 = 0
       do {
         while !interrupt.isStopRequested {
           let packet = try input.read()
+          metrics.count(packet)
           if let analyzer, let newSettings = detectorMailbox?.take() { analyzer.replaceDetector(newSettings) }
           analyzer?.handle(packet)
           if records, let recorder {
@@ -122,6 +127,7 @@ actor StreamReader {
       }
       if !batch.isEmpty { recorder?.yield(.packets(batch)) }
       analyzer?.disconnected()
+      metrics.disconnected(lost: !interrupt.isStopRequested)
       // On a stop the recorder finalises when its stream ends; a disconnection is only that.
       if interrupt.isStopRequested { break }
       if records { recorder?.yield(.disconnected) }

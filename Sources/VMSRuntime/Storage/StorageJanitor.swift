@@ -52,6 +52,7 @@ public actor StorageJanitor {
   private let wakes: AsyncStream<Void>
   private nonisolated let nudged = Atomic<Bool>(false)
   private var lastPassMs: Int64?
+  private let metrics = StorageMetrics()
 
   /// Rows selected per query and deleted per transaction: bounded memory and short write locks, so a
   /// first pass over years of footage never stalls the recorders' inserts.
@@ -138,7 +139,12 @@ public actor StorageJanitor {
     enforceRetentionDays(&report)
     enforceQuota(&report)
     enforceFreeSpace(&report)
-    report.recordingsBytes = (try? index.recordingsBytes()) ?? 0
+    let recordingsBytes = try? index.recordingsBytes()
+    report.recordingsBytes = recordingsBytes ?? 0
+    // The free-space rule measured the disk only when it is set; the gauge wants it every pass.
+    metrics.measured(
+      recordings: recordingsBytes,
+      free: report.freeBytes ?? (try? diskSpace(index.dataDirectory))?.freeBytes)
     report.paused = pressure.isPaused
     if report.deletedClips > 0 {
       log.info(
@@ -283,6 +289,7 @@ public actor StorageJanitor {
       fail("deleted from the index but the file remains: \(problem)", &report)
     }
     report.freedBytes += deletion.freedBytes
+    metrics.deleted(clips: deletion.clips.count, bytes: deletion.freedBytes)
     if let first = deletion.clips.first, let last = deletion.clips.last {
       log.notice(
         "deleted \(deletion.clips.count) clip(s), \(ByteText.of(deletion.freedBytes)), from \(first.file) to \(last.file): \(reason)"
