@@ -46,7 +46,9 @@ try:
 except ImportError as error:  # pragma: no cover - reported as a skip with the reason
     pytest.skip(f"selenium is not importable ({error}): apt-get install python3-selenium", allow_module_level=True)
 
-pytestmark = pytest.mark.slow
+# The tests of this file share one server and build on each other's footage (an archived clip, an
+# hour to delete): with pytest-xdist they stay together on one worker, in file order.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 CAMERA_ID = "front-door"
 CAMERA_NAME = "Entrée"
