@@ -67,11 +67,24 @@ final class MotionAnalyzer {
 
   /// A configuration change: a new detector with a fresh model and warm-up, on the same connection.
   func replaceDetector(_ settings: DetectorSettings) {
-    if gate.isMotion { report(false) }
+    let inMotion = gate.isMotion || carriedMotionUntil != nil
     gate = Self.makeGate(settings, registry: registry, log: log)
     detects = settings.type != "none"
-    gate.restart(at: Self.now())
+    let now = Self.now()
+    gate.restart(at: now)
+    carriedMotionUntil = nil
+    guard inMotion else { return }
+    if detects {
+      // The new model must warm up before it can see anything: the motion in progress is carried
+      // until it can confirm it, rather than ended (and the clip split) by a settings change.
+      carriedMotionUntil = now + settings.warmupSeconds + gate.quietSeconds + 1
+    } else {
+      report(false)
+    }
   }
+
+  /// Set while motion from before a detector change is carried over (see `replaceDetector`).
+  private var carriedMotionUntil: Double?
 
   /// Monotonic seconds: the gate's clock.
   private static func now() -> Double { Double(InterruptState.now()) / 1e9 }
@@ -95,7 +108,8 @@ final class MotionAnalyzer {
 
   func disconnected() {
     decoder = nil
-    if gate.isMotion { report(false) }
+    if gate.isMotion || carriedMotionUntil != nil { report(false) }
+    carriedMotionUntil = nil
     gate.restart(at: Self.now())
   }
 
@@ -119,7 +133,7 @@ final class MotionAnalyzer {
       let t = Self.now()
       if detects && gate.wantsFrame(at: t), let gray = decoder.grayFrame(of: frame) {
         analysisSize = (gray.width, gray.height)
-        let change = gate.analyse(gray, at: t)
+        var change = gate.analyse(gray, at: t)
         let wallMs = Self.wallMs()
         let pts = frame.pointee.best_effort_timestamp
         let streamSeconds: Double? =
@@ -134,6 +148,16 @@ final class MotionAnalyzer {
         } else {
           runStartWallMs = nil
           runStartStreamSeconds = nil
+        }
+        if carriedMotionUntil != nil {
+          if change == .started {
+            // The new detector confirms the motion the old one reported: nothing to announce.
+            carriedMotionUntil = nil
+            change = nil
+          } else if let until = carriedMotionUntil, t >= until, !gate.isMotion {
+            carriedMotionUntil = nil
+            report(false, atWallMs: lastMovingWallMs, atStreamSeconds: lastMovingStreamSeconds)
+          }
         }
         switch change {
         case .started?:
