@@ -23,6 +23,10 @@ actor Recorder {
   /// How much later than its start a motion may be confirmed: the ring keeps this on top of the
   /// pre-roll so a clip still starts `pre_roll` before the motion itself.
   static let detectionLatencySeconds = 3.0
+  /// Motion is seen a little after it begins: an object entering the frame must first cover
+  /// `min_area_percent` of it. Clips start this much earlier than the detected start on top of the
+  /// pre-roll, so the pre-roll is really there before the motion itself.
+  static let detectionLagSeconds = 0.5
 
   nonisolated let executor: ThreadExecutor
   nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -184,7 +188,9 @@ actor Recorder {
         return
       }
       reportedPause = false
-      _ = openClip(from: ring.packets(fromKeyframeAtOrBefore: motionStartedAt - settings.preRollSeconds))
+      _ = openClip(
+        from: ring.packets(
+          fromKeyframeAtOrBefore: motionStartedAt - settings.preRollSeconds - Self.detectionLagSeconds))
     }
   }
 
