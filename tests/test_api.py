@@ -530,6 +530,37 @@ def test_first_start_without_users_creates_admin_once(workdir, vms):
     assert call(server, "GET", "/api/v1/me", headers={"Authorization": basic("admin", password)}).status == 200
 
 
+def test_sessions_survive_a_restart_and_end_with_a_password_change(workdir, vms):
+    server = vms({})
+    server.start()
+
+    def sign_in(password):
+        answer = call(server, "POST", "/api/v1/login", body={"name": TEST_USER, "password": password})
+        assert answer.status == 200, answer
+        return {"Cookie": answer.header("set-cookie").split(";")[0]}
+
+    def me(session):
+        return call(server, "GET", "/api/v1/me", headers=session).status
+
+    kept, signed_out = sign_in(TEST_PASSWORD), sign_in(TEST_PASSWORD)
+    assert call(server, "POST", "/api/v1/logout", headers=signed_out).status == 204
+    server.stop()
+    stored = server.data_dir / "auth" / "sessions.json"
+    assert stored.is_file() and (stored.stat().st_mode & 0o777) == 0o600
+    assert kept["Cookie"].split("=", 1)[1] not in stored.read_text(), "a usable session token is on disk"
+
+    server.start()
+    assert me(kept) == 200, "the restart signed the browser out"
+    assert me(signed_out) == 401, "a signed-out session came back with the restart"
+
+    # A new password in the YAML (hot reload) ends the sessions opened with the old one.
+    config = vmstest.vms_config(server.data_dir, server.port, {})
+    config["auth"]["users"][0]["password_hash"] = hash_password("a-new-password")
+    server.write_config_text(to_yaml(config) + "\n")
+    wait_until(lambda: me(kept) == 401, 5, "the old session refused after the password change")
+    assert me(sign_in("a-new-password")) == 200
+
+
 # ---------------------------------------------------------------------------------------------
 # WebSocket events (real camera)
 

@@ -86,6 +86,7 @@ public enum WebServer {
     let initialUsers = configuration.auth.users
     let accounts = AccountBook(
       configured: { await supervisor.configuration?.auth.users ?? initialUsers }, generated: generated)
-    return (Authenticator(accounts: accounts), notice)
+    let sessions = SessionStore(dataDirectory: configuration.server.dataDirectory)
+    return (Authenticator(accounts: accounts, sessions: sessions), notice)
   }
 }

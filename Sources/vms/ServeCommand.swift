@@ -94,9 +94,11 @@ struct ServeCommand: AsyncParsableCommand {
     do {
       try await group.run()
     } catch {
+      auth.authenticator.sessions.flush()
       printError("vms stopped: \(error)")
       throw ExitCode(1)
     }
+    auth.authenticator.sessions.flush()  // a sign-in just before the stop survives the restart
     log.info("stopped cleanly")
   }
 }

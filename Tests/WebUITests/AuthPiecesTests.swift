@@ -22,8 +22,8 @@ final class TestClock: @unchecked Sendable {
 final class SessionStoreTests: XCTestCase {
   func testTokensAreRandom256BitHex() {
     let store = SessionStore()
-    let a = store.create(userName: "admin")
-    let b = store.create(userName: "admin")
+    let a = store.create(userName: "admin", credential: "stamp")
+    let b = store.create(userName: "admin", credential: "stamp")
     XCTAssertNotEqual(a, b)
     XCTAssertEqual(a.count, 64)
     XCTAssertTrue(a.allSatisfy { $0.isHexDigit && !$0.isUppercase })
@@ -32,7 +32,7 @@ final class SessionStoreTests: XCTestCase {
   func testExpirySlidesWithUse() {
     let clock = TestClock()
     let store = SessionStore(lifetime: 100, now: { clock.now })
-    let token = store.create(userName: "viewer1")
+    let token = store.create(userName: "viewer1", credential: "stamp")
     clock.advance(90)
     XCTAssertEqual(store.userName(for: token), "viewer1")
     clock.advance(90)  // 180 s after creation, 90 s after the last use
@@ -44,7 +44,7 @@ final class SessionStoreTests: XCTestCase {
 
   func testRemoveSignsOut() {
     let store = SessionStore()
-    let token = store.create(userName: "admin")
+    let token = store.create(userName: "admin", credential: "stamp")
     store.remove(token: token)
     XCTAssertNil(store.userName(for: token))
     XCTAssertNil(store.userName(for: "not-a-token"))

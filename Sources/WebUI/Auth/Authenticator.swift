@@ -39,10 +39,14 @@ public final class Authenticator: Sendable {
   /// valid credentials.
   func user(cookieHeader: String?, authorization: String?) async -> SignedInUser? {
     if let token = SessionCookie.token(fromCookieHeader: cookieHeader),
-      let name = sessions.userName(for: token)
+      let holder = sessions.holder(of: token)
     {
-      if let user = await accounts.user(named: name) { return SignedInUser(name: user.name, role: user.role) }
-      sessions.remove(token: token)  // the user was removed from the configuration
+      if let user = await accounts.user(named: holder.userName),
+        SessionStore.credentialStamp(passwordHash: user.passwordHash) == holder.credential
+      {
+        return SignedInUser(name: user.name, role: user.role)
+      }
+      sessions.remove(token: token)  // the user was removed, or their password changed
     }
     guard let authorization, let (name, password) = Self.basicCredentials(authorization) else {
       return nil

@@ -5,12 +5,6 @@ import Foundation
 import HummingbirdBcrypt
 import VMSConfig
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 public enum GeneratedAdmin {
   public static let userName = "admin"
 
@@ -56,30 +50,8 @@ public enum GeneratedAdmin {
     let file = File(users: [.init(name: userName, passwordHash: hash, role: UserRole.admin.rawValue)])
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    try writePrivately(try encoder.encode(file), to: path)
+    try PrivateFile.save(try encoder.encode(file), to: path)
     return (UserSettings(name: userName, passwordHash: hash, role: .admin), password)
-  }
-
-  /// Writes `data` readable by the owner only, atomically (temporary file, fsync, rename).
-  static func writePrivately(_ data: Data, to path: String) throws {
-    let directory = (path as NSString).deletingLastPathComponent
-    try FileManager.default.createDirectory(
-      atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    let temporary = path + ".tmp"
-    unlink(temporary)
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else {
-      throw APIError(
-        .internalServerError,
-        "cannot create \(temporary) (\(String(cString: strerror(errno)))): make the data directory writable by the vms user")
-    }
-    let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-    fsync(descriptor)
-    close(descriptor)
-    guard written == data.count, rename(temporary, path) == 0 else {
-      unlink(temporary)
-      throw APIError(.internalServerError, "cannot write \(path): check free space and permissions")
-    }
   }
 
   /// The one-time notice, boxed so it stands out in a journal full of log lines.

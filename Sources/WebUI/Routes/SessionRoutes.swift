@@ -22,7 +22,8 @@ enum SessionRoutes {
       guard credentials.name.utf8.count <= 128, credentials.password.utf8.count <= 1024,
         let user = await authenticator.verify(name: credentials.name, password: credentials.password)
       else { throw APIError(.unauthorized, "wrong user name or password") }
-      let token = authenticator.sessions.create(userName: user.name)
+      let token = authenticator.sessions.create(
+        userName: user.name, credential: SessionStore.credentialStamp(passwordHash: user.passwordHash))
       var response = JSONBody.response(SignedInUser(name: user.name, role: user.role))
       response.headers[.setCookie] = SessionCookie.setValue(token: token, maxAgeSeconds: maxAge)
       context.logger.info("user \(user.name) signed in")
