@@ -4,20 +4,7 @@ import XCTest
 
 @testable import Storage
 
-final class ClipLifecycleTests: XCTestCase {
-  private var directory: TemporaryDirectory!
-  private var index: ClipIndex!
-
-  override func setUpWithError() throws {
-    directory = try TemporaryDirectory()
-    index = try ClipIndex.open(dataDirectory: directory.dataPath, timeZone: paris)
-  }
-
-  override func tearDownWithError() throws {
-    try index?.close()
-    index = nil
-    directory = nil
-  }
+final class ClipLifecycleTests: ClipIndexTestCase {
 
   func testBeginInsertsARecordingRowAndReservesTheFile() throws {
     let clip = try index.beginClip(cameraId: "front-door", startMs: Instant.nov25At210304Ms + 250)

@@ -4,21 +4,8 @@ import XCTest
 
 @testable import Storage
 
-final class ClipQueryTests: XCTestCase {
-  private var directory: TemporaryDirectory!
-  private var index: ClipIndex!
-
-  override func setUpWithError() throws {
-    directory = try TemporaryDirectory()
-    index = try ClipIndex.open(dataDirectory: directory.dataPath, timeZone: paris)
-  }
-
-  override func tearDownWithError() throws {
-    try index?.close()
-    index = nil
-    directory = nil
-  }
-
+final class ClipQueryTests: ClipIndexTestCase {
+  /// Rows without files: the queries read sizes from the index, and one test records 4 GB.
   @discardableResult
   private func completeClip(_ cameraId: String, _ startMs: Int64, sizeBytes: Int64 = 1_000)
     throws -> ClipRecord
@@ -28,13 +15,6 @@ final class ClipQueryTests: XCTestCase {
       id: clip.id, endMs: startMs + 10_000, durationMs: 10_000, sizeBytes: sizeBytes,
       hasThumbnail: true)
     return try XCTUnwrap(try index.clip(id: clip.id))
-  }
-
-  /// Archiving is a later issue; the tests flip the column directly to check the queries honour it.
-  private func markArchived(_ id: Int64) throws {
-    try directory.rawDatabase().write { db in
-      try db.execute(sql: "UPDATE clip SET archived = 1 WHERE id = ?", arguments: [id])
-    }
   }
 
   func testClipsAndDaysFollowTheLocalDayNotUTC() throws {

@@ -6,34 +6,8 @@ import XCTest
 
 /// The comparison of the index with the clip trees, one kind of inconsistency at a time, and the
 /// repairs Storage makes itself (those that need no probing).
-final class ConsistencyCheckTests: XCTestCase {
-  private var directory: TemporaryDirectory!
-  private var index: ClipIndex!
+final class ConsistencyCheckTests: ClipIndexTestCase {
   private let baseMs = Instant.nov25At210304Ms
-
-  override func setUpWithError() throws {
-    directory = try TemporaryDirectory()
-    index = try ClipIndex.open(dataDirectory: directory.dataPath, timeZone: paris)
-  }
-
-  override func tearDownWithError() throws {
-    try index?.close()
-    index = nil
-    directory = nil
-  }
-
-  @discardableResult
-  private func clip(_ cameraId: String = "front", startMs: Int64, sizeBytes: Int = 1_000) throws
-    -> ClipRecord
-  {
-    let record = try index.beginClip(cameraId: cameraId, startMs: startMs)
-    try directory.write(sizeBytes, to: record.file)
-    try directory.write(10, to: record.thumbnail!)
-    try index.finishClip(
-      id: record.id, endMs: startMs + 10_000, durationMs: 10_000, sizeBytes: Int64(sizeBytes),
-      hasThumbnail: true)
-    return try XCTUnwrap(try index.clip(id: record.id))
-  }
 
   private func makeFolder(of relative: String) throws {
     try FileManager.default.createDirectory(

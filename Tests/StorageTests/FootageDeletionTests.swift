@@ -6,33 +6,16 @@ import XCTest
 
 /// "Delete this camera's footage": complete clips only, archives on request, in batches, folders of a
 /// removed camera pruned.
-final class FootageDeletionTests: XCTestCase {
-  private var directory: TemporaryDirectory!
-  private var index: ClipIndex!
+final class FootageDeletionTests: ClipIndexTestCase {
   private let baseMs = Instant.nov25At210304Ms
-
-  override func setUpWithError() throws {
-    directory = try TemporaryDirectory()
-    index = try ClipIndex.open(dataDirectory: directory.dataPath, timeZone: paris)
-  }
-
-  override func tearDownWithError() throws {
-    try index?.close()
-    index = nil
-    directory = nil
-  }
 
   @discardableResult
   private func clip(_ cameraId: String, second: Int64, archived: Bool = false) throws -> ClipRecord
   {
-    let startMs = baseMs + second * 1000
-    let record = try index.beginClip(cameraId: cameraId, startMs: startMs)
-    try directory.write(100, to: record.file)
-    try directory.write(10, to: record.thumbnail!)
-    try index.finishClip(
-      id: record.id, endMs: startMs + 900, durationMs: 900, sizeBytes: 100, hasThumbnail: true)
+    let record = try clip(
+      cameraId, startMs: baseMs + second * 1000, durationMs: 900, sizeBytes: 100)
     if archived { return try index.archiveClip(id: record.id) }
-    return try XCTUnwrap(try index.clip(id: record.id))
+    return record
   }
 
   func testDeletesCompleteClipsInBatchesAndKeepsRecordingArchivesAndOtherCameras() throws {

@@ -6,42 +6,9 @@ import XCTest
 
 /// The index side of retention: which clips are deletable, oldest first, and the batch deletion that
 /// re-checks each row at the moment it deletes.
-final class RetentionQueryTests: XCTestCase {
-  private var directory: TemporaryDirectory!
-  private var index: ClipIndex!
+final class RetentionQueryTests: ClipIndexTestCase {
   private let dayMs: Int64 = 86_400_000
   private let baseMs = Instant.nov25At210304Ms
-
-  override func setUpWithError() throws {
-    directory = try TemporaryDirectory()
-    index = try ClipIndex.open(dataDirectory: directory.dataPath, timeZone: paris)
-  }
-
-  override func tearDownWithError() throws {
-    try index?.close()
-    index = nil
-    directory = nil
-  }
-
-  /// A complete clip with a real file of `sizeBytes` and a thumbnail.
-  @discardableResult
-  private func clip(
-    _ cameraId: String, startMs: Int64, durationMs: Int64 = 10_000, sizeBytes: Int = 1_000
-  ) throws -> ClipRecord {
-    let record = try index.beginClip(cameraId: cameraId, startMs: startMs)
-    try directory.write(sizeBytes, to: record.file)
-    try directory.write(10, to: record.thumbnail!)
-    try index.finishClip(
-      id: record.id, endMs: startMs + durationMs, durationMs: durationMs,
-      sizeBytes: Int64(sizeBytes), hasThumbnail: true)
-    return try XCTUnwrap(try index.clip(id: record.id))
-  }
-
-  private func markArchived(_ id: Int64) throws {
-    try directory.rawDatabase().write { db in
-      try db.execute(sql: "UPDATE clip SET archived = 1 WHERE id = ?", arguments: [id])
-    }
-  }
 
   func testExpiredClipsAreCompleteUnarchivedAndEndedBeforeTheCutoff() throws {
     let old = try clip("front", startMs: baseMs - 10 * dayMs)

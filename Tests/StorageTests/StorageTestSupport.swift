@@ -58,6 +58,46 @@ final class TemporaryDirectory {
   }
 }
 
+/// The set-up every index test starts from: a fresh data directory and an index open on it, closed
+/// and removed after each test. Tests may close `index` and open another in its place.
+class ClipIndexTestCase: XCTestCase {
+  var directory: TemporaryDirectory!
+  var index: ClipIndex!
+
+  override func setUpWithError() throws {
+    directory = try TemporaryDirectory()
+    index = try ClipIndex.open(dataDirectory: directory.dataPath, timeZone: paris)
+  }
+
+  override func tearDownWithError() throws {
+    try index?.close()
+    index = nil
+    directory = nil
+  }
+
+  /// A complete clip with a real video of `sizeBytes` and a thumbnail, as the recorder leaves one.
+  @discardableResult
+  func clip(
+    _ cameraId: String = "front", startMs: Int64, durationMs: Int64 = 10_000,
+    sizeBytes: Int = 1_000
+  ) throws -> ClipRecord {
+    let record = try index.beginClip(cameraId: cameraId, startMs: startMs)
+    try directory.write(sizeBytes, to: record.file)
+    try directory.write(10, to: record.thumbnail!)
+    try index.finishClip(
+      id: record.id, endMs: startMs + durationMs, durationMs: durationMs,
+      sizeBytes: Int64(sizeBytes), hasThumbnail: true)
+    return try XCTUnwrap(try index.clip(id: record.id))
+  }
+
+  /// Sets the archived flag without moving the files, for tests of the queries that honour it.
+  func markArchived(_ id: Int64) throws {
+    try directory.rawDatabase().write { db in
+      try db.execute(sql: "UPDATE clip SET archived = 1 WHERE id = ?", arguments: [id])
+    }
+  }
+}
+
 func assertThrowsStorageError<T>(
   _ expression: @autoclosure () throws -> T, _ expected: StorageError,
   file: StaticString = #filePath, line: UInt = #line
