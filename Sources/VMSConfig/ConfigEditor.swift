@@ -184,7 +184,7 @@ public enum ConfigEditor {
   }
 
   /// A double-quoted YAML scalar: always safe, whatever the text holds.
-  static func quoted(_ text: String) -> String {
+  public static func quoted(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
       switch scalar {

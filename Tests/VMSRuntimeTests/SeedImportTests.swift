@@ -1,6 +1,7 @@
 // The pure parts of `vms import-seed`: camera ids from names, start times from the original's
 // file names, sensitivity to min_area_percent, tolerant cameras.json shapes.
 import Foundation
+import VMSConfig
 import XCTest
 
 @testable import VMSRuntime
@@ -53,5 +54,15 @@ final class SeedImportTests: XCTestCase {
     }
     try Data(#"{"retention_days": "7"}"#.utf8).write(to: folder.appendingPathComponent("settings.json"))
     XCTAssertEqual(try SeedSettings.read(root: folder.path).retentionDays, 7)
+  }
+
+  func testAnyDataDirectoryReadsBackFromTheNewFile() throws {
+    // DEL in particular: libyaml refuses it unescaped.
+    let folder = "/srv/vms \"cams\"\\\n\tdata\u{7F}"
+    let text = try SeedConfigWriter.newFile(
+      cameras: [], retentionDays: nil, dataDirectory: folder, seedPath: "/seed")
+    let configuration = try ConfigLoader.parse(
+      text: text, path: "/etc/vms/vms.yaml", detectorOptionKeys: ["mog2": []])
+    XCTAssertEqual(configuration.server.dataDirectory, folder)
   }
 }

@@ -2,7 +2,6 @@
 // existing one (a camera id already there is left exactly as it is, so running the import again,
 // or after editing the file, changes nothing). Blocks are written by `ConfigEditor`, which keeps
 // every other line of an existing file.
-import Foundation
 import VMSConfig
 
 public enum SeedConfigWriter {
@@ -54,7 +53,7 @@ public enum SeedConfigWriter {
       # Relative paths resolve against this file's folder.
       server:
         listen: "127.0.0.1:8080"
-        data_dir: \(quoted(dataDirectory))
+        data_dir: \(ConfigEditor.quoted(dataDirectory))
 
       storage:
         retention_days: \(retentionDays ?? 14)          # \(retentionDays == nil ? "not in settings.json: our default" : "from settings.json"); 0 = keep forever
@@ -79,18 +78,5 @@ public enum SeedConfigWriter {
       text = try ConfigEditor.settingCamera(id, to: fields(of: camera), in: text)
     }
     return text
-  }
-
-  static func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      default:
-        if scalar.value < 0x20 { out += String(format: "\\x%02X", scalar.value) } else { out.unicodeScalars.append(scalar) }
-      }
-    }
-    return out + "\""
   }
 }
