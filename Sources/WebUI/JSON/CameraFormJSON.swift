@@ -3,16 +3,13 @@
 import VMSRuntime
 
 struct CameraFormJSON: Decodable {
+  // The nested objects are the Camera object's, read with its keys so the two cannot drift apart.
   struct Detector: Decodable {
     var type: String?
     var fps: Double?
     var minAreaPercent: Double?
     var warmupSeconds: Double?
-    enum CodingKeys: String, CodingKey {
-      case type, fps
-      case minAreaPercent = "min_area_percent"
-      case warmupSeconds = "warmup_seconds"
-    }
+    typealias CodingKeys = CameraJSON.Detector.CodingKeys
   }
 
   struct Recording: Decodable {
@@ -21,23 +18,14 @@ struct CameraFormJSON: Decodable {
     var postRollSeconds: Double?
     var minDurationSeconds: Double?
     var maxDurationSeconds: Double?
-    enum CodingKeys: String, CodingKey {
-      case enabled
-      case preRollSeconds = "pre_roll_seconds"
-      case postRollSeconds = "post_roll_seconds"
-      case minDurationSeconds = "min_duration_seconds"
-      case maxDurationSeconds = "max_duration_seconds"
-    }
+    typealias CodingKeys = CameraJSON.Recording.CodingKeys
   }
 
   struct Live: Decodable {
     var fps: Double?
     var width: Int?
     var showDetection: Bool?
-    enum CodingKeys: String, CodingKey {
-      case fps, width
-      case showDetection = "show_detection"
-    }
+    typealias CodingKeys = CameraJSON.Live.CodingKeys
   }
 
   var id: String?
