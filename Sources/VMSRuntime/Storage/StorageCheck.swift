@@ -1,7 +1,7 @@
 // The consistency check of the index against the clip trees, and its repairs: at start-up of
 // `vms serve` and as `vms check-storage [--repair]`. Storage compares (one walk, one query); this
 // adds what needs FFmpeg: probing orphan videos before adopting them, and finishing clips left
-// `recording` (`ClipRepair`).
+// `recording` from what their file holds.
 import Foundation
 import Logging
 import Storage
@@ -152,10 +152,37 @@ public enum StorageCheck {
       }
     }
 
-    if repairs.finishRecording && !report.recording.isEmpty {
-      let repaired = ClipRepair.run(index: index, log: log)
-      summary.finishedRecording = repaired.completed
-      summary.removedRecording = repaired.removed
+    if repairs.finishRecording {
+      // Each file is read to its last complete fragment: what is playable is kept with its real
+      // duration; a row whose file is missing or holds no frame is removed.
+      for clip in report.recording {
+        guard let path = try? index.absolutePath(of: clip.file) else { continue }
+        do {
+          let probe = try MediaProbe.probe(path: path)
+          let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+          let sizeBytes = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+          let durationMs = Int64((probe.durationSeconds * 1000).rounded())
+          let thumbnail = clip.thumbnail.flatMap { try? index.absolutePath(of: $0) }
+          let hasThumbnail = thumbnail.map { FileManager.default.fileExists(atPath: $0) } ?? false
+          try index.finishClip(
+            id: clip.id, endMs: clip.startMs + durationMs, durationMs: durationMs,
+            sizeBytes: sizeBytes, hasThumbnail: hasThumbnail)
+          summary.finishedRecording += 1
+          log.notice(
+            "repaired clip \(clip.file): \(String(format: "%.1f", probe.durationSeconds)) s kept after an unclean stop"
+          )
+        } catch {
+          log.warning(
+            "clip \(clip.file) left by an unclean stop has nothing playable (\(error)); removing it"
+          )
+          do {
+            try index.deleteClip(id: clip.id)
+            summary.removedRecording += 1
+          } catch {
+            log.error("cannot remove clip \(clip.file): \(error)")
+          }
+        }
+      }
     }
 
     if repairs.finishMoves {
