@@ -8,7 +8,7 @@ public struct DetectorRegistry: Sendable {
   public struct Entry: Sendable {
     /// The `detector.type` value, for example `mog2`.
     public var name: String
-    /// The keys this type accepts under `detector.options`.
+    /// The option keys this type accepts in its `detector:` block, beside the common ones.
     public var optionKeys: Set<String>
     /// Builds a fresh detector; throws `DetectorError.invalidOption` for values it cannot use.
     public var make: @Sendable (DetectorSettings) throws -> any MotionDetector

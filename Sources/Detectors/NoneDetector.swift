@@ -1,5 +1,5 @@
-// The `none` detector: for cameras that record continuously or only on demand, so the gate and the
-// camera code need no special case for "no detection".
+// The `none` detector: for cameras watched live only (they never record, since recording follows
+// motion), so the gate and the camera code need no special case for "no detection".
 
 /// Never reports motion.
 public final class NoneDetector: MotionDetector {

@@ -163,9 +163,11 @@ extension ConfigDecoder {
     // Options can only be judged once the type is known.
     guard typeKnown else { return settings }
     let allowed = settings.type == "none" ? [] : (detectorOptionKeys[settings.type] ?? [])
+    var optionsReadable = true
     for entry in f.entries where !Self.detectorBaseKeys.contains(entry.name) {
       guard allowed.contains(entry.name) else {
         reportUnknownOption(entry, path: path, type: settings.type, allowed: allowed.sorted())
+        optionsReadable = false
         continue
       }
       guard !entry.value.isNull else { continue }
@@ -175,9 +177,31 @@ extension ConfigDecoder {
         example: "16")
       {
         settings.options[entry.name] = value
+      } else {
+        optionsReadable = false
       }
     }
+    if optionsReadable { checkOptionValues(settings, fields: f, typeNode: f["type"] ?? node, path: path) }
     return settings
+  }
+
+  /// Builds the detector once, as the camera will, so a value it refuses is reported at its line.
+  private func checkOptionValues(_ settings: DetectorSettings, fields f: Fields, typeNode: YAMLNode, path: String) {
+    guard let detectors, detectors.entries[settings.type] != nil else { return }
+    do {
+      _ = try detectors.make(settings)
+    } catch DetectorError.invalidOption(_, let key, let value, let expected) {
+      let node = f[key] ?? typeNode
+      report(
+        node.start, "\(path).\(key): \(Self.number(value)) is not accepted by detector \(settings.type)",
+        hint: "use \(expected)")
+    } catch {
+      report(typeNode.start, "\(path): \(error)", hint: "fix the detector block")
+    }
+  }
+
+  private static func number(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
   }
 
   private func reportUnknownOption(_ entry: Entry, path: String, type: String, allowed: [String]) {

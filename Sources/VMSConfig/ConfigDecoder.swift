@@ -3,17 +3,24 @@
 // Each reader reports what is wrong and returns nil, and the caller keeps its default: so one bad
 // value never hides the problems after it, and the whole file is checked in one pass.
 
+import Detectors
+
 final class ConfigDecoder {
   let file: String
   /// Relative paths in the file are resolved against this folder.
   let directory: String
   let detectorOptionKeys: [String: Set<String>]
+  /// When given, each camera's detector is built once and thrown away, so an option value the
+  /// detector refuses (out of range) is reported here with its line instead of leaving the camera
+  /// without detection at run time.
+  let detectors: DetectorRegistry?
   private(set) var problems: [ConfigProblem] = []
 
-  init(file: String, detectorOptionKeys: [String: Set<String>]) {
+  init(file: String, detectorOptionKeys: [String: Set<String>], detectors: DetectorRegistry? = nil) {
     self.file = file
     self.directory = FilePath.directory(of: file)
     self.detectorOptionKeys = detectorOptionKeys
+    self.detectors = detectors
   }
 
   func report(_ mark: YAMLMark, _ message: String, hint: String?) {

@@ -1,5 +1,7 @@
 // ConfigLoader: the entry point, a configuration file (or its text) to a validated VMSConfiguration.
 
+import Detectors
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -33,6 +35,32 @@ public enum ConfigLoader {
     return try decode(bytes: bytes, path: absolutePath, detectorOptionKeys: detectorOptionKeys)
   }
 
+  /// Reads and validates the file at `path` for a server with these detectors: besides the types
+  /// and option keys, every option value is checked by building the detector once.
+  public static func load(path: String, detectors: DetectorRegistry) throws(ConfigError) -> VMSConfiguration {
+    let absolutePath = FilePath.absolute(path)
+    switch readFile(absolutePath) {
+    case .success(let bytes):
+      return try decode(
+        bytes: bytes, path: absolutePath, detectorOptionKeys: detectors.optionKeysByType, detectors: detectors)
+    case .failure(let reason):
+      throw ConfigError(problems: [
+        ConfigProblem(
+          file: absolutePath, line: 0, column: 0, message: "cannot read the file: \(reason.text)",
+          hint: reason.hint)
+      ])
+    }
+  }
+
+  /// `parse(text:path:detectorOptionKeys:)` that also checks every option value with `detectors`.
+  public static func parse(text: String, path: String, detectors: DetectorRegistry) throws(ConfigError)
+    -> VMSConfiguration
+  {
+    try decode(
+      bytes: Array(text.utf8), path: FilePath.absolute(path), detectorOptionKeys: detectors.optionKeysByType,
+      detectors: detectors)
+  }
+
   /// Validates `text` as if read from `path`, which locates relative paths and names the file in
   /// problems (camera management validates an edited text before writing it).
   public static func parse(text: String, path: String, detectorOptionKeys: [String: Set<String>])
@@ -44,7 +72,7 @@ public enum ConfigLoader {
   }
 
   private static func decode(
-    bytes: [UInt8], path: String, detectorOptionKeys: [String: Set<String>]
+    bytes: [UInt8], path: String, detectorOptionKeys: [String: Set<String>], detectors: DetectorRegistry? = nil
   )
     throws(ConfigError) -> VMSConfiguration
   {
@@ -58,7 +86,7 @@ public enum ConfigLoader {
           hint: error.hint)
       ])
     }
-    let decoder = ConfigDecoder(file: path, detectorOptionKeys: detectorOptionKeys)
+    let decoder = ConfigDecoder(file: path, detectorOptionKeys: detectorOptionKeys, detectors: detectors)
     let configuration = decoder.configuration(root: root)
     guard decoder.problems.isEmpty else {
       let ordered = decoder.problems.enumerated().sorted {

@@ -20,7 +20,7 @@ struct CheckConfigCommand: ParsableCommand {
 /// Loads and validates the configuration, printing every problem to stderr and failing when any.
 func loadConfiguration(path: String) throws -> VMSConfiguration {
   do {
-    return try ConfigLoader.load(path: path, detectorOptionKeys: detectorRegistry.optionKeysByType)
+    return try ConfigLoader.load(path: path, detectors: detectorRegistry)
   } catch {
     printError("\(path): the configuration has \(error.problems.count) problem(s):")
     for problem in error.problems { printError("  \(problem)") }

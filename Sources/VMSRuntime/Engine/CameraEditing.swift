@@ -94,7 +94,7 @@ public actor CameraEditing {
 
   private func parse(_ text: String) throws(CameraEditError) -> VMSConfiguration {
     do {
-      return try ConfigLoader.parse(text: text, path: path, detectorOptionKeys: registry.optionKeysByType)
+      return try ConfigLoader.parse(text: text, path: path, detectors: registry)
     } catch {
       throw .conflict(
         "\(path) has problems (\(error.problems.first?.description ?? "invalid")): fix the file by hand first")
@@ -103,7 +103,7 @@ public actor CameraEditing {
 
   private func commit(_ edited: String) async throws(CameraEditError) -> String {
     do {
-      _ = try ConfigLoader.parse(text: edited, path: path, detectorOptionKeys: registry.optionKeysByType)
+      _ = try ConfigLoader.parse(text: edited, path: path, detectors: registry)
     } catch {
       throw .invalid(error.problems.map { "\($0.message)\($0.hint.map { " (\($0))" } ?? "")" })
     }

@@ -45,7 +45,7 @@ public actor Supervisor {
   public func reload(text: String, path: String) async -> ConfigurationReport {
     let parsed: VMSConfiguration
     do {
-      parsed = try ConfigLoader.parse(text: text, path: path, detectorOptionKeys: registry.optionKeysByType)
+      parsed = try ConfigLoader.parse(text: text, path: path, detectors: registry)
     } catch {
       let problems = error.problems.map(\.description)
       log.error("configuration rejected, the previous one keeps running:\n  \(problems.joined(separator: "\n  "))")
