@@ -530,6 +530,24 @@ def test_first_start_without_users_creates_admin_once(workdir, vms):
     assert call(server, "GET", "/api/v1/me", headers={"Authorization": basic("admin", password)}).status == 200
 
 
+def test_removing_the_last_user_while_running_brings_the_generated_admin(workdir, vms):
+    server = vms({})
+    server.start()
+    assert call(server, "GET", "/api/v1/me", headers=ADMIN).status == 200
+    assert "password:" not in server.stderr_path.read_text()
+    config = vmstest.vms_config(server.data_dir, server.port, {})
+    config["auth"]["users"] = []
+    server.write_config_text(to_yaml(config) + "\n")
+    # The configured user is gone at the next reload; the first request after it makes the admin.
+    wait_until(lambda: call(server, "GET", "/api/v1/me", headers=ADMIN).status == 401, 5,
+               "the removed user refused")
+    lines = wait_until(lambda: [l for l in server.stderr_path.read_text().splitlines() if "password:" in l],
+                       5, "the generated admin's password printed")
+    assert len(lines) == 1, lines
+    password = lines[0].split("password:")[1].strip(" |")
+    assert call(server, "GET", "/api/v1/me", headers={"Authorization": basic("admin", password)}).status == 200
+
+
 def test_sessions_survive_a_restart_and_end_with_a_password_change(workdir, vms):
     server = vms({})
     server.start()

@@ -65,27 +65,20 @@ public enum WebServer {
     return router
   }
 
-  /// The accounts of this server: the YAML's users (as hot reloads change them), or, when the YAML
-  /// defines none, the generated `admin` of DATA/auth/users.json, created on the first start.
-  /// `oneTimeNotice` is the boxed text with the new password when it was just created: print it
-  /// once to stderr.
+  /// The accounts of this server: the YAML's users (as hot reloads change them), or, whenever the
+  /// YAML defines none, the generated `admin` of DATA/auth/users.json, created when first needed.
+  /// `oneTimeNotice` is the boxed text with the new password when it was created at start-up: print
+  /// it once to stderr (a later creation prints its own).
   public static func authenticator(configuration: VMSConfiguration, supervisor: Supervisor) throws -> (
     authenticator: Authenticator, oneTimeNotice: String?
   ) {
-    var generated: UserSettings?
-    var notice: String?
-    if configuration.auth.users.isEmpty {
-      let admin = try GeneratedAdmin.loadOrCreate(dataDirectory: configuration.server.dataDirectory)
-      generated = admin.user
-      if let password = admin.newPassword {
-        notice = GeneratedAdmin.notice(
-          password: password,
-          path: GeneratedAdmin.filePath(dataDirectory: configuration.server.dataDirectory))
-      }
-    }
+    let admin = GeneratedAdminSource(
+      dataDirectory: configuration.server.dataDirectory,
+      announce: { text in FileHandle.standardError.write(Data((text + "\n").utf8)) })
+    let notice = configuration.auth.users.isEmpty ? try admin.prepare() : nil
     let initialUsers = configuration.auth.users
     let accounts = AccountBook(
-      configured: { await supervisor.configuration?.auth.users ?? initialUsers }, generated: generated)
+      configured: { await supervisor.configuration?.auth.users ?? initialUsers }, generated: { admin.user() })
     let sessions = SessionStore(dataDirectory: configuration.server.dataDirectory)
     return (Authenticator(accounts: accounts, sessions: sessions), notice)
   }

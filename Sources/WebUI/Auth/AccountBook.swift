@@ -4,10 +4,12 @@ import VMSConfig
 
 public struct AccountBook: Sendable {
   private let configured: @Sendable () async -> [UserSettings]
-  public let generated: UserSettings?
+  private let generated: @Sendable () -> UserSettings?
 
+  /// `generated`: the account to use while `configured` is empty (made on first call).
   public init(
-    configured: @escaping @Sendable () async -> [UserSettings], generated: UserSettings? = nil
+    configured: @escaping @Sendable () async -> [UserSettings],
+    generated: @escaping @Sendable () -> UserSettings? = { nil }
   ) {
     self.configured = configured
     self.generated = generated
@@ -15,7 +17,7 @@ public struct AccountBook: Sendable {
 
   public func users() async -> [UserSettings] {
     let users = await configured()
-    if users.isEmpty, let generated { return [generated] }
+    if users.isEmpty, let generated = generated() { return [generated] }
     return users
   }
 
