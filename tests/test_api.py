@@ -742,6 +742,11 @@ def test_update_feed_announces_a_newer_version(workdir, vms):
             10, "the update feed to be read")
         assert answer == {"current": answer["current"], "latest": "9.10.0", "notes": "Faster <b>everything</b>",
                           "download_url": "https://example.invalid/vms-9.10.0.tar.gz", "available": True}
+        # Removing feed_url (hot reload) turns the announcement off without a restart.
+        del config["updates"]
+        server.write_config_text(to_yaml(config) + "\n")
+        wait_until(lambda: call(server, "GET", "/api/v1/update", headers=ADMIN).json()["available"] is False,
+                   8, "the announcement gone once the feed is removed")
     finally:
         feed.shutdown()
         feed.server_close()

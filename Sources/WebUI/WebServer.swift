@@ -27,7 +27,11 @@ public enum WebServer {
     let fallbackFeed = configuration?.updates.feedURL
     let updates = UpdateChecker(
       currentVersion: VMSVersion.string,
-      feedURL: { await supervisor.configuration?.updates.feedURL ?? fallbackFeed }, log: log)
+      feedURL: {
+        // Once a configuration is applied it decides, a removed feed_url included.
+        if let applied = await supervisor.configuration { return applied.updates.feedURL }
+        return fallbackFeed
+      }, log: log)
     let environment = WebEnvironment(
       services: services, authenticator: authenticator, initialConfiguration: configuration,
       updates: updates)

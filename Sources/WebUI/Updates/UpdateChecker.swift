@@ -47,6 +47,7 @@ public actor UpdateChecker {
   }
 
   public static let interval: Duration = .seconds(24 * 3600)
+  static let feedPoll: Duration = .seconds(2)
   static let timeout: TimeInterval = 10
 
   let currentVersion: String
@@ -74,21 +75,34 @@ public actor UpdateChecker {
       downloadURL: newer ? latest?.downloadURL : nil, available: newer)
   }
 
-  /// Starts the daily loop once (later calls do nothing); runs until the task is cancelled.
+  /// Starts the daily loop once (later calls do nothing); runs until the task is cancelled. A
+  /// feed_url changed or removed by a reload is checked within `feedPoll`, not the next day.
   public func startOnce() {
     guard !started else { return }
     started = true
     Task { [weak self] in
       while !Task.isCancelled {
+        let checked = await self?.feedURL()
         await self?.checkNow()
-        try? await Task.sleep(for: Self.interval)
+        var waited: Duration = .zero
+        while waited < Self.interval && !Task.isCancelled {
+          try? await Task.sleep(for: Self.feedPoll)
+          waited += Self.feedPoll
+          guard let current = await self?.feedURL else { return }
+          if await current() != checked { break }
+        }
       }
     }
   }
 
-  /// One check; a feed that is off, unreachable or malformed leaves the last good answer.
+  /// One check; a feed that is unreachable or malformed leaves the last good answer, and a feed
+  /// turned off forgets it (no update banner from a feed the user removed).
   public func checkNow() async {
-    guard let text = await feedURL(), let url = URL(string: text),
+    guard let text = await feedURL() else {
+      latest = nil
+      return
+    }
+    guard let url = URL(string: text),
       ["http", "https"].contains(url.scheme?.lowercased() ?? "")
     else { return }
     do {
