@@ -79,8 +79,8 @@ def describe(clip, origin=None):
     return f"clip {clip['id']} {clip['file']} {clip['state']} {clip['duration_ms']} ms{rel}"
 
 
-def check_clip_file(data_dir: Path, clip, camera_id, width, height, fps):
-    """The clip row points to a playable H.264 file of the camera's size and rate, laid out as
+def check_clip_file(data_dir: Path, clip, camera_id, width, height, fps, codec="h264"):
+    """The clip row points to a playable file of the camera's codec, size and rate, laid out as
     recordings/CAMERA/YYYY-MM-DD/HH-MM-SS.mp4 with its thumbnail beside it."""
     assert clip["state"] == "complete", describe(clip)
     path = data_dir / clip["file"]
@@ -100,7 +100,7 @@ def check_clip_file(data_dir: Path, clip, camera_id, width, height, fps):
     info = ffprobe(path)
     video = info["video"]
     assert video is not None, f"{path}: no video stream ({info})"
-    assert video["codec_name"] == "h264", video
+    assert video["codec_name"] == codec, video
     assert (video["width"], video["height"]) == (width, height), video
     assert abs(rate(video["r_frame_rate"]) - fps) < 0.01, f"r_frame_rate {video['r_frame_rate']}"
     assert abs(rate(video["avg_frame_rate"]) - fps) <= fps * 0.1, f"avg_frame_rate {video['avg_frame_rate']}"
@@ -597,6 +597,26 @@ def test_http_mjpeg_camera_is_recorded_with_real_timing(workdir, vms):
     assert abs(rate(info["video"]["avg_frame_rate"]) - 10) <= 1.5, info["video"]
     # Wall-clock length and file length agree (25 fps timing would make the file 2.5x shorter).
     assert abs(info["duration"] - clip["duration_ms"] / 1000) <= 1.0, (info["duration"], describe(clip))
+    no_row_points_to_a_missing_file(server.data_dir)
+
+
+def test_h265_camera_is_recorded_for_browsers(workdir, testcam, vms):
+    """Many cameras send H.265: it is decoded for detection, recorded by stream copy, and written
+    under the `hvc1` sample entry, the one browsers play H.265 MP4 from (FFmpeg's default `hev1`
+    they refuse)."""
+    import subprocess
+    cam = testcam("hevc", codec="h265", motion_duration=3, **FAST_CAM)
+    server = vms({"hevc": camera_config(cam.url, **settings())})
+    server.start()
+    wait_connected_and_warm(server, "hevc", WARMUP)
+    cam.trigger_motion()
+    clip = wait_clips(server, "hevc", 1, timeout=25)[0]
+    check_clip_file(server.data_dir, clip, "hevc", cam.width, cam.height, FPS, codec="hevc")
+    tag = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_tag_string",
+         "-of", "csv=p=0", str(server.data_dir / clip["file"])],
+        capture_output=True, text=True, timeout=30).stdout.strip()
+    assert tag == "hvc1", f"H.265 written as {tag!r}"
     no_row_points_to_a_missing_file(server.data_dir)
 
 

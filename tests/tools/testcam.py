@@ -99,10 +99,7 @@ class TestCamera:
             f"compositor name=mix background=black sink_1::alpha=0 sink_1::ypos={self.box_y} "
             f"sink_1::xpos={-self.box_w} "
             f"! {raw},width={a.width},height={a.height} "
-            f"! x264enc speed-preset=ultrafast tune=zerolatency threads=1 pass=quant quantizer=22 "
-            f"key-int-max={a.gop} bframes=0 "
-            f"! video/x-h264,profile=constrained-baseline "
-            f"! rtph264pay name=pay0 pt=96 config-interval=-1 "
+            f"! {self.encoder()} "
             f"videotestsrc is-live=true pattern=smpte75 ! {raw},width={a.width},height={a.height} "
             f"! mix.sink_0 "
             f"videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff "
@@ -122,6 +119,23 @@ class TestCamera:
                 "! alawenc ! rtppcmapay name=pay1 pt=8 "
             )
         return f"( {video}{audio})"
+
+    def encoder(self):
+        """Encoder and payloader: H.264 (the default) or H.265 (as many cameras' main streams), both
+        at a constant quantizer without B-frames, so still frames decode identically."""
+        a = self.args
+        if a.codec == "h265":
+            return (
+                f"x265enc speed-preset=ultrafast tune=zerolatency qp=22 key-int-max={a.gop} "
+                f'option-string="bframes=0:pools=1:frame-threads=1" '
+                f"! video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=-1"
+            )
+        return (
+            f"x264enc speed-preset=ultrafast tune=zerolatency threads=1 pass=quant quantizer=22 "
+            f"key-int-max={a.gop} bframes=0 "
+            f"! video/x-h264,profile=constrained-baseline "
+            f"! rtph264pay name=pay0 pt=96 config-interval=-1"
+        )
 
     def on_media_configure(self, _factory, media):
         element = media.get_element()
@@ -219,6 +233,7 @@ def main(argv=None):
     p.add_argument("--password", default=None)
     p.add_argument("--auth", choices=["basic", "digest"], default="basic")
     p.add_argument("--audio", choices=["aac", "pcma", "none"], default="none")
+    p.add_argument("--codec", choices=["h264", "h265"], default="h264", help="video codec")
     p.add_argument("--events-file", default=None,
                    help="append CLIENT/SESSION/CLOSED lines (one per RTSP connection/session) to this file")
     args = p.parse_args(argv)

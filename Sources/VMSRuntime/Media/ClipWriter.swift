@@ -49,7 +49,7 @@ final class ClipWriter {
     for stream in layout.streams where stream.isVideo && stream.index == video.index || Self.canCopyAudio(stream) {
       guard let out = avformat_new_stream(context, nil) else { continue }
       avcodec_parameters_copy(out.pointee.codecpar, stream.parameters)
-      out.pointee.codecpar.pointee.codec_tag = 0
+      out.pointee.codecpar.pointee.codec_tag = Self.mp4Tag(stream.parameters)
       out.pointee.time_base = stream.timeBase.av
       if stream.isVideo && stream.frameRate.num > 0 {
         out.pointee.avg_frame_rate = stream.frameRate.av
@@ -91,6 +91,15 @@ final class ClipWriter {
 
   /// AAC copies into MP4 as is. G.711 has no MP4 sample entry in this FFmpeg, so it is left out
   /// (with a log line from the caller) rather than failing the whole clip.
+  /// The sample entry to write: `hvc1` for H.265 whose parameter sets are known up front (Safari
+  /// and Chrome play H.265 in MP4 only under that tag; FFmpeg's default, `hev1`, they refuse), and
+  /// FFmpeg's choice (0) for everything else, or for H.265 that carries its parameter sets in-band only.
+  static func mp4Tag(_ parameters: UnsafePointer<AVCodecParameters>) -> UInt32 {
+    guard parameters.pointee.codec_id == AV_CODEC_ID_HEVC, parameters.pointee.extradata_size > 0 else { return 0 }
+    return UInt32(UInt8(ascii: "h")) | UInt32(UInt8(ascii: "v")) << 8 | UInt32(UInt8(ascii: "c")) << 16
+      | UInt32(UInt8(ascii: "1")) << 24
+  }
+
   static func canCopyAudio(_ stream: StreamLayout.Stream) -> Bool {
     stream.isAudio && stream.codecName == "aac"
   }
