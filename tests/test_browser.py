@@ -897,6 +897,57 @@ def test_screenshots_of_every_page(site, screenshots_dir, size):
     assert_no_console_errors(driver)
 
 
+def plant_h265_clip(site, camera_id):
+    """An H.265 clip as vms records an H.265 camera (MP4, `hvc1`), in today's recordings of a camera
+    that is not in the configuration; returns its id."""
+    data = site.server.data_dir
+    now = time.time()
+    midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    start = datetime.fromtimestamp(int(max(midnight + 10, now - 3600)))
+    rel = f"recordings/{camera_id}/{start:%Y-%m-%d}/{start:%H-%M-%S}.mp4"
+    (data / rel).parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=10",
+                    "-t", "4", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+                    "-pix_fmt", "yuv420p", "-tag:v", "hvc1", "-movflags", "frag_keyframe+empty_moov+default_base_moof",
+                    str(data / rel)], check=True, timeout=60)
+    start_ms = int(start.timestamp() * 1000)
+    conn = sqlite3.connect(site.server.db_path, timeout=10)
+    try:
+        with conn:
+            cursor = conn.execute(
+                "INSERT INTO clip (camera_id, start_ms, end_ms, duration_ms, size_bytes, file, thumbnail, state,"
+                " archived, comment) VALUES (?,?,?,?,?,?,NULL,'complete',0,'')",
+                (camera_id, start_ms, start_ms + 4000, 4000, (data / rel).stat().st_size, rel))
+            return cursor.lastrowid
+    finally:
+        conn.close()
+
+
+def test_a_clip_the_browser_cannot_decode_says_so_and_offers_the_download(site, desktop):
+    """An H.265 clip in a browser without an H.265 decoder (Debian's Chromium has none) explains
+    itself and offers the download instead of a silent black player; a browser that can decode
+    H.265 must simply play it."""
+    camera_id = "h265-cam"
+    clip_id = plant_h265_clip(site, camera_id)
+    open_page(desktop, site, f"/timeline.html?camera={camera_id}&date={local_day()}", ".clip-seg")
+    bs.click(desktop, bs.one(desktop, f".clip-seg[data-clip='{clip_id}']"))
+    decodes = desktop.execute_script(
+        "return document.getElementById('video').canPlayType('video/mp4; codecs=\"hvc1.1.6.L93.B0\"')")
+    if decodes:
+        bs.wait_for(desktop, lambda d: d.execute_script("return document.getElementById('video').currentTime") > 0.3,
+                    15, "the H.265 clip to play in a browser that decodes H.265")
+    else:
+        bs.wait_for(desktop, lambda d: any("cannot decode this clip" in t.text for t in bs.css(d, ".toast.error")),
+                    10, "a message saying the browser cannot decode the clip")
+    link = bs.one(desktop, "[data-role=download-clip]")
+    assert link.is_displayed(), "the clip being played offers no download"
+    assert link.get_attribute("href").endswith(f"/api/v1/clips/{clip_id}/download"), link.get_attribute("href")
+    status, headers, body = site.request(f"/api/v1/clips/{clip_id}/download")
+    assert status == 200 and len(body) == (site.server.data_dir / vmstest.read_clips(
+        site.server.data_dir, camera_id)[0]["file"]).stat().st_size, (status, len(body))
+    bs.screenshot(desktop, "timeline-undecodable", "1280x800")
+
+
 def test_no_request_leaves_the_machine(site):
     """Every browser of this module (and one more that visits every page) asked only 127.0.0.1."""
     driver = site.driver(bs.DESKTOP)

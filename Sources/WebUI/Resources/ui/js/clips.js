@@ -18,6 +18,17 @@ export function thumbnail(clip, { label, count, onClick, title } = {}) {
   return button;
 }
 
+/** Why a <video> could not play its clip, for a toast: a clip that is gone, or (the file answers)
+ *  a format this browser cannot decode, such as H.265 in a browser without an H.265 decoder. */
+export async function playbackProblem(video) {
+  const src = video.getAttribute("src");
+  if (!src) return null;
+  const reachable = await fetch(src, { headers: { Range: "bytes=0-1" } }).then((r) => r.ok).catch(() => false);
+  if (!reachable) return "This clip cannot be played (it may have been deleted).";
+  return "This browser cannot decode this clip's video (H.265 plays in Safari, and in Chrome or Edge " +
+    "with hardware decoding). Download it to watch it in a video player such as VLC.";
+}
+
 /** An inline player above a list of clips: show(clip) plays it; onEnded(clip) lets the page go on. */
 export class InlinePlayer {
   constructor(container, { onEnded } = {}) {
@@ -33,6 +44,10 @@ export class InlinePlayer {
       el("div", { class: "player-bar" }, this.title, el("span", { class: "spacer" }), close));
     container.append(this.panel);
     this.video.addEventListener("ended", () => { if (this.onEnded && this.clip) this.onEnded(this.clip); });
+    this.video.addEventListener("error", async () => {
+      const problem = this.clip ? await playbackProblem(this.video) : null;
+      if (problem) toast(problem, "error");
+    });
   }
 
   show(clip, caption) {

@@ -7,6 +7,7 @@ import { cameraLabel, currentCamera, fillSubnav } from "./camera-page.js";
 import { events } from "./events.js";
 import { initPage, isAdmin } from "./layout.js";
 import { toast, confirmDialog, pending } from "./ui.js";
+import { playbackProblem } from "./clips.js";
 
 const SPEEDS = [1, 2, 4, 8, 16];
 const DAY_MS = 24 * 3600 * 1000;
@@ -20,6 +21,7 @@ const listBox = $("#clip-list");
 const placeholder = $("#player-placeholder");
 const archiveButton = $("#archive-clip");
 const deleteButton = $("#delete-clip");
+const downloadLink = $("#download-clip");
 const playButton = $("#play-pause");
 
 let camera = null;
@@ -281,6 +283,10 @@ function updateInfo() {
   archiveButton.disabled = !canAct || !!(current && (current.archived || current.state === "recording"));
   deleteButton.disabled = !canAct || !!(current && current.state === "recording");
   archiveButton.title = current && current.state === "recording" ? "Still being recorded" : current && current.archived ? "Already archived" : "Archive this clip (kept forever)";
+  // A finished clip can be downloaded by anyone who can watch it (the player's own menu cannot
+  // when the browser cannot decode the clip).
+  downloadLink.classList.toggle("hidden", !current || current.state === "recording");
+  if (current) downloadLink.href = `/api/v1/clips/${current.id}/download`;
   if (!current) {
     info.textContent = "";
     return;
@@ -475,6 +481,7 @@ async function main() {
   updatePlayButton();
   archiveButton.prepend(icon("archive"));
   deleteButton.prepend(icon("trash"));
+  downloadLink.prepend(icon("download"));
   if (isAdmin()) {
     archiveButton.classList.remove("hidden");
     deleteButton.classList.remove("hidden");
@@ -537,8 +544,9 @@ async function main() {
       toast("End of the day's recordings.");
     }
   });
-  video.addEventListener("error", () => {
-    if (current && video.getAttribute("src")) toast("This clip cannot be played (it may have been deleted).", "error");
+  video.addEventListener("error", async () => {
+    const problem = current ? await playbackProblem(video) : null;
+    if (problem) toast(problem, "error");
   });
 
   calendar = new Calendar($("#calendar"), (picked) => setDay(picked, true));
