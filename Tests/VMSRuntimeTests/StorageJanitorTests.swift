@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Storage
 import Synchronization
 import XCTest
@@ -145,6 +146,21 @@ final class StorageJanitorTests: XCTestCase {
     XCTAssertTrue(report.errors[0].contains("lower storage.min_free_bytes"), report.errors[0])
   }
 
+  func testAStandingProblemIsLoggedOnceNotAtEveryPass() throws {
+    let fixture = try StorageFixture()
+    let disk = FakeDisk(index: fixture.index, totalBytes: 10_000, otherBytes: 0)
+    let lines = LogLines()
+    let janitor = StorageJanitor(
+      index: fixture.index, policy: RetentionPolicy(defaultRetentionDays: 0, minFreeBytes: 20_000),
+      log: lines.logger, nowMs: { StorageFixture.nowMs }, diskSpace: disk.probe)
+    for _ in 0..<3 { XCTAssertEqual(try awaitResult { await janitor.runPass() }.errors.count, 1) }
+    XCTAssertEqual(lines.at(.error).count, 1, "\(lines.at(.error))")
+    // Fixed by a reload: said once that it is over; a new occurrence is logged again.
+    try awaitResult { await janitor.update(policy: RetentionPolicy(defaultRetentionDays: 0, minFreeBytes: 5_000)) }
+    XCTAssertEqual(try awaitResult { await janitor.runPass() }.errors, [])
+    XCTAssertEqual(lines.at(.notice).filter { $0.contains("no longer the case") }.count, 1)
+  }
+
   func testNudgeRunsAPassAtOnceAndCancellationStopsTheLoop() throws {
     let fixture = try StorageFixture()
     let janitor = janitor(fixture, RetentionPolicy(defaultRetentionDays: 1), interval: .seconds(3_600))
@@ -214,4 +230,42 @@ func awaitResult<T: Sendable>(
     throw NSError(domain: "test", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out"])
   }
   return try result.withLock { $0! }.get()
+}
+
+/// A logger whose lines the test can read.
+final class LogLines: @unchecked Sendable {
+  private let lock = NSLock()
+  private var lines: [(Logger.Level, String)] = []
+
+  var logger: Logger {
+    Logger(label: "vms.tests") { _ in Handler(sink: self) }
+  }
+
+  func at(_ level: Logger.Level) -> [String] {
+    lock.lock()
+    defer { lock.unlock() }
+    return lines.filter { $0.0 == level }.map(\.1)
+  }
+
+  fileprivate func append(_ level: Logger.Level, _ message: String) {
+    lock.lock()
+    lines.append((level, message))
+    lock.unlock()
+  }
+
+  private struct Handler: LogHandler {
+    let sink: LogLines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+      get { metadata[key] }
+      set { metadata[key] = newValue }
+    }
+    func log(
+      level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+      function: String, line: UInt
+    ) {
+      sink.append(level, message.description)
+    }
+  }
 }

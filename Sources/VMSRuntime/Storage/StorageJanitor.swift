@@ -52,6 +52,9 @@ public actor StorageJanitor {
   private let wakes: AsyncStream<Void>
   private nonisolated let nudged = Atomic<Bool>(false)
   private var lastPassMs: Int64?
+  /// The problems of the last pass: one that persists is logged once as an error, when it appears,
+  /// not at every pass (every 10 s while the disk is short of space).
+  private var standingErrors: Set<String> = []
   private let metrics = StorageMetrics()
 
   /// Rows selected per query and deleted per transaction: bounded memory and short write locks, so a
@@ -125,7 +128,8 @@ public actor StorageJanitor {
   private func isShortOfSpace() -> Bool {
     if pressure.isPaused { return true }
     guard policy.minFreeBytes > 0, let space = try? diskSpace(index.dataDirectory) else { return false }
-    return space.freeBytes < policy.minFreeBytes
+    // A minimum the disk cannot meet is ignored by the pass (and said once): no pass every tick.
+    return space.freeBytes < policy.minFreeBytes && policy.minFreeBytes < space.totalBytes
   }
 
   // MARK: One pass
@@ -146,6 +150,9 @@ public actor StorageJanitor {
       recordings: recordingsBytes,
       free: report.freeBytes ?? (try? diskSpace(index.dataDirectory))?.freeBytes)
     report.paused = pressure.isPaused
+    let errors = Set(report.errors)
+    for gone in standingErrors.subtracting(errors) { log.notice("no longer the case: \(gone)") }
+    standingErrors = errors
     if report.deletedClips > 0 {
       log.info(
         "pass: \(report.deletedClips) clip(s) deleted, \(ByteText.of(report.freedBytes)) freed; recordings now use \(ByteText.of(report.recordingsBytes))"
@@ -309,7 +316,7 @@ public actor StorageJanitor {
   }
 
   private func fail(_ message: String, _ report: inout PassReport) {
-    log.error("\(message)")
+    if standingErrors.contains(message) { log.debug("still: \(message)") } else { log.error("\(message)") }
     report.errors.append(message)
   }
 }
