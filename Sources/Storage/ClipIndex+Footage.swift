@@ -85,8 +85,9 @@ extension ClipIndex {
   }
 
   /// The JPEG beside the video, the row's thumbnail when it differs, then the video (see
-  /// `ClipIndex.deletionOrder`).
-  private func removeFiles(of clip: ClipRecord, into errors: inout [String]) {
+  /// `ClipIndex.deletionOrder`); what cannot be removed goes to `errors`. Shared by every deletion
+  /// of rows already gone from the index (footage, retention).
+  func removeFiles(of clip: ClipRecord, into errors: inout [String]) {
     for relative in Self.deletionOrder(of: clip) {
       guard let absolute = try? layout.absolutePath(of: relative) else {
         errors.append("\(relative): refused path")

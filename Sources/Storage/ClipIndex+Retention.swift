@@ -165,17 +165,7 @@ extension ClipIndex {
       }
       return deleted
     }
-    for clip in deletion.clips {
-      for relative in Self.deletionOrder(of: clip) {
-        guard let absolute = try? layout.absolutePath(of: relative) else {
-          deletion.fileErrors.append("\(relative): refused path")
-          continue
-        }
-        if unlink(absolute) != 0 && errno != ENOENT {
-          deletion.fileErrors.append("\(absolute): \(String(cString: strerror(errno)))")
-        }
-      }
-    }
+    for clip in deletion.clips { removeFiles(of: clip, into: &deletion.fileErrors) }
     return deletion
   }
 }

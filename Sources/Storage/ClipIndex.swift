@@ -15,8 +15,9 @@
 ///    point leaves at worst a file without a row, which start-up repair adopts or reports, never a row
 ///    without a file.
 /// 2. A clip is inserted as `recording` before any byte is written (`beginClip`), and becomes `complete`
-///    with its real duration and size when finalised (`finishClip`). `clips(inState: .recording)` is what
-///    start-up repair (in VMSRuntime, which can probe files) iterates over after a crash.
+///    with its real duration and size when finalised (`finishClip`). The consistency check lists the clips
+///    left `recording` after a crash, and start-up repair (StorageCheck, in VMSRuntime, which can probe
+///    files) finishes them from what their file holds.
 /// 3. Archive = move the file and update the row in one crash-safe step (`archiveClip`, in
 ///    ClipIndex+Archive.swift, documents its order); names are allocated unique across `recordings/`
 ///    and `archives/` so a move can never overwrite another clip.

@@ -45,9 +45,12 @@ public struct ConsistencyReport: Sendable, Equatable {
 
   /// True when nothing at all is wrong (clips left `recording` count as wrong: after a clean stop or
   /// a repair there are none).
-  public var isConsistent: Bool {
-    rowsWithoutFile.isEmpty && misplaced.isEmpty && recording.isEmpty && filesWithoutRow.isEmpty
-      && thumbnailsWithoutClip.isEmpty && leftoverCopies.isEmpty && sizeMismatches.isEmpty && thumbnailMismatches.isEmpty
-      && unknownFiles.isEmpty && unreadable.isEmpty
+  public var isConsistent: Bool { problemCount == 0 }
+
+  /// Every inconsistency found, all kinds together (one list per kind above).
+  public var problemCount: Int {
+    rowsWithoutFile.count + misplaced.count + recording.count + filesWithoutRow.count
+      + thumbnailsWithoutClip.count + leftoverCopies.count + sizeMismatches.count + thumbnailMismatches.count
+      + unknownFiles.count + unreadable.count
   }
 }

@@ -193,15 +193,11 @@ extension ConfigDecoder {
     } catch DetectorError.invalidOption(_, let key, let value, let expected) {
       let node = f[key] ?? typeNode
       report(
-        node.start, "\(path).\(key): \(Self.number(value)) is not accepted by detector \(settings.type)",
+        node.start, "\(path).\(key): \(ConfigEditor.numberText(value)) is not accepted by detector \(settings.type)",
         hint: "use \(expected)")
     } catch {
       report(typeNode.start, "\(path): \(error)", hint: "fix the detector block")
     }
-  }
-
-  private static func number(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
   }
 
   private func reportUnknownOption(_ entry: Entry, path: String, type: String, allowed: [String]) {

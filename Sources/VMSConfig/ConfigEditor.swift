@@ -177,10 +177,14 @@ public enum ConfigEditor {
     case .string(let text): return quoted(text)
     case .integer(let n): return String(n)
     case .bool(let b): return b ? "true" : "false"
-    case .number(let x):
-      return x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
+    case .number(let x): return numberText(x)
     case .mapping: return "{}"
     }
+  }
+
+  /// A number as a person writes it: `25`, not `25.0`.
+  static func numberText(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
   }
 
   /// A double-quoted YAML scalar: always safe, whatever the text holds.

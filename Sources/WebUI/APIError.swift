@@ -36,10 +36,15 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
 
 /// JSON responses with snake_case keys given explicitly by the encoded types.
 enum JSONBody {
-  static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+  /// The JSON of every answer and event: sorted keys, slashes left alone.
+  static func encode(_ value: some Encodable) -> Data? {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let data = (try? encoder.encode(value)) ?? Data(#"{"error":"could not encode the answer"}"#.utf8)
+    return try? encoder.encode(value)
+  }
+
+  static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    let data = encode(value) ?? Data(#"{"error":"could not encode the answer"}"#.utf8)
     return Response(
       status: status,
       headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],

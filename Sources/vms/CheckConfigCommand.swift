@@ -22,8 +22,21 @@ func loadConfiguration(path: String) throws -> VMSConfiguration {
   do {
     return try ConfigLoader.load(path: path, detectors: detectorRegistry)
   } catch {
-    printError("\(path): the configuration has \(error.problems.count) problem(s):")
-    for problem in error.problems { printError("  \(problem)") }
-    throw ExitCode(1)
+    throw reportProblems(error, path: path)
   }
+}
+
+/// `text`, read from `path`, validated like `loadConfiguration`.
+func parseConfiguration(text: String, path: String) throws -> VMSConfiguration {
+  do {
+    return try ConfigLoader.parse(text: text, path: path, detectors: detectorRegistry)
+  } catch {
+    throw reportProblems(error, path: path)
+  }
+}
+
+private func reportProblems(_ error: ConfigError, path: String) -> ExitCode {
+  printError("\(path): the configuration has \(error.problems.count) problem(s):")
+  for problem in error.problems { printError("  \(problem)") }
+  return ExitCode(1)
 }

@@ -22,7 +22,14 @@ struct ServeCommand: AsyncParsableCommand {
   var logLevel: Logger.Level = .info
 
   func run() async throws {
-    let configuration = try loadConfiguration(path: config)
+    // Read once: the engine starts from the very text validated here, not from a second read that
+    // could see another version of the file (or none).
+    guard let configText = ConfigFile.read(config) else {
+      _ = try loadConfiguration(path: config)  // says why the file cannot be read
+      printError("\(config): cannot read the file")
+      throw ExitCode(1)
+    }
+    let configuration = try parseConfiguration(text: configText, path: config)
     let level = logLevel
     LoggingSystem.bootstrap { label in
       var handler = StreamLogHandler.standardError(label: label)
@@ -37,14 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
     metricsFactory.durationHistogramBuckets = VMSMetrics.durationBuckets
     MetricsSystem.bootstrap(metricsFactory)
 
-    let index: ClipIndex
-    do {
-      index = try ClipIndex.open(dataDirectory: configuration.server.dataDirectory)
-    } catch {
-      printError("cannot open the data directory \(configuration.server.dataDirectory): \(error)")
-      throw ExitCode(1)
-    }
-    // Storage lifecycle: one server per data directory, the start-up check, then the janitor.
+    // Storage lifecycle: one server per data directory (locked before anything touches it, so a
+    // second server never opens or migrates the index under a running one), the start-up check,
+    // then the janitor.
     let dataLock: DataDirectoryLock?
     do {
       dataLock = try DataDirectoryLock.acquire(dataDirectory: configuration.server.dataDirectory)
@@ -54,6 +56,13 @@ struct ServeCommand: AsyncParsableCommand {
     }
     guard let dataLock else {
       printError("another vms serve uses \(configuration.server.dataDirectory): stop it first, one server per data directory")
+      throw ExitCode(1)
+    }
+    let index: ClipIndex
+    do {
+      index = try ClipIndex.open(dataDirectory: configuration.server.dataDirectory)
+    } catch {
+      printError("cannot open the data directory \(configuration.server.dataDirectory): \(error)")
       throw ExitCode(1)
     }
     let checked = StorageCheck.run(index: index, repairs: .startUp, log: log)
@@ -68,7 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
     let live = LiveFeeds()
     let supervisor = Supervisor(
       hub: hub, index: index, live: live, registry: detectorRegistry,
-      storage: StorageHooks(pressure: janitor.pressure, clipClosed: { janitor.nudge() }, janitor: janitor), log: log)
+      storage: StorageHooks(janitor: janitor), log: log)
     let services = WebServices(
       hub: hub, index: index, supervisor: supervisor, live: live, configPath: config, metrics: metrics)
     let auth: (authenticator: Authenticator, oneTimeNotice: String?)
@@ -82,7 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
     let app = WebServer.application(
       host: configuration.server.listenHost, port: configuration.server.listenPort, services: services,
       authenticator: auth.authenticator, configuration: configuration, log: log)
-    let engine = EngineService(supervisor: supervisor, configPath: config, log: log)
+    let engine = EngineService(supervisor: supervisor, configPath: config, initialText: configText, log: log)
     let group = ServiceGroup(
       configuration: .init(
         services: [.init(service: app), .init(service: engine)],
@@ -105,13 +114,18 @@ struct ServeCommand: AsyncParsableCommand {
 
 /// Runs the cameras as a service of the group: starts them, follows the configuration file (hot
 /// reload), and on graceful shutdown stops them and waits for their clips to be finalised.
-struct EngineService: Service {
+struct EngineService: Service, CustomStringConvertible {
   let supervisor: Supervisor
   let configPath: String
+  /// The text `vms serve` validated at start.
+  let initialText: String
   let log: Logger
 
+  /// What service-lifecycle logs for this service: never the configuration text (camera passwords).
+  var description: String { "EngineService(\(configPath))" }
+
   func run() async throws {
-    let text = ConfigFile.read(configPath) ?? ""
+    let text = initialText
     await supervisor.reload(text: text, path: configPath)
     let watcher = ConfigWatcher(path: configPath, supervisor: supervisor, initialText: text, log: log)
     let watching = Task { await watcher.run() }

@@ -11,9 +11,6 @@ struct PacketRing {
 
   var isEmpty: Bool { head >= packets.count }
 
-  /// The packets from the oldest kept keyframe on.
-  var contents: ArraySlice<MediaPacket> { packets[head...] }
-
   mutating func removeAll() {
     packets.removeAll(keepingCapacity: true)
     keyframes.removeAll()

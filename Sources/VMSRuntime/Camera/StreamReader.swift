@@ -102,19 +102,20 @@ actor StreamReader {
       do {
         while !interrupt.isStopRequested {
           let packet = try input.read()
-          metrics.count(packet)
+          let now = InterruptState.now()  // one clock read per packet, shared by everything below
+          metrics.count(packet, at: now)
           if let analyzer, let newSettings = detectorMailbox?.take() { analyzer.replaceDetector(newSettings) }
           analyzer?.handle(packet)
           if records, let recorder {
-            if batch.isEmpty { batchStarted = InterruptState.now() }
+            if batch.isEmpty { batchStarted = now }
             batch.append(Self.copy(packet))
-            if batch.count >= Self.batchPackets || InterruptState.now() - batchStarted >= Self.batchNanos {
+            if batch.count >= Self.batchPackets || now - batchStarted >= Self.batchNanos {
               recorder.yield(.packets(batch))
               batch.removeAll(keepingCapacity: true)
             }
           }
           if backoff > Self.firstBackoffSeconds
-            && Double(InterruptState.now() - connectedAt) / 1e9 > Self.healthyAfterSeconds
+            && Double(now - connectedAt) / 1e9 > Self.healthyAfterSeconds
           {
             backoff = Self.firstBackoffSeconds
           }

@@ -23,14 +23,19 @@ public enum ConfigFile {
   /// Replaces the file atomically: a temporary file beside it, fsync, rename, fsync of the folder.
   /// A crash leaves either the old file or the new one, never half of one.
   public static func write(_ text: String, to path: String) throws {
+    try write(Data(text.utf8), to: path)
+  }
+
+  /// `write(_:to:)` for any bytes (a new file is 0600; an existing one keeps its permissions).
+  public static func write(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent().path
     let temporary = folder + "/.\(url.lastPathComponent).\(UUID().uuidString).tmp"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
     guard fd >= 0 else { throw ConfigFileError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
     var ok = true
-    text.utf8CString.withUnsafeBufferPointer { buffer in
-      let bytes = buffer.count - 1
+    data.withUnsafeBytes { buffer in
+      let bytes = buffer.count
       var written = 0
       while written < bytes {
         let n = Foundation.write(fd, buffer.baseAddress! + written, bytes - written)

@@ -83,6 +83,7 @@ public actor Supervisor {
 
     let wanted = Dictionary(new.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     var changes: [String] = []
+    var restarted: Set<String> = []
     for (id, camera) in cameras {
       guard let settings = wanted[id] else {
         await camera.stop()
@@ -97,6 +98,7 @@ public actor Supervisor {
         await camera.stop()
         cameras[id] = nil
         changes.append("\(id) restarted")
+        restarted.insert(id)
       } else {
         await camera.update(settings)
         changes.append("\(id) updated in place")
@@ -108,7 +110,7 @@ public actor Supervisor {
         storage: storage, log: log)
       cameras[settings.id] = camera
       await camera.start()
-      if !changes.contains("\(settings.id) restarted") {
+      if !restarted.contains(settings.id) {
         changes.append("\(settings.id) \(settings.enabled ? "started" : "added (disabled)")")
       }
     }

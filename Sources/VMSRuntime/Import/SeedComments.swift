@@ -42,9 +42,10 @@ public struct SeedComments {
 
   private mutating func folderMap(_ path: String) -> [String: Any] {
     if let cached = folderMaps[path] { return cached }
-    var map = (Self.readJSON(path + "/.meta.json") as? [String: Any]) ?? [:]
+    let meta = Self.readJSON(path + "/.meta.json")
+    var map = (meta as? [String: Any]) ?? [:]
     // A list of {file, comment} objects is accepted too.
-    if map.isEmpty, let list = Self.readJSON(path + "/.meta.json") as? [[String: Any]] {
+    if map.isEmpty, let list = meta as? [[String: Any]] {
       for entry in list {
         if let name = SeedSettings.string(entry, ["file", "filename", "fichier", "name", "path"]) {
           map[name] = entry

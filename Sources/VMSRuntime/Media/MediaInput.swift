@@ -76,9 +76,9 @@ final class MediaInput {
     let format = context!.pointee.iformat
     let formatName = format.map { String(cString: $0.pointee.name) } ?? ""
     timedByArrival =
-      !url.contains("://") ? false
-      : (format.map { $0.pointee.flags & AVFMT_NOTIMESTAMPS != 0 } ?? false) || formatName == "mpjpeg"
-        || formatName == "mjpeg"
+      !isFile
+      && ((format.map { $0.pointee.flags & AVFMT_NOTIMESTAMPS != 0 } ?? false) || formatName == "mpjpeg"
+        || formatName == "mjpeg")
     arrivalOriginNanos = InterruptState.now()
     self.layout = StreamLayout(context: context!, rateUnknown: timedByArrival)
     let count = Int(context!.pointee.nb_streams)

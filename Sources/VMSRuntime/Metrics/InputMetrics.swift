@@ -42,11 +42,12 @@ struct InputMetrics {
     publishedNanos = InterruptState.now()
   }
 
-  /// One packet read: two integer adds and a clock read; the shared counters once a second.
-  mutating func count(_ packet: UnsafePointer<AVPacket>) {
+  /// One packet read at `nowNanos` (the reader's clock read for this packet): two integer adds;
+  /// the shared counters once a second.
+  mutating func count(_ packet: UnsafePointer<AVPacket>, at nowNanos: UInt64) {
     if packet.pointee.stream_index == videoIndex { pendingFrames += 1 }
     pendingBytes += Int(packet.pointee.size)
-    lastPacketNanos = InterruptState.now()
+    lastPacketNanos = nowNanos
     if lastPacketNanos &- publishedNanos >= Self.publishNanos { publish() }
   }
 

@@ -66,15 +66,10 @@ public enum StorageCheck {
 
     /// Inconsistencies found minus those repaired: 0 means the index and the trees agree now.
     public var problemsLeft: Int {
-      let r = report
-      let found =
-        r.rowsWithoutFile.count + r.misplaced.count + r.recording.count + r.filesWithoutRow.count
-        + r.leftoverCopies.count + r.thumbnailsWithoutClip.count + r.sizeMismatches.count
-        + r.thumbnailMismatches.count + r.unknownFiles.count + r.unreadable.count
       let fixed =
         finishedRecording + removedRecording + adopted + removedEmpty + finishedMoves
         + removedLeftovers + correctedRows + removedRows + removedThumbnails
-      return max(0, found - fixed)
+      return max(0, report.problemCount - fixed)
     }
 
     /// One line per kind found, with what was done, for the command's output and the start-up log.

@@ -13,6 +13,11 @@ public struct StorageHooks: Sendable {
     self.janitor = janitor
   }
 
+  /// The hooks of a running janitor: its disk pressure, and a nudge when a clip closes.
+  public init(janitor: StorageJanitor) {
+    self.init(pressure: janitor.pressure, clipClosed: { janitor.nudge() }, janitor: janitor)
+  }
+
   /// No janitor: never paused (tests, tools).
   public static let none = StorageHooks(pressure: DiskPressure(), clipClosed: {})
 }

@@ -31,14 +31,15 @@ public struct StorageOutlook: Sendable, Equatable {
   /// cameras, so every camera shares it); nil when unbounded.
   public var budgetHorizonDays: Double?
 
-  /// Reads the index (three grouped queries) and measures the disk once.
+  /// Reads the index (two grouped queries, then the oldest deletable clip per camera) and measures
+  /// the disk once.
   public static func compute(
     index: ClipIndex, policy: RetentionPolicy, nowMs: Int64,
     diskSpace: DiskSpaceProbe = { try DiskSpace.of(path: $0) }
   ) throws -> StorageOutlook {
     let usage = try index.usageByCamera()
     let recent = try index.recordedBytesByCamera(startedSinceMs: nowMs - 86_400_000)
-    let recordingsBytes = try index.recordingsBytes()
+    let recordingsBytes = usage.values.reduce(0) { $0 + $1.recordingsBytes }
     let freeBytes = try? diskSpace(index.dataDirectory).freeBytes
     let budgetBytes = budget(policy: policy, recordingsBytes: recordingsBytes, freeBytes: freeBytes)
     let bytesPerDay = recent.values.reduce(0, +)

@@ -11,7 +11,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     do {
       return try await next(request, context)
     } catch {
-      let apiError = Self.apiError(for: error, path: request.uri.path)
+      let apiError = Self.apiError(for: error)
       if apiError.status == .internalServerError {
         context.logger.error("\(request.method) \(request.uri.path): \(error)")
       }
@@ -19,7 +19,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
   }
 
-  static func apiError(for error: any Error, path: String) -> APIError {
+  static func apiError(for error: any Error) -> APIError {
     switch error {
     case let error as APIError:
       return error

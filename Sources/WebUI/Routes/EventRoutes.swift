@@ -35,18 +35,16 @@ enum EventRoutes {
 
   /// The JSON text of one event, as docs/api.md describes.
   static func message(for event: StatusEvent) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let data: Data?
     switch event {
     case .snapshot(let cameras):
-      data = try? encoder.encode(SnapshotMessage(cameras: cameras.map(EventCameraJSON.init)))
+      data = JSONBody.encode(SnapshotMessage(cameras: cameras.map(EventCameraJSON.init)))
     case .changed(let camera):
-      data = try? encoder.encode(CameraMessage(camera: EventCameraJSON(status: camera)))
+      data = JSONBody.encode(CameraMessage(camera: EventCameraJSON(status: camera)))
     case .removed(let cameraId):
-      data = try? encoder.encode(RemovedMessage(cameraId: cameraId))
+      data = JSONBody.encode(RemovedMessage(cameraId: cameraId))
     case .configuration(let report):
-      data = try? encoder.encode(
+      data = JSONBody.encode(
         ConfigMessage(
           status: report.applied ? "applied" : "rejected", problems: report.problems,
           restartNeeded: report.restartNeeded))

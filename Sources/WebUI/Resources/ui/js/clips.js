@@ -18,9 +18,17 @@ export function thumbnail(clip, { label, count, onClick, title } = {}) {
   return button;
 }
 
-/** Why a <video> could not play its clip, for a toast: a clip that is gone, or (the file answers)
- *  a format this browser cannot decode, such as H.265 in a browser without an H.265 decoder. */
-export async function playbackProblem(video) {
+/** Toasts why `video` could not play its clip, whenever `playing()` says a clip was meant to play. */
+export function reportPlaybackErrors(video, playing) {
+  video.addEventListener("error", async () => {
+    const problem = playing() ? await playbackProblem(video) : null;
+    if (problem) toast(problem, "error");
+  });
+}
+
+/** Why a <video> could not play its clip: a clip that is gone, or (the file answers) a format this
+ *  browser cannot decode, such as H.265 in a browser without an H.265 decoder. */
+async function playbackProblem(video) {
   const src = video.getAttribute("src");
   if (!src) return null;
   const reachable = await fetch(src, { headers: { Range: "bytes=0-1" } }).then((r) => r.ok).catch(() => false);
@@ -44,10 +52,7 @@ export class InlinePlayer {
       el("div", { class: "player-bar" }, this.title, el("span", { class: "spacer" }), close));
     container.append(this.panel);
     this.video.addEventListener("ended", () => { if (this.onEnded && this.clip) this.onEnded(this.clip); });
-    this.video.addEventListener("error", async () => {
-      const problem = this.clip ? await playbackProblem(this.video) : null;
-      if (problem) toast(problem, "error");
-    });
+    reportPlaybackErrors(this.video, () => this.clip);
   }
 
   show(clip, caption) {

@@ -182,10 +182,6 @@ let loads = 0; // an older answer arriving late must not replace a newer one
 async function load() {
   const ticket = ++loads;
   const [fresh] = await Promise.all([get("/api/v1/cameras"), loadConfigState()]);
-  // Usage may be missing from the list: ask for it per camera then.
-  await Promise.all(fresh.filter((c) => !c.usage).map(async (c) => {
-    c.usage = await get(`/api/v1/cameras/${enc(c.id)}/usage`, { quiet: true }).catch(() => ({}));
-  }));
   if (ticket !== loads) return;
   cameras = fresh;
   render();

@@ -7,7 +7,7 @@ import { cameraLabel, currentCamera, fillSubnav } from "./camera-page.js";
 import { events } from "./events.js";
 import { initPage, isAdmin } from "./layout.js";
 import { toast, confirmDialog, pending } from "./ui.js";
-import { playbackProblem } from "./clips.js";
+import { reportPlaybackErrors } from "./clips.js";
 
 const SPEEDS = [1, 2, 4, 8, 16];
 const DAY_MS = 24 * 3600 * 1000;
@@ -544,10 +544,7 @@ async function main() {
       toast("End of the day's recordings.");
     }
   });
-  video.addEventListener("error", async () => {
-    const problem = current ? await playbackProblem(video) : null;
-    if (problem) toast(problem, "error");
-  });
+  reportPlaybackErrors(video, () => current);
 
   calendar = new Calendar($("#calendar"), (picked) => setDay(picked, true));
   const days = await get(`/api/v1/cameras/${enc(camera.id)}/days`, { quiet: true }).catch(() => []);
