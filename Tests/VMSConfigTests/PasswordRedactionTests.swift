@@ -38,4 +38,24 @@ final class PasswordRedactionTests: XCTestCase {
     XCTAssertEqual(found.count, 1)
     XCTAssertFalse(found.description.contains("hunter2"), found.description)
   }
+
+  /// A URL edited in the camera form gets back every secret shown as `***`, and keeps every change.
+  func testRestoringPutsBackEverySecretTheFormShowedAsStars() {
+    let stored = "rtsp://admin:s3cret@192.0.2.1:554/Streaming/101?channel=1&password=q%26r&user=x"
+    // Unchanged form: the stored URL itself.
+    XCTAssertEqual(restoringPassword(redactingPassword(stored), from: stored), stored)
+    // Host changed: both secrets come back, the new host stays.
+    XCTAssertEqual(
+      restoringPassword("rtsp://admin:***@192.0.2.9:554/Streaming/101?channel=1&password=***&user=x", from: stored),
+      "rtsp://admin:s3cret@192.0.2.9:554/Streaming/101?channel=1&password=q%26r&user=x")
+    // New secrets typed in: kept as typed.
+    XCTAssertEqual(
+      restoringPassword("rtsp://admin:new@192.0.2.1:554/s?password=other", from: stored),
+      "rtsp://admin:new@192.0.2.1:554/s?password=other")
+    // A query secret whose key the stored URL lacks stays as typed; a URL without secrets is untouched.
+    XCTAssertEqual(
+      restoringPassword("http://192.0.2.1/snap?pwd=***", from: stored), "http://192.0.2.1/snap?pwd=***")
+    XCTAssertEqual(restoringPassword("rtsp://192.0.2.1/s#x", from: stored), "rtsp://192.0.2.1/s#x")
+    XCTAssertEqual(restoringPassword("/media/demo.mp4", from: stored), "/media/demo.mp4")
+  }
 }

@@ -52,8 +52,7 @@ public actor CameraEditing {
         throw .invalid(["camera id \"\(id)\": use 1 to 64 of a-z, 0-9, _ and -, e.g. front-door"])
       }
       if existing != nil { throw .alreadyExists("a camera \(id) already exists: edit it, or pick another id") }
-      guard let url = form.recordURL, !url.isEmpty else { throw .invalid(["record_url is required for a new camera"]) }
-      _ = url
+      guard form.recordURL?.isEmpty == false else { throw .invalid(["record_url is required for a new camera"]) }
     } else if existing == nil {
       throw .notFound("camera \(id) is not in \(path): it was removed (reload the page)")
     }
@@ -187,20 +186,9 @@ public actor CameraEditing {
     return raw
   }
 
-  /// A URL from a form where `***` stands for the password the server never sent to the browser.
+  /// A URL from a form where `***` stands for a secret the server never sent to the browser.
   static func restoringPassword(_ url: String, from stored: String?) -> String {
-    if let stored, redactingPassword(stored) == url { return stored }
-    guard url.contains(":***@"), let stored, let storedPassword = password(in: stored) else { return url }
-    return url.replacingOccurrences(of: ":***@", with: ":\(storedPassword)@")
-  }
-
-  /// The password part of `scheme://user:password@host...`, as written (percent-encoding kept).
-  private static func password(in url: String) -> String? {
-    guard let schemeEnd = url.range(of: "://") else { return nil }
-    let rest = url[schemeEnd.upperBound...]
-    let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-    let authority = rest[..<authorityEnd]
-    guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return nil }
-    return String(authority[authority.index(after: colon)..<at])
+    guard let stored else { return url }
+    return VMSConfig.restoringPassword(url, from: stored)
   }
 }
