@@ -192,6 +192,12 @@ SEVERAL = (
 """, [11, 12, 14], ["yolo9000", "cam1", "Bad Id!"])
 
 
+# An emptied file (an editor's truncation, a full disk, a bad copy) is refused, never read as
+# "no cameras and no users".
+EMPTY = ("", [1], ["the file is empty", "cameras: {}"])
+ONLY_COMMENTS = ("# vms configuration\n#   cameras:\n\n", [1], ["the file is empty"])
+
+
 def _write(workdir, text, name="vms.yaml"):
     path = workdir / name
     path.write_text(text.format(port=1, data=workdir / "data"))
@@ -206,8 +212,8 @@ def test_check_config_accepts_valid_file(workdir, vms_bin):
 
 @pytest.mark.parametrize(
     "case",
-    [BROKEN_YAML, UNKNOWN_DETECTOR, DUPLICATE_ID, SEVERAL],
-    ids=["broken-yaml", "unknown-detector", "duplicate-id", "several-problems"],
+    [BROKEN_YAML, UNKNOWN_DETECTOR, DUPLICATE_ID, SEVERAL, EMPTY, ONLY_COMMENTS],
+    ids=["broken-yaml", "unknown-detector", "duplicate-id", "several-problems", "empty", "only-comments"],
 )
 def test_bad_config_is_rejected_with_lines(workdir, vms_bin, case):
     text, lines, words = case

@@ -524,6 +524,41 @@ def test_broken_write_is_rejected_and_nothing_stops(workdir, camera, vms, events
     assert state["problems"] == [], state
 
 
+@pytest.mark.slow
+def test_emptied_file_is_rejected_and_everyone_keeps_working(workdir, camera, vms, events):
+    """An emptied file (0 bytes on save, then only comments, then SIGHUP) must not remove every
+    camera nor lock the configured users out: it is rejected like a broken file, reported on
+    /api/v1/config and the WebSocket, and the last good configuration keeps running."""
+    cam = camera("a")
+    server = vms({"cam-a": camera_config(cam.url, name="Camera A", **recording())})
+    server.start()
+    ws = events(server)
+    wait_clip(server, "cam-a", timeout=20)
+    good_text = server.config_path.read_text()
+    sessions_before = sessions(cam)
+
+    with HealthWatcher(server, interval=0.1) as watch:
+        for label, text, sighup in (("0 bytes", "", False), ("only comments", "# emptied\n\n", True)):
+            written_at = time.time()
+            write_in_place(server.config_path, text)
+            if sighup:
+                os.kill(server.proc.pid, signal.SIGHUP)
+            state = wait_until(lambda: (lambda s: s if s["applied"] is False else None)(config_state(server)),
+                               APPLY_WITHIN + SLACK, f"the {label} file rejected", interval=0.05,
+                               details=server.log_tail)
+            assert any("the file is empty" in p for p in state["problems"]), (label, state)
+            wait_until(lambda: [m for m in ws.config_messages(written_at) if m.get("status") == "rejected"],
+                       3, f"a config 'rejected' message for the {label} file", details=lambda: ws.messages[-5:])
+            # The configured user still signs in (no generated admin), the camera is still there.
+            assert cameras_by_id(server)["cam-a"]["name"] == "Camera A", label
+            assert server.camera_status("cam-a")["state"] == "connected", label
+        assert "created the user" not in log_text(server), server.log_tail()
+        assert watch.states("cam-a") == ["connected"], watch.states("cam-a")
+    assert sessions(cam) == sessions_before, "the camera reconnected"
+    write_in_place(server.config_path, good_text)
+    wait_until(lambda: config_state(server)["applied"], APPLY_WITHIN + SLACK, "the good file applied again")
+
+
 # ---------------------------------------------------------------------------------------------
 # 50 reloads leak nothing
 

@@ -12,8 +12,16 @@ extension ConfigDecoder {
     let defaultServer = ServerSettings(
       dataDirectory: FilePath.resolve("./data", against: directory))
     var configuration = VMSConfiguration(server: defaultServer, sourcePath: file)
-    // An empty file (or one with only comments) is a valid configuration with every default.
-    guard let root, !root.isNull else { return configuration }
+    // An empty file (0 bytes, only comments, or `---`) is refused: it is far more often a file
+    // truncated by an editor, a full disk or a bad copy than a wish to remove every camera and
+    // user. `cameras: {}` says that on purpose.
+    guard let root, !root.isNull else {
+      report(
+        YAMLMark(line: 1, column: 1), "the file is empty (no settings, only comments or nothing)",
+        hint:
+          "restore the file (config/vms.yaml in the release is a starting point); to run without cameras, write \"cameras: {}\"")
+      return configuration
+    }
     guard
       let top = fields(
         of: root, path: "configuration file", known: Self.topLevelKeys,

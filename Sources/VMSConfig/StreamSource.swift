@@ -33,10 +33,27 @@ enum StreamSource {
         message: "is not a valid URL",
         hint: "write \(text[..<colon].lowercased())://host/... with two slashes")
     }
+    // "htp:/cam" or "rtps:/host/x": a URL with a mistyped scheme, not a file named "htp:".
+    if let colon = text.firstIndex(of: ":"), text[text.index(after: colon)...].hasPrefix("/"),
+      isSchemeName(text[..<colon])
+    {
+      return .invalid(
+        message: "is not a URL vms can read (scheme \"\(text[..<colon])\") nor a file path",
+        hint: "write one of \(acceptedForms)")
+    }
     if text.contains("\n") {
       return .invalid(message: "contains a line break", hint: "write the path on one line")
     }
     return .valid(FilePath.resolve(text, against: configDirectory))
+  }
+
+  static let acceptedForms =
+    "rtsp://host/path, rtsps://host/path, http://host/path, https://host/path, file:///absolute/path.mp4 or a file path"
+
+  /// A URL scheme by RFC 3986 (a letter, then letters, digits, +, - or .), two characters or more.
+  private static func isSchemeName(_ text: Substring) -> Bool {
+    guard text.count >= 2, let first = text.first, first.isASCII, first.isLetter else { return false }
+    return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
   }
 
   /// Shared by stream sources and the update feed, which allow different schemes.

@@ -25,6 +25,14 @@ final class ProblemReportingTests: XCTestCase {
     }
   }
 
+  /// A truncated file must never be read as "no cameras, no users".
+  func testEmptyFileIsRefused() {
+    for text in ["", "\n\n", "# only a comment\n# and another\n", "---\n", "---\n...\n"] {
+      assertProblem(text, line: 1, column: 1, messageContains: "the file is empty", hintContains: "cameras: {}")
+      XCTAssertEqual(problems(text).count, 1, "one problem for \(text.debugDescription)")
+    }
+  }
+
   func testSyntaxErrorCarriesLibyamlPosition() {
     assertProblem(
       """
@@ -231,6 +239,16 @@ final class ProblemReportingTests: XCTestCase {
       hintContains: "rtsp://")
     assertProblem(head, line: 2, column: 3, messageContains: "record_url is missing")
     assertProblem(head + "    record_url: \"\"\n", line: 3, column: 17, messageContains: "is empty")
+    // A mistyped scheme is not taken for a file path.
+    assertProblem(
+      head + "    record_url: \"htp:/bad url\"\n", line: 3, column: 17, messageContains: "scheme \"htp\"",
+      hintContains: "rtsp://host/path, rtsps://host/path, http://host/path")
+    assertProblem(
+      head + "    record_url: rtps:/192.0.2.1/live\n", line: 3, column: 17, messageContains: "nor a file path",
+      hintContains: "file:///absolute/path")
+    assertProblem(
+      head + "    record_url: \"htp://bad url\"\n", line: 3, column: 17, messageContains: "unsupported scheme \"htp\"",
+      hintContains: "rtsp://")
     assertProblem(
       head + "    record_url: rtmp://192.0.2.1/live\n", line: 3, column: 17,
       messageContains: "unsupported scheme \"rtmp\"",
