@@ -35,7 +35,7 @@ enum StreamSource {
     }
     // "htp:/cam" or "rtps:/host/x": a URL with a mistyped scheme, not a file named "htp:".
     if let colon = text.firstIndex(of: ":"), text[text.index(after: colon)...].hasPrefix("/"),
-      isSchemeName(text[..<colon])
+      text[..<colon].count >= 2, URLParts.isScheme(text[..<colon])
     {
       return .invalid(
         message: "is not a URL vms can read (scheme \"\(text[..<colon])\") nor a file path",
@@ -49,12 +49,6 @@ enum StreamSource {
 
   static let acceptedForms =
     "rtsp://host/path, rtsps://host/path, http://host/path, https://host/path, file:///absolute/path.mp4 or a file path"
-
-  /// A URL scheme by RFC 3986 (a letter, then letters, digits, +, - or .), two characters or more.
-  private static func isSchemeName(_ text: Substring) -> Bool {
-    guard text.count >= 2, let first = text.first, first.isASCII, first.isLetter else { return false }
-    return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
-  }
 
   /// Shared by stream sources and the update feed, which allow different schemes.
   static func checkNetworkURL(_ text: String, parts: URLParts, allowed: Set<String>) -> Outcome {

@@ -19,11 +19,7 @@ struct URLParts {
   init?(_ url: String, lenient: Bool = false) {
     guard let colon = url.firstIndex(of: ":") else { return nil }
     let scheme = url[..<colon]
-    guard let first = scheme.unicodeScalars.first, first.isASCIILetter,
-      scheme.unicodeScalars.allSatisfy({
-        $0.isASCIILetter || $0.isASCIIDigit || $0 == "+" || $0 == "." || $0 == "-"
-      })
-    else { return nil }
+    guard Self.isScheme(scheme) else { return nil }
     let afterColon = url[url.index(after: colon)...]
     guard afterColon.hasPrefix("//") else { return nil }
     let rest = afterColon.dropFirst(2)
@@ -50,6 +46,14 @@ struct URLParts {
     userInfo = nil
     hostPort = authority
     tail = rest[authorityEnd...]
+  }
+
+  /// A URL scheme by RFC 3986: a letter, then letters, digits, `+`, `-` or `.`.
+  static func isScheme(_ text: Substring) -> Bool {
+    guard let first = text.unicodeScalars.first, first.isASCIILetter else { return false }
+    return text.unicodeScalars.allSatisfy {
+      $0.isASCIILetter || $0.isASCIIDigit || $0 == "+" || $0 == "." || $0 == "-"
+    }
   }
 
   /// The host without port or IPv6 brackets, and the port text if any.

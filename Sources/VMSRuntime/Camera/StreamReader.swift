@@ -1,7 +1,9 @@
 // Reads one input of a camera (its record URL, its detect URL, or one URL for both) on a dedicated
 // thread: connects, reads packets, hands them to the recorder and/or the motion analyzer, and on any
-// failure reconnects with exponential backoff (1 s doubling to 30 s). Every state change goes to
-// the status hub with the error that caused it.
+// failure reconnects with exponential backoff (1 s doubling to 30 s). While it waits, a cheap probe
+// every 2 s (ReturnProbe) ends the wait as soon as a camera that had stopped answering answers
+// again, so a camera back from an outage of any length is reconnected within seconds. Every state
+// change goes to the status hub with the error that caused it.
 import CFFmpeg
 import Detectors
 import Foundation
@@ -19,6 +21,8 @@ actor StreamReader {
   static let maxBackoffSeconds = 30.0
   /// A connection that delivered video this long resets the backoff.
   static let healthyAfterSeconds = 10.0
+  /// How often a waiting reader probes whether the camera answers again.
+  static let probeEverySeconds = 2.0
   /// Packets go to the recorder in batches of at most this age or size: one thread wake-up per
   /// batch instead of per packet (the pre-roll ring makes the delay harmless).
   static let batchNanos: UInt64 = 100_000_000
@@ -87,7 +91,7 @@ actor StreamReader {
         metrics.disconnected(lost: true)
         if error.description != lastError { log.warning("\(display): \(error)") }
         lastError = error.description
-        sleep(seconds: backoff)
+        waitToRetry(seconds: backoff)
         backoff = min(backoff * 2, Self.maxBackoffSeconds)
         continue
       }
@@ -133,7 +137,7 @@ actor StreamReader {
       if interrupt.isStopRequested { break }
       if records { recorder?.yield(.disconnected) }
       post(.reconnecting, lastError)
-      sleep(seconds: backoff)
+      waitToRetry(seconds: backoff)
       backoff = min(backoff * 2, Self.maxBackoffSeconds)
     }
     executor.shutdown()
@@ -141,6 +145,32 @@ actor StreamReader {
 
   private func post(_ state: ConnectionState, _ error: String?) {
     hub.post(.stream(cameraId: cameraId, role: source.role, state: state, error: error))
+  }
+
+  /// Waits `seconds` before the next attempt. A wait longer than the probe period probes the
+  /// camera every `probeEverySeconds` and ends as soon as the camera answers after having been
+  /// seen silent: a camera that answers but refuses (401, wrong path) keeps its backoff.
+  private func waitToRetry(seconds: Double) {
+    guard seconds > Self.probeEverySeconds, let probe = ReturnProbe(url: source.url) else {
+      sleep(seconds: seconds)
+      return
+    }
+    let end = InterruptState.now() + UInt64(seconds * 1e9)
+    var seenSilent = !probe.answers()
+    while !interrupt.isStopRequested {
+      let now = InterruptState.now()
+      guard now < end else { return }
+      sleep(seconds: min(Self.probeEverySeconds, Double(end - now) / 1e9))
+      guard !interrupt.isStopRequested, InterruptState.now() < end else { return }
+      if probe.answers() {
+        if seenSilent {
+          log.info("\(redactingPassword(source.url)) answers again: reconnecting now")
+          return
+        }
+      } else {
+        seenSilent = true
+      }
+    }
   }
 
   /// Sleeps in small steps so a stop request is honoured within 50 ms.

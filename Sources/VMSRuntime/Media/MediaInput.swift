@@ -45,11 +45,14 @@ final class MediaInput {
       callback: InterruptState.callback, opaque: Unmanaged.passUnretained(interrupt).toOpaque())
 
     var options: OpaquePointer? = nil
+    // FFmpeg's own socket timeouts are only a backstop, 2 s after the stall deadline: the deadline
+    // (interrupt callback) must fire first, so every stall reads the same and takes the same time.
+    let socketTimeoutMicros = String(Int((Self.stallTimeoutSeconds + 2) * 1_000_000))
     if url.hasPrefix("rtsp://") || url.hasPrefix("rtsps://") {
       av_dict_set(&options, "rtsp_transport", transport.rawValue, 0)
-      av_dict_set(&options, "timeout", String(Int(Self.stallTimeoutSeconds * 1_000_000)), 0)
+      av_dict_set(&options, "timeout", socketTimeoutMicros, 0)
     } else if url.hasPrefix("http://") || url.hasPrefix("https://") {
-      av_dict_set(&options, "rw_timeout", String(Int(Self.stallTimeoutSeconds * 1_000_000)), 0)
+      av_dict_set(&options, "rw_timeout", socketTimeoutMicros, 0)
       av_dict_set(&options, "reconnect", "0", 0)
     }
     // Long enough to learn a live stream's frame rate, short enough that a camera connects in about
@@ -122,6 +125,12 @@ final class MediaInput {
       av_packet_unref(packet)
       interrupt.arm(seconds: Self.stallTimeoutSeconds)
       let result = av_read_frame(context, packet)
+      // An interrupted read does not always fail: FFmpeg flushes its parser and returns the frame
+      // it still held as a success (or, for RTSP over TCP, reports the end of the stream). Either
+      // way nothing came for the whole timeout; reading on would double it.
+      if interrupt.reason == .deadline {
+        throw MediaError(code: result, "no video for \(Int(Self.stallTimeoutSeconds)) s: the camera stalled")
+      }
       if result == vms_averror_eof() && isFile && !loopedWithoutPacket {
         rewind()
         loopedWithoutPacket = true
@@ -131,10 +140,6 @@ final class MediaInput {
         throw MediaError(code: result, "the stream ended; the camera closed the connection")
       }
       if result < 0 {
-        if interrupt.reason == .deadline {
-          throw MediaError(
-            code: result, "no video for \(Int(Self.stallTimeoutSeconds)) s: the camera stalled")
-        }
         throw Self.failure(result, interrupt: interrupt, action: "read failed")
       }
       let index = Int(packet.pointee.stream_index)
