@@ -7,6 +7,8 @@ Fixtures
 - `testcam(name, **options)`: starts tests/tools/testcam.py on a free port (options are its flags).
 - `fake_peer(mode)`: a TCP peer that stays silent or sends garbage.
 - `vms(cameras)`: a `vms serve` with its own config, data dir and free port (not started yet).
+- `fault_proxy(target_url, **options)`: a tests/tools/faultproxy.py FaultProxy in front of the host and
+  port of `target_url` (pass/stall/corrupt/close at run time); `proxy.url_for(target_url)` goes through it.
 Every process a test starts is stopped by the fixtures' finalizers, whatever the outcome.
 """
 
@@ -20,6 +22,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import vmstest  # noqa: E402
+
+sys.path.insert(1, str(Path(__file__).resolve().parent / "tools"))
+
+import faultproxy  # noqa: E402
 
 
 def pytest_configure(config):
@@ -114,3 +120,22 @@ def vms(request, workdir, vms_bin):
     if problems:
         request.node._vms_problems = problems
         pytest.fail("vms did not shut down cleanly:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def fault_proxy(workdir):
+    proxies: list[faultproxy.FaultProxy] = []
+
+    def start(target_url, **options):
+        proxy = faultproxy.FaultProxy(*faultproxy.rtsp_target(target_url), **options)
+        proxies.append(proxy)
+        return proxy
+
+    yield start
+    for index, proxy in enumerate(proxies, 1):
+        summary = repr(proxy)
+        proxy.close()
+        changes = ", ".join(f"{when:.3f} {mode}" for when, mode in proxy.mode_changes)
+        (workdir / f"faultproxy-{index}.log").write_text(
+            f"{summary}\nmode changes: {changes or 'none'}\nstalled_at: {proxy.stalled_at}\n"
+            f"last_server_byte_at: {proxy.last_server_byte_at}\n")

@@ -22,6 +22,7 @@ from vmstest import (
     count_frames,
     decode_errors,
     ffprobe,
+    free_port,
     rate,
     read_clips,
     run_vms,
@@ -499,16 +500,22 @@ def test_broken_cameras_show_their_own_errors(workdir, testcam, fake_peer, vms):
     locked = testcam("locked", user="viewer", password="right-secret", **FAST_CAM)
     silent = fake_peer("silent")
     garbage = fake_peer("garbage")
+    closes = fake_peer("closes")
+    web = fake_peer("http")
+    refused_port = free_port()
     server = vms({
         "good": camera_config(good.url, **settings()),
         "silent": camera_config(silent.url, **settings()),
         "garbage": camera_config(garbage.url, **settings()),
+        "closes": camera_config(closes.url, **settings()),
+        "web": camera_config(web.url, **settings()),
+        "refused": camera_config(f"rtsp://127.0.0.1:{refused_port}/stream", **settings()),
         "wrong-password": camera_config(locked.url_with("viewer", "wrong-secret"), **settings()),
         "off": camera_config(good.url, enabled=False, **settings()),
     })
     started = time.time()
     server.start()
-    bad = ("silent", "garbage", "wrong-password")
+    bad = ("silent", "garbage", "wrong-password", "closes", "web", "refused")
 
     first_error = {}
 
@@ -526,10 +533,15 @@ def test_broken_cameras_show_their_own_errors(workdir, testcam, fake_peer, vms):
         print({cid: (s["state"], s["error"]) for cid, s in statuses.items()},
               f"all noticed after {noticed:.1f} s")
         texts = {cid: s["error"] for cid, s in statuses.items()}
-        assert len(set(texts.values())) == 3, f"the three failures should read differently: {texts}"
+        assert len(set(texts.values())) == len(bad), f"each failure should read differently: {texts}"
         assert AUTH_ERROR.search(texts["wrong-password"]), texts["wrong-password"]
-        assert not AUTH_ERROR.search(texts["silent"]) and not AUTH_ERROR.search(texts["garbage"]), texts
+        assert not any(AUTH_ERROR.search(texts[cid]) for cid in bad if cid != "wrong-password"), texts
         assert TIMEOUT_ERROR.search(texts["silent"]), texts["silent"]
+        # Each fault class says what it is (docs/configuration.md, "When a camera fails").
+        assert re.search(r"not RTSP", texts["garbage"]) and not TIMEOUT_ERROR.search(texts["garbage"]), texts
+        assert re.search(r"closes it at once", texts["closes"]), texts["closes"]
+        assert re.search(r"answers in HTTP", texts["web"]), texts["web"]
+        assert re.search(r"connection refused", texts["refused"]), texts["refused"]
         assert "wrong-secret" not in str(server.health()), "a password leaked into /api/v1/health"
         assert (server.camera_status("off") or {}).get("state") == "disabled", server.camera_status("off")
 
@@ -541,7 +553,7 @@ def test_broken_cameras_show_their_own_errors(workdir, testcam, fake_peer, vms):
             connected = [w for w, s in watch.history.get(cid, []) if s.get("state") == "connected"]
             assert not connected, f"{cid} was reported connected"
             assert server.clips(cid) == [], f"{cid} has clips"
-        assert silent.connections >= 1 and garbage.connections >= 1
+        assert all(peer.connections >= 1 for peer in (silent, garbage, closes, web))
     server.stop()
     check_clip_file(server.data_dir, clip, "good", good.width, good.height, FPS)
     check_start(clip, onset)

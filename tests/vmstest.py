@@ -236,10 +236,12 @@ class FakePeer:
     mode "silent":  accepts connections and never sends a byte (a frozen camera / wrong service).
     mode "garbage": accepts, sends random binary bytes (4 KiB at once and after each request), and
                     hangs up one second later (a device speaking some other protocol).
+    mode "closes":  accepts and closes at once (a camera out of client slots, a filtered service).
+    mode "http":    answers every request with an HTTP 200 page (a web server on the RTSP port).
     """
 
     def __init__(self, mode: str):
-        assert mode in ("silent", "garbage")
+        assert mode in ("silent", "garbage", "closes", "http")
         self.mode = mode
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -273,6 +275,9 @@ class FakePeer:
                     except OSError:
                         continue
                     self.connections += 1
+                    if self.mode == "closes":
+                        client.close()
+                        continue
                     self._clients.append(client)
                     sel.register(client, selectors.EVENT_READ)
                     if self.mode == "garbage":
@@ -291,6 +296,12 @@ class FakePeer:
                         self._opened.pop(client, None)
                     elif self.mode == "garbage":
                         self._send(client, rng)
+                    elif self.mode == "http":
+                        try:
+                            client.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                                        b"Content-Length: 14\r\n\r\n<html></html>\n")
+                        except OSError:
+                            pass
         sel.close()
 
     @staticmethod
@@ -368,12 +379,15 @@ def camera_config(
     min_duration="4s",
     max_duration="10m",
     recording=True,
+    rtsp_transport=None,
 ):
     camera = {"name": name, "enabled": enabled, "record_url": url}
     if name is None:
         del camera["name"]
     if detect_url:
         camera["detect_url"] = detect_url
+    if rtsp_transport is not None:  # "tcp" (vms's default) or "udp"; absent from the YAML when None
+        camera["rtsp_transport"] = rtsp_transport
     camera["detector"] = {
         "type": detector,
         "fps": fps,

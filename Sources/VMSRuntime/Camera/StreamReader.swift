@@ -1,7 +1,7 @@
 // Reads one input of a camera (its record URL, its detect URL, or one URL for both) on a dedicated
 // thread: connects, reads packets, hands them to the recorder and/or the motion analyzer, and on any
 // failure reconnects with exponential backoff (1 s doubling to 30 s). While it waits, a cheap probe
-// every 2 s (ReturnProbe) ends the wait as soon as a camera that had stopped answering answers
+// every 2 s (CameraProbe) ends the wait as soon as a camera that had stopped answering answers
 // again, so a camera back from an outage of any length is reconnected within seconds. Every state
 // change goes to the status hub with the error that caused it.
 import CFFmpeg
@@ -45,6 +45,8 @@ actor StreamReader {
   private let registry: DetectorRegistry
   private let log: Logger
   private var metrics: InputMetrics
+  /// Asks the camera what answers at its address: names vague open failures, ends backoff waits.
+  private let probe: CameraProbe?
 
   /// `recorder`: the camera's recorder. `detector` and `live`:
   /// the motion settings and the live feed when this input is the detect input (nil if record-only).
@@ -58,6 +60,7 @@ actor StreamReader {
     executor = ThreadExecutor(name: "\(source.role == .detect ? "det" : "in")-\(cameraId)")
     self.cameraId = cameraId
     self.source = source
+    probe = CameraProbe(url: source.url)
     self.hub = hub
     self.recorder = recorder
     self.detector = detector
@@ -88,6 +91,8 @@ actor StreamReader {
         input = try MediaInput(url: source.url, transport: source.transport, interrupt: interrupt)
       } catch {
         if interrupt.isStopRequested { break }
+        // FFmpeg's vague refusals and timeouts are named by asking the camera what answers.
+        let error = probe?.naming(error, afterTimeout: interrupt.reason == .deadline) ?? error
         metrics.disconnected(lost: true)
         if error.description != lastError { log.warning("\(display): \(error)") }
         lastError = error.description
@@ -151,7 +156,7 @@ actor StreamReader {
   /// camera every `probeEverySeconds` and ends as soon as the camera answers after having been
   /// seen silent: a camera that answers but refuses (401, wrong path) keeps its backoff.
   private func waitToRetry(seconds: Double) {
-    guard seconds > Self.probeEverySeconds, let probe = ReturnProbe(url: source.url) else {
+    guard seconds > Self.probeEverySeconds, let probe else {
       sleep(seconds: seconds)
       return
     }
