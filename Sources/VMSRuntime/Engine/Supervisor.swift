@@ -39,10 +39,34 @@ public actor Supervisor {
     self.log = log
   }
 
+  /// The last of the reloads, applies and the shutdown queued so far (see `inTurn`).
+  private var queueTail: Task<Void, Never>?
+  private var isShutDown = false
+
+  /// Runs `work` once every reload, apply or shutdown asked before it has finished. The file
+  /// watcher, SIGHUP and camera edits may ask at once, and an apply awaits cameras stopping and
+  /// starting: two applies running together would interleave there and could leave a camera with
+  /// two readers and two recorders.
+  private func inTurn<T: Sendable>(_ work: @escaping @Sendable (isolated Supervisor) async -> T) async -> T {
+    let previous = queueTail
+    let turn = Task {
+      await previous?.value
+      return await work(self)
+    }
+    queueTail = Task { _ = await turn.value }
+    return await turn.value
+  }
+
   /// Parses and validates `text` (the file at `path`), then applies it; a rejected file changes
-  /// nothing. Returns the report that was also posted on the status stream.
+  /// nothing. Returns the report that was also posted on the status stream. Reloads and applies
+  /// run one at a time, in the order asked.
   @discardableResult
   public func reload(text: String, path: String) async -> ConfigurationReport {
+    await inTurn { await $0.reloadInTurn(text: text, path: path) }
+  }
+
+  private func reloadInTurn(text: String, path: String) async -> ConfigurationReport {
+    guard !isShutDown else { return lastReport }
     let parsed: VMSConfiguration
     do {
       parsed = try ConfigLoader.parse(text: text, path: path, detectors: registry)
@@ -55,15 +79,20 @@ public actor Supervisor {
       return report
     }
     configurationHash = ConfigFile.hash(text)
-    let report = await apply(parsed)
+    let report = await applyInTurn(parsed)
     lastReport = report
     hub.post(.configuration(report))
     return report
   }
 
-  /// Brings the running cameras in line with `new`.
+  /// Brings the running cameras in line with `new`, in turn with reloads.
   @discardableResult
   public func apply(_ new: VMSConfiguration) async -> ConfigurationReport {
+    await inTurn { await $0.applyInTurn(new) }
+  }
+
+  private func applyInTurn(_ new: VMSConfiguration) async -> ConfigurationReport {
+    guard !isShutDown else { return lastReport }
     var effective = new
     var restartNeeded: [String] = []
     if let running = configuration {
@@ -118,8 +147,14 @@ public actor Supervisor {
     return ConfigurationReport(applied: true, restartNeeded: restartNeeded)
   }
 
-  /// Stops every camera concurrently; returns once every open clip is finalised.
+  /// Stops every camera concurrently once the reloads asked before are done; returns once every
+  /// open clip is finalised. Reloads asked afterwards change nothing.
   public func shutdown() async {
+    await inTurn { await $0.shutdownInTurn() }
+  }
+
+  private func shutdownInTurn() async {
+    isShutDown = true
     await withTaskGroup(of: Void.self) { group in
       for camera in cameras.values { group.addTask { await camera.stop() } }
     }
