@@ -70,9 +70,12 @@ public actor Camera {
   public func start() {
     hub.post(.added(cameraId: settings.id, name: settings.name, enabled: settings.enabled, roles: roles))
     guard settings.enabled, readers.isEmpty else { return }
+    // Unbounded as a stream, bounded in bytes by the backlog the record reader admits packets through.
     let (events, input) = AsyncStream<RecorderEvent>.makeStream(bufferingPolicy: .unbounded)
+    let backlog = RecorderBacklog()
     let recorder = Recorder(
-      cameraId: settings.id, settings: settings.recording, index: index, hub: hub, storage: storage, log: log)
+      cameraId: settings.id, settings: settings.recording, index: index, hub: hub, storage: storage,
+      backlog: backlog, log: log)
     recorderInput = input
     recorderTask = Task { await recorder.run(events) }
 
@@ -81,18 +84,18 @@ public actor Camera {
       readers = [
         StreamReader(
           cameraId: settings.id, source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .both),
-          hub: hub, recorder: input, detector: settings.detector, detectorMailbox: detectorMailbox, live: live, registry: registry, log: log)
+          hub: hub, recorder: input, backlog: backlog, detector: settings.detector, detectorMailbox: detectorMailbox, live: live, registry: registry, log: log)
       ]
     } else {
       readers = [
         StreamReader(
           cameraId: settings.id,
           source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .record),
-          hub: hub, recorder: input, detector: nil, detectorMailbox: nil, live: nil, registry: registry, log: log),
+          hub: hub, recorder: input, backlog: backlog, detector: nil, detectorMailbox: nil, live: nil, registry: registry, log: log),
         StreamReader(
           cameraId: settings.id,
           source: .init(url: settings.effectiveDetectURL, transport: settings.rtspTransport, role: .detect),
-          hub: hub, recorder: input, detector: settings.detector, detectorMailbox: detectorMailbox, live: live, registry: registry, log: log),
+          hub: hub, recorder: input, backlog: backlog, detector: settings.detector, detectorMailbox: detectorMailbox, live: live, registry: registry, log: log),
       ]
     }
     readerTasks = readers.map { reader in Task { await reader.run() } }

@@ -36,6 +36,9 @@ actor Recorder {
   private let index: ClipIndex
   private let hub: StatusHub
   private let storage: StorageHooks
+  private let backlog: RecorderBacklog
+  /// When packets were last reported dropped (monotonic ns; 0: never), to log at most once a minute.
+  private var gapLoggedAt: UInt64 = 0
   private let log: Logger
   /// Whether the "disk full" pause was logged (once per pause, not per packet).
   private var reportedPause = false
@@ -55,9 +58,11 @@ actor Recorder {
   private let metrics: ClipMetrics
 
   init(
-    cameraId: String, settings: RecordingSettings, index: ClipIndex, hub: StatusHub, storage: StorageHooks, log: Logger
+    cameraId: String, settings: RecordingSettings, index: ClipIndex, hub: StatusHub, storage: StorageHooks,
+    backlog: RecorderBacklog = RecorderBacklog(), log: Logger
   ) {
     self.storage = storage
+    self.backlog = backlog
     executor = ThreadExecutor(name: "rec-\(cameraId)")
     self.cameraId = cameraId
     self.settings = settings
@@ -106,6 +111,17 @@ actor Recorder {
           handle(packet)
         }
       }
+      backlog.written(packets)
+    case .gap:
+      let now = InterruptState.now()
+      if gapLoggedAt == 0 || now - gapLoggedAt > 60_000_000_000 {
+        gapLoggedAt = now
+        log.error(
+          "the disk is too slow for this camera: \(backlog.packetsDropped) packets dropped so far (more than \(backlog.limitBytes >> 20) MB waited to be written); check the data disk")
+      }
+      metrics.gap()
+      finalise(reason: "packets dropped: the disk fell behind")
+      ring.removeAll()
     case .disconnected:
       finalise(reason: "stream lost")
       ring.removeAll()

@@ -9,6 +9,9 @@ enum RecorderEvent: Sendable {
   case packets([MediaPacket])
   /// The record input was lost: the open clip is finalised.
   case disconnected
+  /// Packets were dropped here because the recorder fell too far behind (`RecorderBacklog`): the
+  /// open clip is closed cleanly, and the next one starts at the keyframe the flow resumes on.
+  case gap
   /// Motion started or stopped (from the detect input); `atWallMs` is when the motion itself began
   /// or last showed, which is earlier than the detector could confirm it. `atStreamSeconds` is the
   /// same moment in the record input's timestamps, given when detection reads the record input.

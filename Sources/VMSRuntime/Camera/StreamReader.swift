@@ -38,6 +38,8 @@ actor StreamReader {
   /// The camera's recorder: this input's packets go there only when it is the record input; a
   /// detect input uses it for motion events and thumbnails alone.
   private let recorder: AsyncStream<RecorderEvent>.Continuation?
+  /// Bounds the packets handed to the recorder and not yet written (record input only).
+  private let backlog: RecorderBacklog
   private var records: Bool { source.role != .detect }
   private let detector: DetectorSettings?
   private let live: LiveFeed?
@@ -52,7 +54,7 @@ actor StreamReader {
   /// the motion settings and the live feed when this input is the detect input (nil if record-only).
   init(
     cameraId: String, source: Source, hub: StatusHub, recorder: AsyncStream<RecorderEvent>.Continuation?,
-    detector: DetectorSettings?, detectorMailbox: SettingsMailbox<DetectorSettings>?, live: LiveFeed?,
+    backlog: RecorderBacklog, detector: DetectorSettings?, detectorMailbox: SettingsMailbox<DetectorSettings>?, live: LiveFeed?,
     registry: DetectorRegistry, log: Logger
   ) {
     self.live = live
@@ -63,6 +65,7 @@ actor StreamReader {
     probe = CameraProbe(url: source.url)
     self.hub = hub
     self.recorder = recorder
+    self.backlog = backlog
     self.detector = detector
     self.registry = registry
     metrics = InputMetrics(cameraId: cameraId, role: source.role)
@@ -119,7 +122,7 @@ actor StreamReader {
             if batch.isEmpty { batchStarted = now }
             batch.append(Self.copy(packet))
             if batch.count >= Self.batchPackets || now - batchStarted >= Self.batchNanos {
-              recorder.yield(.packets(batch))
+              hand(batch, of: input.layout)
               batch.removeAll(keepingCapacity: true)
             }
           }
@@ -135,7 +138,7 @@ actor StreamReader {
           lastError = error.description
         }
       }
-      if !batch.isEmpty { recorder?.yield(.packets(batch)) }
+      if !batch.isEmpty { hand(batch, of: input.layout) }
       analyzer?.disconnected()
       metrics.disconnected(lost: !interrupt.isStopRequested)
       // On a stop the recorder finalises when its stream ends; a disconnection is only that.
@@ -146,6 +149,11 @@ actor StreamReader {
       backoff = min(backoff * 2, Self.maxBackoffSeconds)
     }
     executor.shutdown()
+  }
+
+  /// Gives packets to the recorder through the backlog: never blocks, drops past its limit.
+  private func hand(_ batch: [MediaPacket], of layout: StreamLayout) {
+    for event in backlog.admit(batch, videoIndex: layout.video?.index) { recorder?.yield(event) }
   }
 
   private func post(_ state: ConnectionState, _ error: String?) {

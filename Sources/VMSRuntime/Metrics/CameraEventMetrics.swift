@@ -28,12 +28,17 @@ struct MotionMetrics {
 struct ClipMetrics {
   private let written: Counter
   private let finalise: Metrics.Timer
+  private let gaps: Counter
 
   init(cameraId: String) {
     let dimensions = [("camera", cameraId)]
     written = Counter(label: "vms_clips_written_total", dimensions: dimensions)
     finalise = Metrics.Timer(label: "vms_clip_finalise_seconds", dimensions: dimensions)
+    gaps = Counter(label: "vms_recorder_gaps_total", dimensions: dimensions)
   }
+
+  /// The recorder fell so far behind (a stalled disk) that the reader dropped packets.
+  func gap() { gaps.increment() }
 
   /// A clip closed; `nanos` is how long writing its trailer and fsyncing it took (what a slow or
   /// failing disk shows first).
