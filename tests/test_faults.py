@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from test_engine import FAST_CAM, WARMUP, settings
-from vmstest import HealthWatcher, camera_config, wait_connected_and_warm, wait_until
+from vmstest import HealthWatcher, camera_config, read_clips, wait_connected_and_warm, wait_until
 
 STALL_TARGET = 8.0  # seconds: the documented stall timeout
 STALL_SLACK = 1.0
@@ -296,6 +296,77 @@ def test_frozen_http_camera_is_reported_within_8_s(workdir, vms):
     assert STALL_ERROR.search(noticed[1]["error"]), f"the error does not read like a stall: {noticed[1]}"
     assert detection <= STALL_TARGET + STALL_SLACK, (
         f"frozen HTTP camera reported {detection:.2f} s after SIGSTOP (target {STALL_TARGET:g} s)")
+
+
+# ---------------------------------------------------------------------------------------------
+# damaged video
+
+
+DAMAGE_ERROR = re.compile(r"video damaged: (\d+) bad frames in 10 s")
+DAMAGE_TARGET = 15.0
+
+
+def metric(server, name, camera_id):
+    """The value of a per-camera series in GET /metrics (0 when absent)."""
+    import base64
+    import urllib.request
+    from vmstest import TEST_PASSWORD, TEST_USER
+    request = urllib.request.Request(server.base_url + "/metrics", headers={
+        "Authorization": "Basic " + base64.b64encode(f"{TEST_USER}:{TEST_PASSWORD}".encode()).decode()})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        text = answer.read().decode()
+    for line in text.splitlines():
+        if line.startswith(name + "{") and f'camera="{camera_id}"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+@pytest.mark.slow
+def test_damaged_video_is_reported_and_recording_goes_on(workdir, testcam, fault_proxy, vms):
+    """Video corrupted inside valid RTP framing (a failing link, an overloaded encoder): the camera
+    stays connected and keeps recording, its status says "video damaged: N bad frames in 10 s" within
+    15 s, the frames are counted in /metrics, and the message goes once the video is clean again.
+    Whatever the damage, the camera's index rows never overlap and none ends after its last packet."""
+    cam = testcam("damaged", motion_every=6, motion_duration=3, **FAST_CAM)
+    proxy = fault_proxy(cam.url, seed=11)
+    server = vms({"damaged": camera_config(proxy.url_for(cam.url), rtsp_transport="tcp", **settings())})
+    server.start()
+    with HealthWatcher(server, interval=0.1) as watch:
+        wait_connected_and_warm(server, "damaged", WARMUP)
+        corrupted_at = time.time()
+        proxy.set_mode("corrupt", corrupt_fraction=0.3)
+        noticed = wait_sample(watch, "damaged", corrupted_at, lambda s: DAMAGE_ERROR.search(s.get("error") or ""),
+                              30, "a 'video damaged' status", server)
+        detection = measured("damaged video reported (corruption starts -> status)", noticed[0] - corrupted_at)
+        print(f"status: {noticed[1]}; proxy: {proxy}")
+        assert noticed[1]["state"] == "connected", f"damaged video is not a lost connection: {noticed[1]}"
+        assert int(DAMAGE_ERROR.search(noticed[1]["error"]).group(1)) >= 3, noticed[1]
+        assert metric(server, "vms_camera_damaged_frames_total", "damaged") >= 3
+
+        # Recording goes on under damage: a clip is written while the corruption lasts.
+        clips_before = len(server.clips("damaged"))
+        wait_until(lambda: len(server.clips("damaged")) > clips_before, 20,
+                   "a clip recorded while the video is damaged", details=server.log_tail)
+
+        clean_at = time.time()
+        proxy.set_mode("pass")
+        cleared = wait_sample(watch, "damaged", clean_at, lambda s: not (s.get("error") or ""), 25,
+                              "the 'video damaged' status cleared", server)
+        measured("damage cleared (clean video -> status)", cleared[0] - clean_at)
+        assert cleared[1]["state"] == "connected", cleared[1]
+        assert "reconnecting" not in watch.states("damaged", since=corrupted_at), (
+            f"the camera was dropped over damaged video: {watch.states('damaged', since=corrupted_at)}")
+        last_packet_ms = metric(server, "vms_camera_last_packet_timestamp_seconds", "damaged") * 1000
+    server.stop()
+
+    rows = sorted(read_clips(server.data_dir, "damaged"), key=lambda c: c["start_ms"])
+    assert rows, "no clip at all"
+    for before, after in zip(rows, rows[1:]):
+        assert before["end_ms"] <= after["start_ms"], f"rows overlap: {before} / {after}"
+    for row in rows:
+        assert row["end_ms"] <= max(last_packet_ms, time.time() * 1000) + 500, (
+            f"a row ends after the camera's last packet: {row}")
+    assert detection <= DAMAGE_TARGET, f"damage reported after {detection:.2f} s (target {DAMAGE_TARGET:g} s)"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ extension ClipIndex {
     syncDirectory(targetDirectory)
 
     // Step 2: the row follows, in one transaction.
-    let updated = try pool.write { db -> ClipRecord? in
+    let updated = try write { db -> ClipRecord? in
       try db.execute(
         sql: """
           UPDATE clip SET file = ?, thumbnail = ?, archived = 1

@@ -9,7 +9,7 @@ extension ClipIndex {
   /// too; this one guards the database.
   public func setComment(id: Int64, comment: String) throws -> ClipRecord {
     precondition(comment.count <= Self.maxCommentLength, "comment longer than the limit")
-    return try pool.write { db in
+    return try write { db in
       try db.execute(sql: "UPDATE clip SET comment = ? WHERE id = ?", arguments: [comment, id])
       guard db.changesCount == 1, let clip = try ClipRecord.fetchOne(db, key: id) else {
         throw StorageError.clipNotFound(id: id)

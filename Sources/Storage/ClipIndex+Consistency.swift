@@ -119,7 +119,7 @@ extension ClipIndex {
   /// Returns false when the row was kept.
   @discardableResult
   public func removeRowWithoutFile(id: Int64) throws -> Bool {
-    let removed = try pool.write { db -> ClipRecord? in
+    let removed = try write { db -> ClipRecord? in
       guard let clip = try ClipRecord.fetchOne(db, key: id), clip.state == .complete,
         !FileManager.default.fileExists(atPath: try layout.absolutePath(of: clip.file))
       else { return nil }
@@ -187,7 +187,7 @@ extension ClipIndex {
     let hasThumbnail = FileManager.default.fileExists(
       atPath: try layout.absolutePath(of: thumbnailBeside))
     let archived = name.tree == .archives
-    return try pool.write { db in
+    return try write { db in
       try db.execute(
         sql: """
           INSERT INTO clip (camera_id, start_ms, end_ms, duration_ms, size_bytes, file, thumbnail,
@@ -208,7 +208,7 @@ extension ClipIndex {
 
   /// Sets a complete clip's size to its file's (usage and the quota are counted from the index).
   public func correctSize(id: Int64, sizeBytes: Int64) throws {
-    try pool.write { db in
+    try write { db in
       try db.execute(
         sql: "UPDATE clip SET size_bytes = ? WHERE id = ? AND state = ?",
         arguments: [sizeBytes, id, ClipState.complete])
@@ -218,7 +218,7 @@ extension ClipIndex {
   /// Points a clip's thumbnail at the JPEG that exists (or nil when none does).
   public func correctThumbnail(id: Int64, thumbnail: String?) throws {
     if let thumbnail { _ = try layout.absolutePath(of: thumbnail) }
-    try pool.write { db in
+    try write { db in
       try db.execute(
         sql: "UPDATE clip SET thumbnail = ? WHERE id = ?", arguments: [thumbnail, id])
     }

@@ -48,7 +48,7 @@ extension ClipIndex {
     let condition =
       "camera_id = ? AND state = 'complete'" + (includeArchives ? "" : " AND archived = 0")
     while true {
-      let batch = try pool.write { db -> [ClipRecord] in
+      let batch = try write { db -> [ClipRecord] in
         let rows = try ClipRecord.fetchAll(
           db, sql: "SELECT * FROM clip WHERE \(condition) ORDER BY start_ms, id LIMIT 500",
           arguments: [cameraId])

@@ -148,7 +148,7 @@ extension ClipIndex {
   public func deleteForRetention(ids: [Int64]) throws -> RetentionDeletion {
     var deletion = RetentionDeletion()
     guard !ids.isEmpty else { return deletion }
-    deletion.clips = try pool.write { db in
+    deletion.clips = try write { db in
       var deleted: [ClipRecord] = []
       // SQLite caps bound parameters per statement; chunks keep any batch size legal.
       var start = 0

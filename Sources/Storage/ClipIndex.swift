@@ -43,10 +43,26 @@ public final class ClipIndex: Sendable {
   public let layout: DataLayout
   // Internal, not private: the ClipIndex+*.swift extensions (retention, consistency, archive) run their own SQL.
   let pool: DatabasePool
+  /// Room held for the index on the data disk (see `DiskReserve`).
+  public let reserve: DiskReserve
 
   private init(pool: DatabasePool, layout: DataLayout) {
     self.pool = pool
     self.layout = layout
+    reserve = DiskReserve(directory: layout.rootPath)
+    reserve.ensure()
+  }
+
+  /// `pool.write`, except that a full disk (SQLITE_FULL) first releases the reserve and tries once
+  /// more: the index must commit when another process filled the disk (a clip cut short by the
+  /// full disk is finished, the janitor deletes to make room). Every write goes through here.
+  func write<T>(_ updates: (Database) throws -> T) throws -> T {
+    do {
+      return try pool.write(updates)
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+      guard reserve.release() else { throw error }
+      return try pool.write(updates)
+    }
   }
 
   public var dataDirectory: String { layout.rootPath }
@@ -142,7 +158,7 @@ public final class ClipIndex: Sendable {
 
     var reservedPath: String?
     do {
-      return try pool.write { db in
+      return try write { db in
         for sequence in 0..<1000 {
           let file = try layout.clipRelativePath(
             in: .recordings, cameraId: cameraId, startMs: startMs, sequence: sequence)
@@ -203,7 +219,7 @@ public final class ClipIndex: Sendable {
 
   /// Live progress of a clip being recorded, so it grows in the UI. Only a `recording` clip can move.
   public func updateProgress(id: Int64, endMs: Int64, durationMs: Int64, sizeBytes: Int64) throws {
-    try pool.write { db in
+    try write { db in
       try db.execute(
         sql: """
           UPDATE clip SET end_ms = ?, duration_ms = ?, size_bytes = ?
@@ -218,7 +234,7 @@ public final class ClipIndex: Sendable {
   public func finishClip(
     id: Int64, endMs: Int64, durationMs: Int64, sizeBytes: Int64, hasThumbnail: Bool
   ) throws {
-    try pool.write { db in
+    try write { db in
       guard let clip = try ClipRecord.fetchOne(db, key: id) else {
         throw StorageError.clipNotFound(id: id)
       }
@@ -248,7 +264,7 @@ public final class ClipIndex: Sendable {
   /// unplayable file): the caller must make sure no recorder is still writing it, or that recorder
   /// would fill a file no row points to. Deletions a user asks for should skip `recording` clips.
   public func deleteClip(id: Int64) throws {
-    let clip = try pool.write { db -> ClipRecord in
+    let clip = try write { db -> ClipRecord in
       guard let clip = try ClipRecord.fetchOne(db, key: id) else {
         throw StorageError.clipNotFound(id: id)
       }

@@ -38,12 +38,17 @@ final class MotionAnalyzer {
   private var runStartStreamSeconds: Double?
   private var lastMovingStreamSeconds: Double?
   private let metrics: MotionMetrics
+  private var damage = DamageMeter()
+  private var damagedFramesSeen = 0
+  private let role: StreamRole
 
   init(
     cameraId: String, settings: DetectorSettings, registry: DetectorRegistry, hub: StatusHub,
-    recorder: AsyncStream<RecorderEvent>.Continuation?, live: LiveFeed?, sharesRecordClock: Bool, log: Logger
+    recorder: AsyncStream<RecorderEvent>.Continuation?, live: LiveFeed?, sharesRecordClock: Bool, role: StreamRole,
+    log: Logger
   ) {
     self.sharesRecordClock = sharesRecordClock
+    self.role = role
     self.cameraId = cameraId
     self.live = live
     self.registry = registry
@@ -92,6 +97,8 @@ final class MotionAnalyzer {
   /// A (re)connection: new decoder, fresh background model, warm-up starts.
   func connected(_ layout: StreamLayout) {
     decoder = nil
+    damagedFramesSeen = 0
+    clearDamage()
     decoding = false
     videoIndex = -1
     if let video = layout.video {
@@ -108,6 +115,7 @@ final class MotionAnalyzer {
 
   func disconnected() {
     decoder = nil
+    clearDamage()
     if gate.isMotion || carriedMotionUntil != nil { report(false) }
     carriedMotionUntil = nil
     gate.restart(at: Self.now())
@@ -175,6 +183,23 @@ final class MotionAnalyzer {
       }
       if let live, live.wantsFrame(atSeconds: t) { publishLive(frame, to: live) }
     }
+    countDamage(decoder)
+  }
+
+  /// Passes the decoder's new damaged frames to the meter, the metric and, when it changes, the status.
+  private func countDamage(_ decoder: VideoDecoder) {
+    let bad = decoder.damagedFrames - damagedFramesSeen
+    damagedFramesSeen = decoder.damagedFrames
+    if bad > 0 { metrics.damagedFrames(bad) }
+    if let change = damage.record(badFrames: bad, at: Self.now()) {
+      if let message = change { log.warning("\(message)") } else { log.info("video no longer damaged") }
+      hub.post(.damage(cameraId: cameraId, role: role, message: change))
+    }
+  }
+
+  private func clearDamage() {
+    if damage.message != nil { hub.post(.damage(cameraId: cameraId, role: role, message: nil)) }
+    damage.reset()
   }
 
   private func publishLive(_ frame: UnsafeMutablePointer<AVFrame>, to live: LiveFeed) {

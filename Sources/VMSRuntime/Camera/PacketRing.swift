@@ -18,10 +18,16 @@ struct PacketRing {
     head = 0
   }
 
-  /// The packets from the newest keyframe at or before `seconds` (or the oldest kept keyframe).
-  func packets(fromKeyframeAtOrBefore seconds: Double) -> [MediaPacket] {
+  /// The packets from the newest keyframe at or before `seconds` (or the oldest kept keyframe), but
+  /// never from a keyframe at or before `after` (where the previous clip ended: clips must not
+  /// overlap): then from the first keyframe after it, or nothing while there is none yet.
+  func packets(fromKeyframeAtOrBefore seconds: Double, after: Double? = nil) -> [MediaPacket] {
     guard !keyframes.isEmpty else { return [] }
-    let i = keyframeTimes.lastIndex { $0 <= seconds } ?? 0
+    var i = keyframeTimes.lastIndex { $0 <= seconds } ?? 0
+    if let after, keyframeTimes[i] <= after {
+      guard let next = keyframeTimes.firstIndex(where: { $0 > after }) else { return [] }
+      i = next
+    }
     return Array(packets[keyframes[i]...])
   }
 

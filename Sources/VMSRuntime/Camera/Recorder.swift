@@ -18,7 +18,13 @@ actor Recorder {
     var startSeconds: Double
     var lastProgressSeconds: Double
     var hasThumbnail: Bool
+    /// When the last packet written was read (wall clock, ms): the row never ends much later.
+    var lastWrittenWallMs: Int64
   }
+
+  /// How far past its last packet's arrival a row may end: the last frame's own duration and the
+  /// jitter between the camera's clock and ours. Beyond it the camera's timestamps ran ahead.
+  static let endSlackMs: Int64 = 500
 
   /// How much later than its start a motion may be confirmed: the ring keeps this on top of the
   /// pre-roll so a clip still starts `pre_roll` before the motion itself.
@@ -51,6 +57,13 @@ actor Recorder {
   private var nowSeconds = 0.0
   private var nowWallMs: Int64 = 0
   private var clip: OpenClip?
+  /// Stream time of the last failed clip write; new clips wait `retryWritesAfterSeconds` after it.
+  private var writesFailedAt: Double?
+  static let retryWritesAfterSeconds = 10.0
+  /// Where the previous clip ended, in stream time (this connection) and in the index (wall ms):
+  /// the next clip starts after both, so a camera's clips never overlap, pre-roll or not.
+  private var previousEndSeconds: Double?
+  private var previousEndMs: Int64?
   private var pendingThumbnail: [UInt8]?
   private var warnedAudio = false
   /// Set when the camera sends G.711: its packets are turned into AAC before the ring.
@@ -84,6 +97,7 @@ actor Recorder {
     case .connected(let newLayout):
       finalise(reason: "stream reconnected")
       ring.removeAll()
+      previousEndSeconds = nil
       layout = newLayout
       audioTranscoder = nil
       if !newLayout.streams.contains(where: ClipWriter.canCopyAudio),
@@ -125,6 +139,7 @@ actor Recorder {
     case .disconnected:
       finalise(reason: "stream lost")
       ring.removeAll()
+      previousEndSeconds = nil
       layout = nil
     case .motion(let on, let atWallMs, let atStreamSeconds):
       // The detector confirms motion a few frames after it began, and its end a quiet second after
@@ -176,9 +191,12 @@ actor Recorder {
       }
       do {
         try open.writer.write(packet)
+        open.lastWrittenWallMs = packet.receivedAtMs
+        clip?.lastWrittenWallMs = packet.receivedAtMs
       } catch {
         log.error("clip \(open.record.file): \(error); the clip is closed")
-        finalise(reason: "write error")
+        writesFailedAt = nowSeconds
+        finalise(reason: "write error", fileDamaged: true)
         return
       }
       if isVideo {
@@ -204,9 +222,13 @@ actor Recorder {
         return
       }
       reportedPause = false
+      // After a failed write (a disk full to the last byte, a failing disk), try again only now
+      // and then rather than at every frame.
+      if let failedAt = writesFailedAt, nowSeconds - failedAt < Self.retryWritesAfterSeconds { return }
       _ = openClip(
         from: ring.packets(
-          fromKeyframeAtOrBefore: motionStartedAt - settings.preRollSeconds - Self.detectionLagSeconds))
+          fromKeyframeAtOrBefore: motionStartedAt - settings.preRollSeconds - Self.detectionLagSeconds,
+          after: previousEndSeconds))
     }
   }
 
@@ -216,12 +238,13 @@ actor Recorder {
       first.streamIndex == video.index
     else { return false }
     let startSeconds = video.timeBase.seconds(first.dts)
-    let startMs = nowWallMs - Int64(((nowSeconds - startSeconds) * 1000).rounded())
+    let startMs = max(nowWallMs - Int64(((nowSeconds - startSeconds) * 1000).rounded()), previousEndMs ?? .min)
     let record: ClipRecord
     do {
       record = try index.beginClip(cameraId: cameraId, startMs: startMs)
     } catch {
       log.error("cannot start a clip: \(error)")
+      writesFailedAt = nowSeconds
       return false
     }
     do {
@@ -230,12 +253,14 @@ actor Recorder {
       for packet in packets { try writer.write(packet) }
       clip = OpenClip(
         record: record, writer: writer, startSeconds: startSeconds, lastProgressSeconds: nowSeconds,
-        hasThumbnail: false)
+        hasThumbnail: false, lastWrittenWallMs: packets.last?.receivedAtMs ?? nowWallMs)
     } catch {
       log.error("cannot write clip \(record.file): \(error)")
       try? index.deleteClip(id: record.id)
+      writesFailedAt = nowSeconds
       return false
     }
+    writesFailedAt = nil
     log.info("clip started: \(record.file)")
     hub.post(.recording(cameraId: cameraId, true))
     if let jpeg = pendingThumbnail {
@@ -245,32 +270,86 @@ actor Recorder {
     return true
   }
 
+  /// The row's end and duration: the file's duration, but never ending more than `endSlackMs` after
+  /// its last packet arrived (timestamps that jump ahead, from a damaged or confused camera, would
+  /// otherwise stretch the row over the next clip's).
+  private func rowEnd(_ open: OpenClip) -> (endMs: Int64, durationMs: Int64) {
+    let fileMs = Int64((open.writer.durationSeconds * 1000).rounded())
+    let endMs = min(open.record.startMs + fileMs, max(open.record.startMs, open.lastWrittenWallMs + Self.endSlackMs))
+    return (endMs, endMs - open.record.startMs)
+  }
+
   private func reportProgress(_ open: OpenClip) {
-    let durationMs = Int64((open.writer.durationSeconds * 1000).rounded())
+    let (endMs, durationMs) = rowEnd(open)
     do {
       try index.updateProgress(
-        id: open.record.id, endMs: open.record.startMs + durationMs, durationMs: durationMs,
+        id: open.record.id, endMs: endMs, durationMs: durationMs,
         sizeBytes: open.writer.bytesWritten)
     } catch {
       log.warning("cannot update clip \(open.record.file) in the index: \(error)")
     }
   }
 
-  private func finalise(reason: String) {
+  /// Closes the open clip. `fileDamaged`: a write failed, so whatever the trailer does, only the
+  /// complete fragments of the file are kept.
+  private func finalise(reason: String, fileDamaged: Bool = false) {
     guard let open = clip else { return }
     clip = nil
-    var sizeBytes = open.writer.bytesWritten
+    defer {
+      previousEndSeconds = nowSeconds
+      hub.post(.recording(cameraId: cameraId, false))
+      storage.clipClosed()
+    }
     let finishStarted = InterruptState.now()
+    let sizeBytes: Int64
     do {
       sizeBytes = try open.writer.finish()
+      if fileDamaged {
+        salvage(open, reason: reason)
+        return
+      }
     } catch {
+      // A full disk (or a failing one) cut the file short: keep what is complete in it.
       log.error("clip \(open.record.file): \(error)")
+      salvage(open, reason: reason)
+      return
     }
     metrics.clipWritten(finaliseNanos: InterruptState.now() - finishStarted)
-    let durationMs = Int64((open.writer.durationSeconds * 1000).rounded())
+    let (endMs, durationMs) = rowEnd(open)
+    if endMs < open.record.startMs + Int64((open.writer.durationSeconds * 1000).rounded()) {
+      log.warning(
+        "clip \(open.record.file): the camera's timestamps ran ahead of the clock; its index row ends at its last packet")
+    }
+    complete(open, endMs: endMs, durationMs: durationMs, sizeBytes: sizeBytes, reason: reason)
+  }
+
+  /// A clip whose file could not be finished: cut to its last complete fragment and indexed with
+  /// what that holds, or removed when nothing in it plays.
+  private func salvage(_ open: OpenClip, reason: String) {
+    do {
+      let path = try index.absolutePath(of: open.record.file)
+      let sizeBytes = try FragmentedMP4.trimToCompleteFragments(path)
+      let probe = try MediaProbe.probe(path: path)
+      let (endMs, _) = rowEnd(open)
+      let durationMs = min(Int64((probe.durationSeconds * 1000).rounded()), endMs - open.record.startMs)
+      complete(
+        open, endMs: open.record.startMs + durationMs, durationMs: durationMs, sizeBytes: sizeBytes,
+        reason: "\(reason), kept to its last complete fragment")
+    } catch {
+      log.error("clip \(open.record.file) has nothing playable (\(error)); removing it")
+      do {
+        try index.deleteClip(id: open.record.id)
+      } catch {
+        log.error("cannot remove clip \(open.record.file): \(error); the start-up check will")
+      }
+    }
+  }
+
+  private func complete(_ open: OpenClip, endMs: Int64, durationMs: Int64, sizeBytes: Int64, reason: String) {
+    previousEndMs = endMs
     do {
       try index.finishClip(
-        id: open.record.id, endMs: open.record.startMs + durationMs, durationMs: durationMs,
+        id: open.record.id, endMs: endMs, durationMs: durationMs,
         sizeBytes: sizeBytes, hasThumbnail: open.hasThumbnail)
     } catch {
       log.error("cannot complete clip \(open.record.file) in the index: \(error)")
@@ -278,8 +357,6 @@ actor Recorder {
     log.info(
       "clip complete: \(open.record.file), \(String(format: "%.1f", Double(durationMs) / 1000)) s, \(sizeBytes) bytes (\(reason))"
     )
-    hub.post(.recording(cameraId: cameraId, false))
-    storage.clipClosed()
   }
 
   private func writeThumbnail(_ jpeg: [UInt8], for record: ClipRecord) -> Bool {

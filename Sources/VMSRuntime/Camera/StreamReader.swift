@@ -82,7 +82,7 @@ actor StreamReader {
     let analyzer = detector.map {
       MotionAnalyzer(
         cameraId: cameraId, settings: $0, registry: registry, hub: hub, recorder: recorder, live: live,
-        sharesRecordClock: source.role == .both, log: log)
+        sharesRecordClock: source.role == .both, role: source.role, log: log)
     }
     var backoff = Self.firstBackoffSeconds
     var lastError: String?

@@ -33,11 +33,21 @@ final class VideoDecoder {
     av_frame_free(&f)
   }
 
-  /// Feeds a packet and calls `body` with each decoded frame. Corrupt packets are skipped: a camera
-  /// that sends a few bad frames must not lose its connection over them.
+  /// Frames the decoder refused or had to patch up (error concealment) since it was made.
+  private(set) var damagedFrames = 0
+
+  /// Feeds a packet and calls `body` with each decoded frame. Corrupt packets are skipped (and
+  /// counted in `damagedFrames`): a camera that sends a few bad frames must not lose its connection
+  /// over them.
   func decode(_ packet: UnsafePointer<AVPacket>, _ body: (UnsafeMutablePointer<AVFrame>) -> Void) {
-    guard avcodec_send_packet(codec, packet) >= 0 else { return }
+    let sent = avcodec_send_packet(codec, packet)
+    guard sent >= 0 else {
+      if sent != vms_averror_eagain() { damagedFrames += 1 }
+      return
+    }
     while avcodec_receive_frame(codec, frame) >= 0 {
+      // AV_FRAME_FLAG_CORRUPT is 1 << 0; decode_error_flags marks concealed errors.
+      if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & 1 != 0 { damagedFrames += 1 }
       body(frame)
       av_frame_unref(frame)
     }

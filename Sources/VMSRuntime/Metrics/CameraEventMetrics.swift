@@ -17,12 +17,17 @@ public enum VMSMetrics {
 
 struct MotionMetrics {
   private let events: Counter
+  private let damaged: Counter
 
   init(cameraId: String) {
     events = Counter(label: "vms_camera_motion_events_total", dimensions: [("camera", cameraId)])
+    damaged = Counter(label: "vms_camera_damaged_frames_total", dimensions: [("camera", cameraId)])
   }
 
   func motionStarted() { events.increment() }
+
+  /// Frames the decoder refused or had to conceal errors in.
+  func damagedFrames(_ count: Int) { damaged.increment(by: Int64(count)) }
 }
 
 struct ClipMetrics {

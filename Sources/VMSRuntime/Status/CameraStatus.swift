@@ -72,4 +72,6 @@ public enum StatusUpdate: Sendable {
   case configuration(ConfigurationReport)
   /// Recording is paused for lack of disk space (the reason), or resumed (nil).
   case diskPressure(String?)
+  /// The input's video arrives damaged (the message), or no longer (nil); the input stays connected.
+  case damage(cameraId: String, role: StreamRole, message: String?)
 }

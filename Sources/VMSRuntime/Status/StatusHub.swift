@@ -11,6 +11,8 @@ public actor StatusHub {
     var status: CameraStatus
     var enabled: Bool
     var streams: [StreamRole: (state: ConnectionState, error: String?)]
+    /// Damaged video reported by an input that is connected (see `DamageMeter`).
+    var damage: [StreamRole: String] = [:]
   }
 
   private var entries: [String: Entry] = [:]
@@ -93,6 +95,11 @@ public actor StatusHub {
       change(id) { $0.status.motion = on }
     case .recording(let id, let on):
       change(id) { $0.status.recording = on }
+    case .damage(let id, let role, let message):
+      change(id) { entry in
+        entry.damage[role] = message
+        Self.combine(&entry, diskFullReason: diskFullReason)
+      }
     case .diskPressure(let reason):
       diskFullReason = reason
       for id in order { change(id) { Self.combine(&$0, diskFullReason: reason) } }
@@ -133,8 +140,8 @@ public actor StatusHub {
         if let error = value.error, state != .connected {
           entry.status.error = named ? "\(role == .detect ? "detect_url" : "record_url"): \(error)" : error
         } else {
-          // Connected but not recording what moves: say why.
-          entry.status.error = diskFullReason
+          // Connected but not recording what moves, or not seeing it well: say why.
+          entry.status.error = diskFullReason ?? entry.damage.values.sorted().first
         }
         return
       }

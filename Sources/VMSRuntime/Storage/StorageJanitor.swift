@@ -143,6 +143,9 @@ public actor StorageJanitor {
     enforceRetentionDays(&report)
     enforceQuota(&report)
     enforceFreeSpace(&report)
+    // The room held for the index, released when a write found the disk full, is made again
+    // once the disk has room (it needs four times its size free).
+    if !pressure.isPaused { index.reserve.ensure() }
     let recordingsBytes = try? index.recordingsBytes()
     report.recordingsBytes = recordingsBytes ?? 0
     // The free-space rule measured the disk only when it is set; the gauge wants it every pass.
