@@ -16,6 +16,7 @@ Needs root or passwordless sudo (mount). Run: VMS_BIN=.build/debug/vms /usr/bin/
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -206,3 +207,96 @@ def test_full_disk_pauses_recording_and_resumes(workdir, small_disk, testcam, vm
     server.stop()
     final = run_vms(["check-storage", "--config", str(server.config_path)], timeout=60)
     assert final.returncode == 0, final.stdout + final.stderr
+
+
+def fill_to_the_last_byte(path: Path):
+    """Another process fills the disk until the kernel refuses one more byte."""
+    chunk = b"\0" * (1 << 16)
+    with open(path, "wb") as f:
+        try:
+            while True:
+                f.write(chunk)
+                f.flush()
+        except OSError:
+            pass
+        try:  # the last partial block
+            while True:
+                os.write(f.fileno(), b"\0" * 512)
+        except OSError:
+            pass
+
+
+@pytest.mark.slow
+def test_disk_filled_to_the_last_byte_loses_no_row(workdir, small_disk, testcam, vms):
+    """Another process fills the data disk to the last byte while a clip is being written: the clip
+    is closed at its last complete fragment and its row becomes `complete` with what the file holds;
+    the janitor can still delete (the index holds a reserve it releases when the disk is full); once
+    the filler is gone, recording resumes; `check-storage` finds nothing wrong afterwards."""
+    cam = testcam("disk", **FAST_CAM)
+    server = vms({"disk": camera_config(cam.url, **SETTINGS)})
+    text = server.config_path.read_text()
+    server.write_config_text(text.replace("min_free_bytes: 0", f"min_free_bytes: {MIN_FREE}"))
+    server.start()
+    vmstest.wait_connected_and_warm(server, "disk", 1.0)
+    reserve = small_disk / "reserve.bin"
+    assert reserve.is_file() and reserve.stat().st_size >= 8 << 20, "the index holds no reserve"
+
+    def clips(state=None):
+        return [c for c in read_clips(server.data_dir, "disk") if state is None or c["state"] == state]
+
+    cam.trigger_motion()
+    older = wait_until(lambda: clips("complete") or None, 25, "a first clip", details=server.log_tail)[0]
+
+    filler = small_disk / "filler.bin"
+    mover = Mover(cam)
+    mover.start()
+    try:
+        open_clip = wait_until(lambda: (clips("recording") or [None])[0], 15, "a clip being recorded",
+                               details=server.log_tail)
+        time.sleep(2.5)  # a few fragments in it
+        fill_to_the_last_byte(filler)
+        filled_at = time.time()
+        print(f"free after the fill: {free_bytes(small_disk)} bytes")
+
+        # The clip cut by the full disk is finished with what it holds, not left `recording`.
+        row = wait_until(lambda: next((c for c in clips() if c["id"] == open_clip["id"] and c["state"] != "recording"),
+                                      None) or (None if any(c["id"] == open_clip["id"] for c in clips()) else "gone"),
+                         20, "the clip cut by the full disk finished in the index",
+                         details=lambda: f"{clips()}\n{server.log_tail()}")
+        print(f"clip finished {time.time() - filled_at:.1f} s after the disk filled: {row}")
+        # The janitor could delete at 100 % full: the older clip made room.
+        wait_until(lambda: not any(c["id"] == older["id"] for c in clips()), PRESSURE_DEADLINE,
+                   "the janitor deleting the older clip on the full disk", details=server.log_tail)
+        assert not (server.data_dir / older["file"]).exists()
+        wait_until(lambda: "disk full" in (status(server).get("error") or ""), PRESSURE_DEADLINE,
+                   'status error "disk full"', details=lambda: f"{status(server)}\n{server.log_tail()}")
+    finally:
+        mover.stop()
+    log = server.stderr_path.read_text()
+    assert "SQLite error" not in log and "disk is full (" not in log, (
+        "the index failed on the full disk:\n" + "\n".join(l for l in log.splitlines() if "SQLite" in l)[:3000])
+    # The cut clip was kept to its last complete fragment (a second or more of it), whether or not
+    # the janitor then deleted it for space like any other recording.
+    kept = re.search(rf"clip complete: {re.escape(open_clip['file'])}, ([\d.]+) s, \d+ bytes \(write error, "
+                     r"kept to its last complete fragment\)", log)
+    assert kept and float(kept.group(1)) >= 1.0, (
+        "the clip cut by the full disk was not kept:\n" + "\n".join(l for l in log.splitlines() if open_clip["file"] in l))
+    if row != "gone":
+        assert row["state"] == "complete" and row["duration_ms"] >= 1000, row
+        check_every_clip(server)
+
+    # Space comes back: the reserve is made again, the status clears, motion records again.
+    filler.unlink()
+    wait_until(lambda: status(server).get("error") is None, PRESSURE_DEADLINE, "the disk-full status to clear",
+               details=lambda: f"{status(server)}\n{server.log_tail()}")
+    wait_until(lambda: reserve.is_file(), PRESSURE_DEADLINE, "the reserve made again")
+    time.sleep(3)
+    before = max([c["id"] for c in read_clips(server.data_dir)] + [open_clip["id"]])
+    cam.trigger_motion()
+    wait_until(lambda: [c for c in clips("complete") if c["id"] > before], 30, "a clip after space returned",
+               details=lambda: f"{clips()}\n{server.log_tail()}")
+    check_every_clip(server)
+    server.stop()
+    final = run_vms(["check-storage", "--config", str(server.config_path)], timeout=60)
+    assert final.returncode == 0 and "storage is consistent" in final.stdout + final.stderr, (
+        final.stdout + final.stderr)
