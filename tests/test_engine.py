@@ -638,6 +638,46 @@ def test_h265_camera_is_recorded_for_browsers(workdir, testcam, vms):
     no_row_points_to_a_missing_file(server.data_dir)
 
 
+@pytest.mark.slow
+def test_b_frame_camera_clips_are_continuous_and_in_order(workdir, testcam, vms):
+    """A main-profile camera with B-frames (packets out of display order, the first ones without a
+    decode timestamp): from the first clip after connecting, every clip's timestamps are in order
+    with no duplicate, it decodes cleanly, and clips split at max_duration follow each other with
+    neither overlap nor gap."""
+    import json
+    import subprocess
+    cam = testcam("bframes", bframes=2, motion_every=3, motion_duration=3, **FAST_CAM)
+    server = vms({"bframes": camera_config(cam.url, **settings(post_roll="4s", max_duration="4s"))})
+    server.start()
+    clips = wait_clips(server, "bframes", 3, timeout=40)
+    server.stop()
+    clips = sorted(complete_clips(server, "bframes"), key=lambda c: c["start_ms"])
+    assert len(clips) >= 3, clips
+    for clip in clips:
+        path = server.data_dir / clip["file"]
+        out = subprocess.run(
+            ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts,dts",
+             "-of", "json", str(path)], capture_output=True, text=True, timeout=60)
+        packets = json.loads(out.stdout)["packets"]
+        dts = [p["dts"] for p in packets]
+        pts = [p["pts"] for p in packets]
+        assert all(a < b for a, b in zip(dts, dts[1:])), f"{clip['file']}: decode times not increasing: {dts[:20]}"
+        assert len(set(pts)) == len(pts), f"{clip['file']}: duplicate presentation times: {pts[:20]}"
+        assert all(p >= d for p, d in zip(pts, dts)), f"{clip['file']}: a frame shown before it is decoded"
+        errors = decode_errors(path)
+        assert errors == "", f"{clip['file']} does not decode cleanly:\n{errors[:2000]}"
+        info = ffprobe(path)
+        assert abs(info["duration"] - clip["duration_ms"] / 1000) <= 0.25, (
+            f"{describe(clip)}: the file lasts {info['duration']:.3f} s")
+    # Consecutive clips (split at max_duration) meet exactly: no overlap, no gap beyond a few ms.
+    for before, after in zip(clips, clips[1:]):
+        if after["start_ms"] - before["end_ms"] > 1000:
+            continue  # a real pause in the motion, not a split
+        assert abs(after["start_ms"] - before["end_ms"]) <= 20, (
+            f"split at max_duration: {before['end_ms'] - after['start_ms']} ms of overlap between "
+            f"{describe(before)} and {describe(after)}")
+
+
 # ---------------------------------------------------------------------------------------------
 # health for monitoring
 

@@ -130,6 +130,13 @@ class TestCamera:
                 f'option-string="bframes=0:pools=1:frame-threads=1" '
                 f"! video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=-1"
             )
+        if a.bframes > 0:  # main profile with B-frames: packets come out of display order
+            return (
+                f"x264enc speed-preset=ultrafast threads=1 pass=quant quantizer=22 "
+                f"key-int-max={a.gop} bframes={a.bframes} b-adapt=false byte-stream=false "
+                f"! video/x-h264,profile=main "
+                f"! rtph264pay name=pay0 pt=96 config-interval=-1"
+            )
         return (
             f"x264enc speed-preset=ultrafast tune=zerolatency threads=1 pass=quant quantizer=22 "
             f"key-int-max={a.gop} bframes=0 "
@@ -234,6 +241,7 @@ def main(argv=None):
     p.add_argument("--auth", choices=["basic", "digest"], default="basic")
     p.add_argument("--audio", choices=["aac", "pcma", "none"], default="none")
     p.add_argument("--codec", choices=["h264", "h265"], default="h264", help="video codec")
+    p.add_argument("--bframes", type=int, default=0, help="H.264 B-frames between references (main profile)")
     p.add_argument("--events-file", default=None,
                    help="append CLIENT/SESSION/CLOSED lines (one per RTSP connection/session) to this file")
     args = p.parse_args(argv)

@@ -237,8 +237,11 @@ actor Recorder {
     guard let layout, let video = layout.video, let first = packets.first, first.isKeyframe,
       first.streamIndex == video.index
     else { return false }
+    // The row starts at the first frame shown (its presentation time): with B-frames a keyframe is
+    // decoded before it is shown, and its decode time would start the row a frame or two early.
     let startSeconds = video.timeBase.seconds(first.dts)
-    let startMs = max(nowWallMs - Int64(((nowSeconds - startSeconds) * 1000).rounded()), previousEndMs ?? .min)
+    let shownSeconds = video.timeBase.seconds(first.pts)
+    let startMs = max(nowWallMs - Int64(((nowSeconds - shownSeconds) * 1000).rounded()), previousEndMs ?? .min)
     let record: ClipRecord
     do {
       record = try index.beginClip(cameraId: cameraId, startMs: startMs)

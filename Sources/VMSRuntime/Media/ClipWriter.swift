@@ -143,8 +143,13 @@ final class ClipWriter {
     packetsWritten += 1
     if media.streamIndex == videoIndex {
       if firstVideoPts == nil { firstVideoPts = media.pts }
-      // RTP packets often carry no duration: the last frame lasts as long as the one before it.
-      if let last = lastVideoPts, media.pts > last { videoFrameInterval = media.pts - last }
+      // RTP packets often carry no duration: the last frame lasts one frame interval, the smallest
+      // step between presentation times (with B-frames, packets come out of display order and the
+      // step from one packet to the next can span several frames).
+      if let last = lastVideoPts, media.pts != last {
+        let step = abs(media.pts - last)
+        videoFrameInterval = videoFrameInterval > 0 ? min(videoFrameInterval, step) : step
+      }
       lastVideoPts = media.pts
       let end = media.pts + (media.duration > 0 ? media.duration : videoFrameInterval)
       lastVideoEnd = max(lastVideoEnd, end)

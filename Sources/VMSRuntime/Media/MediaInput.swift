@@ -24,6 +24,8 @@ final class MediaInput {
   private var firstDts: [Int64?]
   private var nextDts: [Int64]
   private var lastDts: [Int64]
+  /// Per stream: true for a video stream with B-frames until its first keyframe with a decode time.
+  private var awaitingTimedKeyframe: [Bool]
   /// MJPEG over HTTP carries no timestamps (FFmpeg invents 25 fps): such sources are timed by the
   /// arrival of their frames instead.
   private let timedByArrival: Bool
@@ -89,6 +91,10 @@ final class MediaInput {
     firstDts = Array(repeating: nil, count: count)
     nextDts = Array(repeating: 0, count: count)
     lastDts = Array(repeating: Int64.min, count: count)
+    awaitingTimedKeyframe = (0..<count).map { i in
+      guard let stream = context!.pointee.streams[i], let parameters = stream.pointee.codecpar else { return false }
+      return parameters.pointee.codec_type == AVMEDIA_TYPE_VIDEO && parameters.pointee.video_delay > 0
+    }
     guard layout.video != nil else {
       close()
       throw MediaError("the source has no video stream; check the URL")
@@ -144,6 +150,13 @@ final class MediaInput {
       }
       let index = Int(packet.pointee.stream_index)
       guard index < nextDts.count else { continue }
+      if awaitingTimedKeyframe[index] {
+        // A stream with B-frames starts (over RTSP) with packets that carry no decode time; made
+        // up, they would come out of order. Its first packets are skipped until a keyframe that
+        // carries one: at most one GOP, and every timestamp after it is the camera's own.
+        guard packet.pointee.dts != vms_nopts(), packet.pointee.flags & AV_PKT_FLAG_KEY != 0 else { continue }
+        awaitingTimedKeyframe[index] = false
+      }
       normaliseTimestamps(index)
       if isFile { try pace(index) }
       return packet
