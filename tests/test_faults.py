@@ -369,6 +369,47 @@ def test_damaged_video_is_reported_and_recording_goes_on(workdir, testcam, fault
     assert detection <= DAMAGE_TARGET, f"damage reported after {detection:.2f} s (target {DAMAGE_TARGET:g} s)"
 
 
+def missing_frames(server, camera_id):
+    import base64
+    import urllib.request
+    from vmstest import TEST_PASSWORD, TEST_USER
+    request = urllib.request.Request(server.base_url + "/metrics", headers={
+        "Authorization": "Basic " + base64.b64encode(f"{TEST_USER}:{TEST_PASSWORD}".encode()).decode()})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        text = answer.read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("vms_camera_missing_frames_total{") and f'camera="{camera_id}"' in line)
+
+
+@pytest.mark.slow
+def test_lost_packets_are_counted(workdir, testcam, fault_proxy, vms):
+    """RTP packets lost on the way (the proxy leaves out a tenth of the video packets whole) are
+    counted from the gaps in the camera's timestamps: vms_camera_missing_frames_total follows what
+    was dropped, and a clean stream counts nothing."""
+    cam = testcam("lossy", width=320, height=180, fps=10, gop=30)
+    proxy = fault_proxy(cam.url, seed=5)
+    server = vms({"lossy": camera_config(proxy.url_for(cam.url), rtsp_transport="tcp",
+                                         **settings(detector="framediff"))})
+    server.start()
+    wait_until(lambda: (server.camera_status("lossy") or {}).get("state") == "connected", 20, "connected",
+               details=server.log_tail)
+    time.sleep(4)
+    assert missing_frames(server, "lossy") == 0, "frames counted missing on a clean stream"
+    proxy.set_mode("drop", drop_fraction=0.1)
+    time.sleep(8)
+    proxy.set_mode("pass")
+    dropped, lost = proxy.frames_dropped, proxy.frames_lost_whole
+    time.sleep(2)  # the reader publishes its counters about once a second
+    missing = missing_frames(server, "lossy")
+    print(f"\nMEASURED RTP packets dropped: {dropped}, frames lost whole: {lost}, "
+          f"frames counted missing: {missing:g}")
+    assert lost >= 3, proxy
+    # A frame all of whose packets were dropped leaves a gap in the timestamps; a frame that lost
+    # only some (a parameter set, a fragment) is damaged instead, not missing.
+    assert abs(missing - lost) <= max(1, 0.2 * lost), (dropped, lost, missing)
+    assert server.camera_status("lossy")["state"] == "connected"
+
+
 # ---------------------------------------------------------------------------------------------
 # recovery
 

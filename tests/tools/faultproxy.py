@@ -18,6 +18,9 @@ against the new mode after it returns):
              camera's listen backlog). Leaving "stall" closes the connections that lost bytes (their
              byte streams have holes) and serves the held ones. `stalled_at` is the wall time of the
              last byte forwarded server->client before the stall.
+- "drop":    RTSP over TCP: `drop_fraction` of the video frames are left out, every RTP packet
+             that carries them (header and payload, chosen by RTP timestamp): frames lost on the
+             way, which a receiver only sees as gaps in the timestamps (`frames_lost_whole`).
 - "corrupt": RTSP over TCP: the server->client stream is parsed into interleaved frames
              (`$`, channel, 2-byte length) and RTSP text messages; the framing, the 12-byte RTP
              header and the text pass untouched, but `corrupt_fraction` of the frames of the
@@ -47,7 +50,8 @@ import threading
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-MODES = ("pass", "stall", "corrupt", "close")
+MODES = ("pass", "stall", "corrupt", "drop", "close")
+FORWARDING = ("pass", "corrupt", "drop")
 BUFFER_LIMIT = 4 * 1024 * 1024  # pending bytes per direction before the proxy stops reading that side
 RTP_HEADER = 12
 
@@ -65,6 +69,7 @@ class _ServerStream:
         self.text_remaining = 0  # bytes of the current text body still to come
         self.position = 0  # offset in the current binary payload
         self.flips: dict[int, int] = {}  # payload offset -> xor mask, for the current frame
+        self.held: bytearray | None = None  # "drop" mode: the current packet, kept until complete
 
     def feed(self, data: bytes) -> bytes:
         out = bytearray()
@@ -73,7 +78,10 @@ class _ServerStream:
             if self.remaining:
                 take = min(self.remaining, n - i)
                 chunk = data[i:i + take]
-                if self.flips:
+                if self.held is not None:
+                    self.held += chunk
+                    chunk = b""
+                elif self.flips:
                     chunk = bytearray(chunk)
                     for offset, mask in self.flips.items():
                         if self.position <= offset < self.position + take:
@@ -83,6 +91,9 @@ class _ServerStream:
                 self.remaining -= take
                 i += take
                 if not self.remaining:
+                    if self.held is not None:
+                        out += self.proxy._pass_or_drop(self.held)
+                        self.held = None
                     self.flips = {}
                 continue
             if self.text_remaining:
@@ -111,11 +122,16 @@ class _ServerStream:
                 if len(self.head) == 4:
                     channel = self.head[1]
                     length = int.from_bytes(self.head[2:4], "big")
-                    out += self.head
+                    if self.proxy._mode == "drop" and channel in self.proxy.corrupt_channels and length:
+                        self.held = bytearray(self.head)  # whole packet first: its RTP timestamp decides
+                        self.proxy.frames_seen += 1
+                        self.flips = {}
+                    else:
+                        out += self.head
+                        self.flips = self.proxy._choose_flips(channel, length)
                     self.head = bytearray()
                     self.kind = None
                     self.remaining, self.position = length, 0
-                    self.flips = self.proxy._choose_flips(channel, length)
                 continue
             # text: complete the header, then pass the body by its Content-Length
             before = len(self.head)
@@ -171,6 +187,10 @@ class FaultProxy:
         self.bytes_swallowed = 0
         self.frames_seen = 0
         self.frames_corrupted = 0
+        self.frames_dropped = 0  # RTP packets left out in "drop" mode
+        self.frames_lost_whole = 0  # video frames left out, every packet of them
+        self._frame_choices: dict[bytes, bool] = {}
+        self.drop_fraction = 0.1
         self.bytes_unframed = 0  # server->client bytes that were neither a frame nor an RTSP message
         self.last_server_byte_at: float | None = None
         self.last_client_byte_at: float | None = None
@@ -201,11 +221,12 @@ class FaultProxy:
         self.set_mode(value)
 
     def set_mode(self, mode: str, *, corrupt_fraction: float | None = None, corrupt_bytes: int | None = None,
-                 timeout: float = 5.0):
+                 drop_fraction: float | None = None, timeout: float = 5.0):
         """Switch mode; returns once the I/O thread has applied it."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; want one of {MODES}")
-        options = {"corrupt_fraction": corrupt_fraction, "corrupt_bytes": corrupt_bytes}
+        options = {"corrupt_fraction": corrupt_fraction, "corrupt_bytes": corrupt_bytes,
+                   "drop_fraction": drop_fraction}
         self._command("mode", timeout, mode=mode, **options)
         return self
 
@@ -270,6 +291,8 @@ class FaultProxy:
             self.corrupt_fraction = options["corrupt_fraction"]
         if options.get("corrupt_bytes") is not None:
             self.corrupt_bytes = options["corrupt_bytes"]
+        if options.get("drop_fraction") is not None:
+            self.drop_fraction = options["drop_fraction"]
         old, self._mode = self._mode, mode
         self.mode_changes.append((time.time(), mode))
         if mode == old:
@@ -349,7 +372,7 @@ class FaultProxy:
         """(Re)register both sockets with the events they should wait for now."""
         if conn.held:
             return
-        forwarding = self._mode in ("pass", "corrupt")
+        forwarding = self._mode in FORWARDING
         client_events = 0
         if forwarding and len(conn.to_server) < BUFFER_LIMIT or self._mode == "stall":
             client_events |= selectors.EVENT_READ
@@ -405,6 +428,25 @@ class FaultProxy:
         conn.upstream_closed = True
 
     # corruption ---------------------------------------------------------------------------------
+    def _pass_or_drop(self, packet: bytearray) -> bytes:
+        """"drop" mode: the interleaved packet (`$`, channel, length, RTP) to forward, or nothing.
+        The choice is made once per RTP timestamp, so a video frame is lost whole, with every packet
+        that carries it (as a receiver on a lossy link sees a frame that never came)."""
+        if len(packet) < 4 + RTP_HEADER:
+            return bytes(packet)
+        timestamp = bytes(packet[8:12])
+        if timestamp not in self._frame_choices:
+            if len(self._frame_choices) > 10000:
+                self._frame_choices.clear()
+            dropped = self.rng.random() < self.drop_fraction
+            self._frame_choices[timestamp] = dropped
+            if dropped:
+                self.frames_lost_whole += 1
+        if self._frame_choices[timestamp]:
+            self.frames_dropped += 1
+            return b""
+        return bytes(packet)
+
     def _choose_flips(self, channel: int, length: int) -> dict[int, int]:
         if channel in self.corrupt_channels:
             self.frames_seen += 1
@@ -510,7 +552,7 @@ class FaultProxy:
 
     def _write(self, kind, conn: _Connection, sock):
         buffer = conn.to_client if kind == "client" else conn.to_server
-        if not buffer or self._mode not in ("pass", "corrupt"):
+        if not buffer or self._mode not in FORWARDING:
             return
         try:
             sent = sock.send(buffer)

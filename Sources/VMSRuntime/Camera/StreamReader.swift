@@ -21,6 +21,8 @@ actor StreamReader {
   static let maxBackoffSeconds = 30.0
   /// A connection that delivered video this long resets the backoff.
   static let healthyAfterSeconds = 10.0
+  /// Lost frames are logged (once a minute) above this share of the frames expected.
+  static let lossWorthLogging = 0.01
   /// How often a waiting reader probes whether the camera answers again.
   static let probeEverySeconds = 2.0
   /// Packets go to the recorder in batches of at most this age or size: one thread wake-up per
@@ -49,6 +51,9 @@ actor StreamReader {
   private var metrics: InputMetrics
   /// Asks the camera what answers at its address: names vague open failures, ends backoff waits.
   private let probe: CameraProbe?
+  private var frameLoss = FrameLoss()
+  /// The stream whose frames `frameLoss` watches (-1: none).
+  private var lossIndex: Int32 = -1
 
   /// `recorder`: the camera's recorder. `detector` and `live`:
   /// the motion settings and the live feed when this input is the detect input (nil if record-only).
@@ -109,6 +114,11 @@ actor StreamReader {
       analyzer?.connected(input.layout)
       metrics.connected(input.layout)
       let connectedAt = InterruptState.now()
+      // Frames lost on the way, judged from the camera's timestamps: not for files (looped) nor for
+      // sources timed by arrival (MJPEG over HTTP), whose steps are only jitter.
+      frameLoss.reset()
+      lossIndex =
+        input.isFile || input.layout.video?.frameRate.num == 0 ? -1 : Int32(input.layout.video?.index ?? -1)
       var batch: [MediaPacket] = []
       var batchStarted: UInt64 = 0
       do {
@@ -116,6 +126,7 @@ actor StreamReader {
           let packet = try input.read()
           let now = InterruptState.now()  // one clock read per packet, shared by everything below
           metrics.count(packet, at: now)
+          if packet.pointee.stream_index == lossIndex { countLoss(packet.pointee.dts, at: now) }
           if let analyzer, let newSettings = detectorMailbox?.take() { analyzer.replaceDetector(newSettings) }
           analyzer?.handle(packet)
           if records, let recorder {
@@ -149,6 +160,15 @@ actor StreamReader {
       backoff = min(backoff * 2, Self.maxBackoffSeconds)
     }
     executor.shutdown()
+  }
+
+  private func countLoss(_ dts: Int64, at now: UInt64) {
+    let (missing, minute) = frameLoss.frame(dts: dts, atNanos: now)
+    if missing > 0 { metrics.framesMissing(missing) }
+    if let minute, minute.share > Self.lossWorthLogging {
+      log.warning(
+        "\(minute.missing) of \(minute.expected) frames (\(String(format: "%.1f", minute.share * 100)) %) never arrived in the last minute: packets are lost between the camera and vms; check the network, or use rtsp_transport: tcp")
+    }
   }
 
   /// Gives packets to the recorder through the backlog: never blocks, drops past its limit.

@@ -19,6 +19,7 @@ struct InputMetrics {
   private let bytes: Counter
   private let reconnects: Counter
   private let lastPacket: Gauge
+  private let missingFrames: Counter
   private var videoIndex: Int32 = -1
   private var pendingFrames = 0
   private var pendingBytes = 0
@@ -34,7 +35,11 @@ struct InputMetrics {
     bytes = Counter(label: "vms_camera_bytes_total", dimensions: dimensions)
     reconnects = Counter(label: "vms_camera_reconnects_total", dimensions: dimensions)
     lastPacket = Gauge(label: "vms_camera_last_packet_timestamp_seconds", dimensions: dimensions)
+    missingFrames = Counter(label: "vms_camera_missing_frames_total", dimensions: dimensions)
   }
+
+  /// Frames that never arrived (see `FrameLoss`); rare, so counted at once.
+  func framesMissing(_ count: Int) { missingFrames.increment(by: count) }
 
   /// A new connection: which stream carries the frames.
   mutating func connected(_ layout: StreamLayout) {
