@@ -1,0 +1,146 @@
+"""Issue 11 ("trust under faults"), the client-side rows: what a misbehaving or crowding client sees
+from a real `vms serve` over real sockets (docs/api.md, "Limits").
+
+- oversized requests: a request line past 8 KiB is answered 414 and headers past 32 KiB 431, at
+  once and on a closed connection (before: never answered, the socket stayed open);
+- password guessing: at most 10 password checks per client address per minute, the rest 429 with
+  Retry-After, while the right password from another address is accepted at once;
+- 200 WebSocket clients with HTTP Basic credentials (bcrypt cost 12) all accepted within 5 s.
+
+Run: VMS_BIN=.build/debug/vms /usr/bin/python3 -m pytest tests/test_client_faults.py -q
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+
+REQUEST_LINE_LIMIT = 8 * 1024
+HEADER_LIMIT = 32 * 1024
+
+
+# ---------------------------------------------------------------------------------------------
+# raw HTTP over a socket
+
+
+class AnswerReader:
+    """Reads HTTP/1.1 answers from a socket, keeping what it read past one answer for the next."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.pending = b""
+
+    def _more(self):
+        chunk = self.sock.recv(65536)
+        self.pending += chunk
+        return bool(chunk)
+
+    def answer(self, timeout):
+        """(status, headers, body); status None when nothing came within `timeout` seconds."""
+        self.sock.settimeout(timeout)
+        try:
+            while b"\r\n\r\n" not in self.pending:
+                if not self._more():
+                    return None, {}, self.pending
+        except (socket.timeout, ConnectionResetError):
+            return None, {}, self.pending
+        head, _, self.pending = self.pending.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ")[1]) if lines[0].startswith("HTTP/") else None
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
+        while len(self.pending) < length and self._more():
+            pass
+        body, self.pending = self.pending[:length], self.pending[length:]
+        return status, headers, body
+
+    def closed(self, timeout):
+        """True when the server ends the stream (or resets it) within `timeout` seconds and sent
+        nothing more."""
+        self.sock.settimeout(timeout)
+        try:
+            return not self.pending and not self._more()
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+
+
+def send_raw(port, data, timeout=3.0):
+    """Sends `data` on a new connection and reads one answer: (status, headers, body, closed,
+    seconds from the first byte sent to the whole answer)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        began = time.monotonic()
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and stop reading before the last byte
+        reader = AnswerReader(sock)
+        status, headers, body = reader.answer(timeout)
+        seconds = time.monotonic() - began
+        return status, headers, body, reader.closed(timeout), seconds
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. oversized requests
+
+
+@pytest.fixture
+def server(vms):
+    server = vms({})
+    server.start()
+    return server
+
+
+def test_an_overlong_request_line_is_answered_414_at_once(server):
+    request = b"GET /api/v1/health?" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    status, headers, body, closed, seconds = send_raw(server.port, request)
+    print(f"100 KB request line: {status} in {seconds * 1000:.0f} ms, closed={closed}")
+    assert status == 414, (status, body)
+    assert seconds < 1.0, f"answered after {seconds:.2f} s"
+    assert headers.get("connection") == "close" and closed, "the connection must be closed after the answer"
+    assert headers.get("content-type", "").startswith("application/json")
+    assert str(REQUEST_LINE_LIMIT) in json.loads(body)["error"]
+
+
+def test_oversized_headers_are_answered_431_at_once(server):
+    one_big = b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"b" * 200_000 + b"\r\n\r\n"
+    many = b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"".join(
+        b"X-Header-%d: %s\r\n" % (n, b"v" * 90) for n in range(2000)) + b"\r\n"  # ~200 KB
+    for name, request in (("one 200 KB header", one_big), ("2000 headers", many)):
+        status, headers, body, closed, seconds = send_raw(server.port, request)
+        print(f"{name}: {status} in {seconds * 1000:.0f} ms, closed={closed}")
+        assert status == 431, (name, status, body)
+        assert seconds < 1.0, f"{name}: answered after {seconds:.2f} s"
+        assert headers.get("connection") == "close" and closed, name
+        assert str(HEADER_LIMIT) in json.loads(body)["error"]
+
+
+def test_requests_within_the_limits_and_in_a_row_are_served(server):
+    # Just under both limits: served as usual.
+    path = b"/api/v1/health?" + b"a" * (REQUEST_LINE_LIMIT - 200)
+    headers = b"".join(b"X-Pad-%d: %s\r\n" % (n, b"p" * 1000) for n in range(30))  # ~31 KB
+    status, _, body, _, _ = send_raw(server.port, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n" + headers
+                                     + b"Connection: close\r\n\r\n")
+    assert status == 200, body
+    # Keep-alive: an oversized request after a good one on the same connection is refused in
+    # order, after the good one's answer.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=3) as sock:
+        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+                     + b"GET /" + b"a" * 50_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        reader = AnswerReader(sock)
+        first = reader.answer(3)
+        assert first[0] == 200, first
+        second = reader.answer(3)
+        assert second[0] == 414, second
+        assert reader.closed(3)
+    # A malformed first request is answered too (it used to hang like the oversized ones).
+    status, _, _, closed, seconds = send_raw(server.port, b"NOT HTTP AT ALL\r\n\r\n")
+    assert status == 400 and closed and seconds < 1.0, (status, closed, seconds)
+    assert server.health(quiet=True) is not None
