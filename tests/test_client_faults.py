@@ -12,14 +12,23 @@ Run: VMS_BIN=.build/debug/vms /usr/bin/python3 -m pytest tests/test_client_fault
 
 from __future__ import annotations
 
+import base64
+import http.client
 import json
 import socket
+import subprocess
+import threading
 import time
 
 import pytest
 
+import vmstest
+from vmstest import to_yaml
+
 REQUEST_LINE_LIMIT = 8 * 1024
 HEADER_LIMIT = 32 * 1024
+CHECKS_PER_ADDRESS_AND_MINUTE = 10
+ADMIN, ADMIN_PASSWORD = "admin", "the-Real-admin-42"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,3 +153,107 @@ def test_requests_within_the_limits_and_in_a_row_are_served(server):
     status, _, _, closed, seconds = send_raw(server.port, b"NOT HTTP AT ALL\r\n\r\n")
     assert status == 400 and closed and seconds < 1.0, (status, closed, seconds)
     assert server.health(quiet=True) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. password guessing in parallel
+
+
+@pytest.fixture(scope="module")
+def cost12_hash(vms_bin):
+    """A real bcrypt hash at the cost `vms hash-password` uses by default (12: ~0.3 s a check)."""
+    out = subprocess.run([str(vms_bin), "hash-password"], input=ADMIN_PASSWORD, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    digest = out.stdout.strip()
+    assert digest.startswith("$2") and digest[4:6] == "12", digest
+    return digest
+
+
+@pytest.fixture
+def cost12_server(vms, cost12_hash):
+    server = vms({})
+    config = vmstest.vms_config(server.data_dir, server.port, {})
+    config["auth"]["users"] = [{"name": ADMIN, "password_hash": cost12_hash, "role": "admin"}]
+    server.write_config_text(to_yaml(config) + "\n")
+    server.start()
+    return server
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def request(server, method, path, source="127.0.0.1", headers=None, body=None, timeout=30):
+    """(status, headers, body, seconds) of one request from the local address `source`."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout, source_address=(source, 0))
+    began = time.monotonic()
+    try:
+        data = json.dumps(body).encode() if body is not None else None
+        headers = dict(headers or {})
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        conn.request(method, path, body=data, headers=headers)
+        response = conn.getresponse()
+        payload = response.read()
+        return (response.status, {k.lower(): v for k, v in response.getheaders()}, payload,
+                time.monotonic() - began)
+    finally:
+        conn.close()
+
+
+def sign_in(server, password, source):
+    return request(server, "POST", "/api/v1/login", source=source,
+                   body={"name": ADMIN, "password": password})
+
+
+def test_parallel_guesses_are_limited_per_address_and_the_admin_gets_in_at_once(cost12_server):
+    server = cost12_server
+    guesses = 36
+    results = [None] * guesses
+    start = threading.Barrier(guesses + 1)
+
+    def guess(n):
+        start.wait()
+        if n % 2:  # the login form and HTTP Basic share the budget
+            results[n] = sign_in(server, f"guess-{n}", "127.0.0.1")
+        else:
+            results[n] = request(server, "GET", "/api/v1/me", headers={"Authorization": basic(ADMIN, f"guess-{n}")})
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.monotonic()
+    time.sleep(0.1)  # the guesses are in; the real admin signs in from another address meanwhile
+    admin = sign_in(server, ADMIN_PASSWORD, "127.0.0.2")
+    for thread in threads:
+        thread.join(timeout=60)
+    all_done = time.monotonic() - began
+
+    statuses = [r[0] for r in results]
+    refused = [r for r in results if r[0] == 429]
+    checked = [r for r in results if r[0] == 401]
+    slowest_refusal = max((r[3] for r in refused), default=0)
+    print(f"\n{guesses} parallel wrong passwords from 127.0.0.1: {len(checked)} x 401, {len(refused)} x 429 "
+          f"(slowest 429 in {slowest_refusal * 1000:.0f} ms), all answered in {all_done:.2f} s; "
+          f"the real admin from 127.0.0.2: {admin[0]} in {admin[3] * 1000:.0f} ms")
+    assert len(checked) + len(refused) == guesses, statuses
+    assert len(checked) <= CHECKS_PER_ADDRESS_AND_MINUTE, f"{len(checked)} password checks: {statuses}"
+    assert len(refused) >= guesses - CHECKS_PER_ADDRESS_AND_MINUTE, statuses
+    for status, headers, body, seconds in refused:
+        assert 1 <= int(headers["retry-after"]) <= 60, headers
+        assert "error" in json.loads(body) and "set-cookie" not in headers
+        assert seconds < 1.0, f"a refusal took {seconds:.2f} s: it must not wait for a password check"
+    assert all_done < 10, f"the guesses took {all_done:.1f} s"
+
+    assert admin[0] == 200, admin
+    assert json.loads(admin[2]) == {"name": ADMIN, "role": "admin"}
+    assert admin[3] < 1.5, f"the real admin waited {admin[3]:.2f} s behind the guesses"
+
+    # The address stays refused for both ways in, at once, and the admin's session works.
+    for answer in (sign_in(server, "guess-again", "127.0.0.1"),
+                   request(server, "GET", "/api/v1/me", headers={"Authorization": basic(ADMIN, "x")})):
+        assert answer[0] == 429 and answer[3] < 1.0, answer
+    cookie = admin[1]["set-cookie"].split(";")[0]
+    assert request(server, "GET", "/api/v1/me", source="127.0.0.1", headers={"Cookie": cookie})[0] == 200
