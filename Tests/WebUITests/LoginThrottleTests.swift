@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Synchronization
+import VMSConfig
 import XCTest
 
 @testable import WebUI
@@ -110,5 +111,72 @@ final class FairBlockingQueueTests: XCTestCase {
       }
     }
     XCTAssertEqual(running.with { $0.most }, 2)
+  }
+}
+
+final class SharedPasswordCheckTests: XCTestCase {
+  /// bcrypt (cost 4) of "test-password", as in tests/vmstest.py.
+  static let hash = "$2b$04$NFEQeFBLtMQnyo7Z/uVHTeusaZdiCQzDUng5Paiul4ye3t6Q2frDK"
+
+  func authenticator() -> Authenticator {
+    Authenticator(accounts: AccountBook(configured: { [UserSettings(name: "admin", passwordHash: Self.hash, role: .admin)] }))
+  }
+
+  func basic(_ name: String, _ password: String) -> String {
+    "Basic " + Data("\(name):\(password)".utf8).base64EncodedString()
+  }
+
+  func testConcurrentCallersOfOneKeyShareOneRun() async {
+    let flights = SingleFlight<Int>()
+    let runs = Shared(0)
+    let values = await withTaskGroup(of: Int.self) { group in
+      for _ in 0..<100 {
+        group.addTask {
+          await flights.value(for: "k") {
+            runs.with { $0 += 1 }
+            try? await Task.sleep(for: .milliseconds(200))
+            return 42
+          }
+        }
+      }
+      return await group.reduce(into: [Int]()) { $0.append($1) }
+    }
+    XCTAssertEqual(values, Array(repeating: 42, count: 100))
+    XCTAssertEqual(runs.with { $0 }, 1)
+    XCTAssertEqual(flights.runningCount, 0, "a finished run is forgotten")
+  }
+
+  func test200ParallelRightCredentialsFromOneAddressAreAllAcceptedAndNotCounted() async {
+    let auth = authenticator()
+    let header = basic("admin", "test-password")
+    let callers = await withTaskGroup(of: Authenticator.Caller.self) { group in
+      for _ in 0..<200 {
+        group.addTask { await auth.caller(cookieHeader: nil, authorization: header, client: "192.0.2.1") }
+      }
+      return await group.reduce(into: [Authenticator.Caller]()) { $0.append($1) }
+    }
+    XCTAssertEqual(callers.filter { $0 == .user(SignedInUser(name: "admin", role: .admin)) }.count, 200)
+    // Nothing was counted against the address.
+    for _ in 0..<LoginThrottle.maxChecksPerWindow {
+      guard case .granted = auth.throttle.reserve(for: "192.0.2.1") else { return XCTFail() }
+    }
+  }
+
+  func testParallelWrongPasswordsGetTenChecksAndTheRestAreRefusedAtOnce() async {
+    let auth = authenticator()
+    let results = await withTaskGroup(of: Authenticator.PasswordCheck.self) { group in
+      for n in 0..<40 {
+        group.addTask { await auth.verify(name: "admin", password: "guess-\(n)", client: "192.0.2.9") }
+      }
+      return await group.reduce(into: [Authenticator.PasswordCheck]()) { $0.append($1) }
+    }
+    let rejected = results.filter { if case .rejected = $0 { true } else { false } }.count
+    let throttled = results.filter { if case .throttled = $0 { true } else { false } }.count
+    XCTAssertEqual(rejected, LoginThrottle.maxChecksPerWindow)
+    XCTAssertEqual(throttled, 40 - LoginThrottle.maxChecksPerWindow)
+    // The right password from another address is still accepted.
+    guard case .accepted = await auth.verify(name: "admin", password: "test-password", client: "192.0.2.10") else {
+      return XCTFail()
+    }
   }
 }

@@ -1,4 +1,6 @@
 // Checks who a request comes from: a session cookie, or HTTP Basic credentials of a configured user.
+// Password checks are limited per client address (`LoginThrottle`), shared between parallel requests
+// with the same credentials (`SingleFlight`) and run on a bounded queue (`FairBlockingQueue`).
 import Foundation
 import HummingbirdBcrypt
 import VMSConfig
@@ -23,6 +25,8 @@ public final class Authenticator: Sendable {
   public let sessions: SessionStore
   let basicCache: BasicCredentialCache
   let throttle: LoginThrottle
+  /// Parallel checks of the same credentials from the same address share one bcrypt run.
+  let sharedChecks = SingleFlight<PasswordCheck>()
   /// bcrypt at cost 12 is ~0.3 s of one core: at most half the cores check passwords at once.
   let passwordChecks = FairBlockingQueue(
     label: "vms.web.password-checks", maxConcurrent: ProcessInfo.processInfo.activeProcessorCount / 2)
@@ -39,8 +43,17 @@ public final class Authenticator: Sendable {
   private static let unknownUserHash = Bcrypt.hash(RandomToken.sessionToken(), cost: 12)
 
   /// The account whose password this is, unless `client` (see `ClientAddress`) has had too many
-  /// password checks lately.
+  /// password checks lately. Requests checking the same credentials from the same client at the
+  /// same time share one check, and count once.
   func verify(name: String, password: String, client: String) async -> PasswordCheck {
+    // The key is a digest: the table of running checks never holds a password.
+    let key = SHA256.hex([client, name, password].joined(separator: "\u{0}"))
+    return await sharedChecks.value(for: key) {
+      await self.check(name: name, password: password, client: client)
+    }
+  }
+
+  private func check(name: String, password: String, client: String) async -> PasswordCheck {
     let permit: LoginThrottle.Permit
     switch throttle.reserve(for: client) {
     case .granted(let granted): permit = granted
