@@ -62,8 +62,10 @@ ADMIN = {"Authorization": basic(TEST_USER, TEST_PASSWORD)}
 VIEWER_AUTH = {"Authorization": basic(VIEWER, VIEWER_PASSWORD)}
 
 
-def call(server, method, path, headers=None, body=None, timeout=10):
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+def call(server, method, path, headers=None, body=None, timeout=10, source="127.0.0.1"):
+    """One request from the local address `source` (an address gets at most 10 password checks a
+    minute: tests that send many wrong credentials spread them over 127.0.0.0/8)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout, source_address=(source, 0))
     try:
         data = None
         headers = dict(headers or {})
@@ -193,10 +195,10 @@ def test_every_route_but_health_and_login_needs_credentials(api):
     clip = api.index.add("entree", 8, 0)
     for n, (method, path) in enumerate(ROUTES_NEEDING_AUTH):
         path = path.replace("/clips/1", f"/clips/{clip}")
-        # A different wrong user each time: failures for one name are slowed down on purpose.
+        # From a different address each time: an address gets at most 10 password checks a minute.
         for headers in ({}, {"Authorization": basic(f"intruder{n}", "wrong")},
                         {"Cookie": "vms_session=" + "0" * 64}):
-            answer = call(api, method, path, headers=headers)
+            answer = call(api, method, path, headers=headers, source=f"127.0.1.{n + 1}")
             assert answer.status == 401, f"{method} {path} with {headers}: {answer}"
             assert "error" in answer.json(), answer
             assert "www-authenticate" not in answer.headers, "a Basic challenge makes browsers pop up a dialog"

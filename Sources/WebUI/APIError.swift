@@ -29,6 +29,14 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
   static let crossOrigin = APIError(
     .forbidden, "refused: this request comes from another site (Origin or Referer is not this server)")
 
+  /// 429: the client's address had too many password checks lately (`LoginThrottle`).
+  static func tooManySignInAttempts(retryAfterSeconds: Int) -> APIError {
+    APIError(
+      .tooManyRequests,
+      "too many sign-in attempts from your address: try again in \(retryAfterSeconds) s",
+      headers: [.retryAfter: String(retryAfterSeconds)])
+  }
+
   static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message) }
   static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
   static func conflict(_ message: String) -> APIError { APIError(.conflict, message) }

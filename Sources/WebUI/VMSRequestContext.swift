@@ -1,10 +1,10 @@
-// The per-request context of every route: Hummingbird's basics, the WebSocket upgrade slot, and the
-// user the auth middleware found (nil on the few open routes).
+// The per-request context of every route: Hummingbird's basics, the WebSocket upgrade slot, the
+// client's address, and the user the auth middleware found (nil on the few open routes).
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 
-public struct VMSRequestContext: RequestContext, WebSocketRequestContext {
+public struct VMSRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
   public var coreContext: CoreRequestContextStorage
   public let webSocket: WebSocketHandlerReference<VMSRequestContext>
   /// Set by `AuthMiddleware` for every route that requires a user.
@@ -12,10 +12,13 @@ public struct VMSRequestContext: RequestContext, WebSocketRequestContext {
   /// The connection, so an endless response (live MJPEG) can be cut at shutdown even while its
   /// write waits on a client that stopped reading.
   let channel: any Channel
+  /// The TCP peer (the login throttle counts password checks per address).
+  public let remoteAddress: SocketAddress?
 
   public init(source: ApplicationRequestContextSource) {
     coreContext = .init(source: source)
     channel = source.channel
+    remoteAddress = source.channel.remoteAddress
     webSocket = .init()
     user = nil
   }

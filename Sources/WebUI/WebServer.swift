@@ -4,7 +4,8 @@
 /// SQL, YAML (it asks VMSRuntime and Storage).
 ///
 /// Layout: `Auth/` (accounts, sessions, Basic, the gate middleware), `Routes/` (one file per group
-/// of docs/api.md), `HTTP/` (Range, file streaming, parameter validation, download names),
+/// of docs/api.md), `HTTP/` (Range, file streaming, parameter validation, download names, the
+/// request-head limits enforced in front of NIO's parser),
 /// `JSON/` (answer shapes), `Middleware/` (errors, security headers), `Static/` (UI files),
 /// `Updates/` (release feed).
 import Foundation
@@ -38,7 +39,7 @@ public enum WebServer {
     let router = makeRouter(environment: environment, staticFiles: .bundled())
     return Application(
       router: router,
-      server: .http1WebSocketUpgrade(webSocketRouter: router),
+      server: .guardedHTTP1WebSocketUpgrade(webSocketRouter: router),
       configuration: .init(address: .hostname(host, port: port), serverName: "vms"),
       onServerRunning: { _ in await updates.startOnce() },
       logger: log)

@@ -87,20 +87,6 @@ final class SessionStoreTests: XCTestCase {
     XCTAssertFalse(BasicCredentialCache.key(ofHeader: header).contains("secret"))
   }
 
-  func testThrottleGrowsAndResets() {
-    let clock = TestClock()
-    let throttle = LoginThrottle(now: { clock.now })
-    XCTAssertEqual(throttle.delay(for: "admin"), 0)
-    for _ in 0..<10 { throttle.failed("admin") }
-    XCTAssertEqual(throttle.delay(for: "admin"), 5)
-    XCTAssertEqual(throttle.delay(for: "viewer"), 0)
-    throttle.succeeded("admin")
-    XCTAssertEqual(throttle.delay(for: "admin"), 0)
-    throttle.failed("admin")
-    clock.advance(LoginThrottle.forgetAfter + 1)
-    XCTAssertEqual(throttle.delay(for: "admin"), 0)
-  }
-
   func testSHA256KnownVectors() {
     XCTAssertEqual(SHA256.hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

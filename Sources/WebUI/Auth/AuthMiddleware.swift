@@ -33,10 +33,15 @@ struct AuthMiddleware: RouterMiddleware {
     }
     if Self.openRoutes.contains(route) { return try await next(request, context) }
 
-    guard
-      let user = await authenticator.user(
-        cookieHeader: request.headers[.cookie], authorization: request.headers[.authorization])
-    else { throw APIError.unauthorized }
+    let user: SignedInUser
+    switch await authenticator.caller(
+      cookieHeader: request.headers[.cookie], authorization: request.headers[.authorization],
+      client: ClientAddress.key(of: context.remoteAddress))
+    {
+    case .user(let caller): user = caller
+    case .nobody: throw APIError.unauthorized
+    case .throttled(let seconds): throw APIError.tooManySignInAttempts(retryAfterSeconds: seconds)
+    }
     if Self.isStateChanging(request.method), !user.isAdmin, !Self.viewerWrites.contains(route) {
       throw APIError.forbiddenForViewer
     }

@@ -1,13 +1,35 @@
 // Checks who a request comes from: a session cookie, or HTTP Basic credentials of a configured user.
+// Password checks are limited per client address (`LoginThrottle`), shared between parallel requests
+// with the same credentials (`SingleFlight`) and run on a bounded queue (`FairBlockingQueue`).
 import Foundation
 import HummingbirdBcrypt
 import VMSConfig
 
 public final class Authenticator: Sendable {
+  /// What a password check found.
+  enum PasswordCheck: Sendable {
+    case accepted(UserSettings)
+    case rejected
+    /// Not checked: the client's address had too many checks in the last minute.
+    case throttled(retryAfterSeconds: Int)
+  }
+
+  /// Who a request comes from.
+  enum Caller: Sendable, Equatable {
+    case user(SignedInUser)
+    case nobody
+    case throttled(retryAfterSeconds: Int)
+  }
+
   public let accounts: AccountBook
   public let sessions: SessionStore
   let basicCache: BasicCredentialCache
   let throttle: LoginThrottle
+  /// Parallel checks of the same credentials from the same address share one bcrypt run.
+  let sharedChecks = SingleFlight<PasswordCheck>()
+  /// bcrypt at cost 12 is ~0.3 s of one core: at most half the cores check passwords at once.
+  let passwordChecks = FairBlockingQueue(
+    label: "vms.web.password-checks", maxConcurrent: ProcessInfo.processInfo.activeProcessorCount / 2)
 
   public init(accounts: AccountBook, sessions: SessionStore = SessionStore()) {
     self.accounts = accounts
@@ -20,36 +42,48 @@ public final class Authenticator: Sendable {
   /// password and response times do not reveal which names exist.
   private static let unknownUserHash = Bcrypt.hash(RandomToken.sessionToken(), cost: 12)
 
-  /// The account whose password this is, or nil; slowed down after recent failures for that name.
-  func verify(name: String, password: String) async -> UserSettings? {
-    let delay = throttle.delay(for: name)
-    if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
-    let user = await accounts.user(named: name)
-    let hash = user?.passwordHash ?? Self.unknownUserHash
-    let matches = await Blocking.run { Bcrypt.verify(password, hash: hash) }
-    guard matches, let user else {
-      throttle.failed(name)
-      return nil
+  /// The account whose password this is, unless `client` (see `ClientAddress`) has had too many
+  /// password checks lately. Requests checking the same credentials from the same client at the
+  /// same time share one check, and count once.
+  func verify(name: String, password: String, client: String) async -> PasswordCheck {
+    // The key is a digest: the table of running checks never holds a password.
+    let key = SHA256.hex([client, name, password].joined(separator: "\u{0}"))
+    return await sharedChecks.value(for: key) {
+      await self.check(name: name, password: password, client: client)
     }
-    throttle.succeeded(name)
-    return user
   }
 
-  /// The user of a request from its `Cookie` and `Authorization` headers, nil when neither holds
-  /// valid credentials.
-  func user(cookieHeader: String?, authorization: String?) async -> SignedInUser? {
+  private func check(name: String, password: String, client: String) async -> PasswordCheck {
+    let permit: LoginThrottle.Permit
+    switch throttle.reserve(for: client) {
+    case .granted(let granted): permit = granted
+    case .refused(let seconds): return .throttled(retryAfterSeconds: seconds)
+    }
+    let user = await accounts.user(named: name)
+    let hash = user?.passwordHash
+    let matches = await passwordChecks.run(for: client) {
+      Bcrypt.verify(password, hash: hash ?? Self.unknownUserHash)
+    }
+    guard matches, let user else { return .rejected }
+    throttle.succeeded(permit)
+    return .accepted(user)
+  }
+
+  /// The user of a request from its `Cookie` and `Authorization` headers and the address it
+  /// comes from.
+  func caller(cookieHeader: String?, authorization: String?, client: String) async -> Caller {
     if let token = SessionCookie.token(fromCookieHeader: cookieHeader),
       let holder = sessions.holder(of: token)
     {
       if let user = await accounts.user(named: holder.userName),
         SessionStore.credentialStamp(passwordHash: user.passwordHash) == holder.credential
       {
-        return SignedInUser(name: user.name, role: user.role)
+        return .user(SignedInUser(name: user.name, role: user.role))
       }
       sessions.remove(token: token)  // the user was removed, or their password changed
     }
     guard let authorization, let (name, password) = Self.basicCredentials(authorization) else {
-      return nil
+      return .nobody
     }
     let users = await accounts.users()
     if let cached = basicCache.userName(
@@ -57,11 +91,17 @@ public final class Authenticator: Sendable {
       currentHash: { name in users.first { $0.name == name }?.passwordHash }),
       let user = users.first(where: { $0.name == cached })
     {
-      return SignedInUser(name: user.name, role: user.role)
+      return .user(SignedInUser(name: user.name, role: user.role))
     }
-    guard let user = await verify(name: name, password: password) else { return nil }
-    basicCache.remember(header: authorization, userName: user.name, passwordHash: user.passwordHash)
-    return SignedInUser(name: user.name, role: user.role)
+    switch await verify(name: name, password: password, client: client) {
+    case .accepted(let user):
+      basicCache.remember(header: authorization, userName: user.name, passwordHash: user.passwordHash)
+      return .user(SignedInUser(name: user.name, role: user.role))
+    case .rejected:
+      return .nobody
+    case .throttled(let seconds):
+      return .throttled(retryAfterSeconds: seconds)
+    }
   }
 
   /// `Basic base64(name:password)` split at the first colon (a password may contain colons).

@@ -2,7 +2,8 @@
 // client sending Basic on every request (a video player fetching ranges, a script polling) would pay
 // it each time. A successful check is remembered for a short time, keyed by the SHA-256 of the
 // header value so the cache never holds a password, and tied to the password hash it was checked
-// against so a changed password takes effect at once.
+// against so a changed password takes effect at once. It is filled only once a check has finished:
+// requests arriving together all miss it, and share one check instead (`SingleFlight`).
 import Foundation
 import Synchronization
 

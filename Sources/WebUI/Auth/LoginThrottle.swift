@@ -1,52 +1,64 @@
-// Slows down password guessing per user name: after a failed attempt, the next answers for that
-// name wait a little longer (1 s per recent failure, at most 5 s). Cheap, bounded, and it never
-// locks the real user out.
+// Limits password guessing per client address: at most `maxChecksPerWindow` password checks
+// (bcrypt runs) in any `windowSeconds`. A check reserves its place before it runs, so parallel
+// requests cannot slip past the limit; a check that succeeds gives its place back, so signing in
+// never uses the budget up. Requests over the limit are refused at once, without running bcrypt,
+// with the seconds until a place frees up. Counted by address, not by user name, so guesses from
+// one address never lock the real user out when they sign in from another.
 import Foundation
 import Synchronization
 
 final class LoginThrottle: Sendable {
-  struct Record {
-    var failures: Int
-    var last: Date
+  /// A reserved place: give it back with `succeeded` when the password was right.
+  struct Permit: Sendable, Equatable {
+    let client: String
+    let reservedAt: Date
   }
 
-  static let forgetAfter: TimeInterval = 15 * 60
-  static let maxNames = 1000
+  enum Decision: Sendable, Equatable {
+    case granted(Permit)
+    case refused(retryAfterSeconds: Int)
+  }
+
+  static let maxChecksPerWindow = 10
+  static let windowSeconds: TimeInterval = 60
+  /// Beyond this many addresses, those with no recent check are forgotten (bounded memory).
+  static let maxClients = 10_000
 
   private let now: @Sendable () -> Date
-  private let records = Mutex<[String: Record]>([:])
+  /// Per client address, when its counted checks were reserved (at most `maxChecksPerWindow`).
+  private let checks = Mutex<[String: [Date]]>([:])
 
   init(now: @escaping @Sendable () -> Date = Date.init) {
     self.now = now
   }
 
-  /// Seconds to wait before answering an attempt for `name`.
-  func delay(for name: String) -> TimeInterval {
+  func reserve(for client: String) -> Decision {
     let now = now()
-    return records.withLock { records in
-      guard let record = records[name], now.timeIntervalSince(record.last) < Self.forgetAfter else {
-        return 0
+    return checks.withLock { checks in
+      var times = (checks[client] ?? []).filter { now.timeIntervalSince($0) < Self.windowSeconds }
+      if times.count >= Self.maxChecksPerWindow, let oldest = times.min() {
+        checks[client] = times
+        let wait = Self.windowSeconds - now.timeIntervalSince(oldest)
+        return .refused(retryAfterSeconds: max(1, Int(wait.rounded(.up))))
       }
-      return TimeInterval(min(record.failures, 5))
+      if checks[client] == nil, checks.count >= Self.maxClients {
+        checks = checks.filter { $0.value.contains { now.timeIntervalSince($0) < Self.windowSeconds } }
+        if checks.count >= Self.maxClients { checks.removeAll() }
+      }
+      times.append(now)
+      checks[client] = times
+      return .granted(Permit(client: client, reservedAt: now))
     }
   }
 
-  func failed(_ name: String) {
-    let now = now()
-    records.withLock { records in
-      if records.count >= Self.maxNames {
-        records = records.filter { now.timeIntervalSince($0.value.last) < Self.forgetAfter }
-        if records.count >= Self.maxNames { records.removeAll() }
+  /// The password was right: its check is not counted.
+  func succeeded(_ permit: Permit) {
+    checks.withLock { checks in
+      guard var times = checks[permit.client], let index = times.firstIndex(of: permit.reservedAt) else {
+        return
       }
-      var record = records[name] ?? Record(failures: 0, last: now)
-      if now.timeIntervalSince(record.last) >= Self.forgetAfter { record.failures = 0 }
-      record.failures += 1
-      record.last = now
-      records[name] = record
+      times.remove(at: index)
+      checks[permit.client] = times.isEmpty ? nil : times
     }
-  }
-
-  func succeeded(_ name: String) {
-    _ = records.withLock { $0.removeValue(forKey: name) }
   }
 }

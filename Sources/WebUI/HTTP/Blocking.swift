@@ -1,5 +1,6 @@
-// Runs blocking work (bcrypt, fsync, file reads) off the cooperative pool, which has only as many
-// threads as cores: a 250 ms bcrypt there would stall every camera's status and every request.
+// Runs blocking work (SQLite, fsync, file reads) off the cooperative pool, which has only as many
+// threads as cores: a blocking call there would stall every camera's status and every request.
+// Password checks (bcrypt) have their own bounded queue: Auth/FairBlockingQueue.
 import Dispatch
 
 enum Blocking {

@@ -1,6 +1,7 @@
 // POST /api/v1/login, POST /api/v1/logout, GET /api/v1/me.
 import Foundation
 import Hummingbird
+import VMSConfig
 
 enum SessionRoutes {
   struct Credentials: Decodable {
@@ -19,9 +20,16 @@ enum SessionRoutes {
       } catch {
         throw APIError.badRequest(#"send {"name":"...","password":"..."} as JSON"#)
       }
-      guard credentials.name.utf8.count <= 128, credentials.password.utf8.count <= 1024,
-        let user = await authenticator.verify(name: credentials.name, password: credentials.password)
-      else { throw APIError(.unauthorized, "wrong user name or password") }
+      let wrong = APIError(.unauthorized, "wrong user name or password")
+      guard credentials.name.utf8.count <= 128, credentials.password.utf8.count <= 1024 else { throw wrong }
+      let user: UserSettings
+      switch await authenticator.verify(
+        name: credentials.name, password: credentials.password, client: ClientAddress.key(of: context.remoteAddress))
+      {
+      case .accepted(let account): user = account
+      case .rejected: throw wrong
+      case .throttled(let seconds): throw APIError.tooManySignInAttempts(retryAfterSeconds: seconds)
+      }
       let token = authenticator.sessions.create(
         userName: user.name, credential: SessionStore.credentialStamp(passwordHash: user.passwordHash))
       var response = JSONBody.response(SignedInUser(name: user.name, role: user.role))
