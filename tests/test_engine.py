@@ -669,6 +669,12 @@ def test_b_frame_camera_clips_are_continuous_and_in_order(workdir, testcam, vms)
         info = ffprobe(path)
         assert abs(info["duration"] - clip["duration_ms"] / 1000) <= 0.25, (
             f"{describe(clip)}: the file lasts {info['duration']:.3f} s")
+        # The file says when it was recorded (a rebuilt index dates it by that, not by its name).
+        created = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format_tags=creation_time", "-of", "csv=p=0", str(path)],
+            capture_output=True, text=True, timeout=30).stdout.strip()
+        created_ms = datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() * 1000
+        assert abs(created_ms - clip["start_ms"]) <= 1000, (created, describe(clip))
     # Consecutive clips (split at max_duration) meet exactly: no overlap, no gap beyond a few ms.
     for before, after in zip(clips, clips[1:]):
         if after["start_ms"] - before["end_ms"] > 1000:

@@ -235,3 +235,51 @@ def test_kill9_at_random_points_of_archive_and_delete(workdir, vms, sample_mp4):
     for clip_id, file in deleted.items():
         assert not (data / file).exists(), f"deleted clip {clip_id} left {file}"
     print(f"{rounds} kills: {len(confirmed_archives)} archives confirmed, {len(deleted)} deletions, all consistent")
+
+
+# ---------------------------------------------------------------------------------------------
+# an index rebuilt across daylight-saving changes
+
+
+def clip_with_creation_time(path: Path, creation_time: str | None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    metadata = ["-metadata", f"creation_time={creation_time}"] if creation_time else ["-map_metadata", "-1"]
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "2",
+         "-c:v", "libx264", "-pix_fmt", "yuv420p", *metadata,
+         "-movflags", "frag_keyframe+empty_moov+default_base_moof", str(path)],
+        check=True, timeout=60)
+
+
+def test_rebuilt_index_dates_clips_by_their_file_across_dst(workdir, vms, sample_mp4):
+    """Clips found without a row (an index rebuilt with `check-storage --repair`) are dated by the
+    creation time the recorder writes into each file, not by their name: in Europe/Paris the
+    autumn hour 02:00-03:00 of 2026-10-25 happens twice (`02-30-00` and `02-30-00-1` are an hour
+    apart), and a name in the spring hour skipped on 2026-03-29 is adopted by its file's time. A file
+    whose name is impossible and which carries no time gets a message that says so."""
+    server = make_server(vms, sample_mp4)
+    cam = server.data_dir / "recordings" / "cam"
+    cases = {  # relative path -> the UTC instant its file carries
+        "2026-10-25/02-30-00.mp4": "2026-10-25T00:30:00Z",  # 02:30 CEST, the first time round
+        "2026-10-25/02-30-00-1.mp4": "2026-10-25T01:30:00Z",  # 02:30 CET, an hour later
+        "2026-03-29/02-30-00.mp4": "2026-03-29T01:30:00Z",  # in the skipped hour: 03:30 CEST
+    }
+    for relative, created in cases.items():
+        clip_with_creation_time(cam / relative, created)
+    clip_with_creation_time(cam / "2026-03-29/02-40-00.mp4", None)  # impossible name, no time
+
+    env_tz = {"TZ": "Europe/Paris"}
+    import os
+    out = subprocess.run([str(vmstest.vms_binary()), "check-storage", "--config", str(server.config_path), "--repair"],
+                         capture_output=True, text=True, timeout=120, env={**os.environ, **env_tz})
+    text = out.stdout + out.stderr
+    from datetime import datetime
+    by_file = {r["file"]: r for r in rows(server.data_dir)}
+    for relative, created in cases.items():
+        row = by_file.get(f"recordings/cam/{relative}")
+        assert row, f"{relative} not adopted:\n{text}"
+        expected = int(datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() * 1000)
+        assert row["start_ms"] == expected, (
+            f"{relative} dated {row['start_ms'] - expected:+d} ms off its file's time:\n{text}")
+    assert "recordings/cam/2026-03-29/02-40-00.mp4" not in by_file
+    assert "cannot tell when" in text and "02-40-00.mp4" in text and "refused path" not in text, text

@@ -175,10 +175,15 @@ extension ClipIndex {
   /// Inserts a complete row for a video found without one, with the duration the caller probed and
   /// the file's size. Camera, start time and tree come from the path; the JPEG beside it, if any, is
   /// its thumbnail; a file under `archives/` is adopted as archived, so retention never takes it.
-  public func adoptClip(file: String, durationMs: Int64, sizeBytes: Int64) throws -> ClipRecord {
-    guard let name = ClipFileName(relativePath: file, layout: layout), name.kind == .video,
-      let startMs = name.startMs(in: layout)
-    else { throw StorageError.unsafePath(file) }
+  public func adoptClip(file: String, durationMs: Int64, sizeBytes: Int64, recordedAtMs: Int64? = nil) throws
+    -> ClipRecord
+  {
+    guard let name = ClipFileName(relativePath: file, layout: layout), name.kind == .video else {
+      throw StorageError.unsafePath(file)
+    }
+    guard let startMs = Self.adoptionStart(name: name, recordedAtMs: recordedAtMs, layout: layout) else {
+      throw StorageError.undatable(file)
+    }
     let absolute = try layout.absolutePath(of: file)
     guard FileManager.default.fileExists(atPath: absolute) else {
       throw StorageError.fileOperationFailed(path: absolute, reason: "no such file to adopt")
@@ -204,6 +209,18 @@ extension ClipIndex {
         thumbnail: hasThumbnail ? thumbnailBeside : nil, state: .complete, archived: archived,
         comment: "")
     }
+  }
+
+  /// When an adopted clip began: the time the file itself carries, when it is within a day of what
+  /// its name says (a name can be ambiguous, in the hour a fall-back repeats, or impossible, in the
+  /// hour a spring-forward skips); else the name's own instant.
+  static func adoptionStart(name: ClipFileName, recordedAtMs: Int64?, layout: DataLayout) -> Int64? {
+    if let recordedAtMs, let day = try? layout.msRange(ofDay: name.day),
+      recordedAtMs >= day.lowerBound - 86_400_000, recordedAtMs < day.upperBound + 86_400_000
+    {
+      return recordedAtMs
+    }
+    return name.startMs(in: layout)
   }
 
   /// Sets a complete clip's size to its file's (usage and the quota are counted from the index).

@@ -6,6 +6,9 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible, L
   case invalidCameraId(String)
   case invalidDay(String)
   case unsafePath(String)
+  /// A clip file whose name is no instant of its day (a time a DST change skipped) and which carries
+  /// no creation time of its own.
+  case undatable(String)
   case dataDirectoryUnusable(path: String, reason: String)
   case databaseCorrupt(path: String, reason: String)
   case databaseTooNew(path: String, unknownMigrations: [String])
@@ -25,6 +28,9 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible, L
     case .unsafePath(let path):
       return
         "refused path \(Self.quoted(path)): stored paths must be relative, under recordings/ or archives/, without '..' or NUL"
+    case .undatable(let path):
+      return
+        "cannot tell when \(Self.quoted(path)) was recorded: its name is no time of that day (an hour skipped by a daylight-saving change?) and the file carries no creation time; rename it to the local time it was recorded, or move it out of the data directory"
     case .dataDirectoryUnusable(let path, let reason):
       return
         "data directory \(path): \(reason): create it or point server.data_dir at a writable directory owned by the vms user"

@@ -186,7 +186,7 @@ actor Recorder {
       if isVideo && packet.isKeyframe && nowSeconds - open.startSeconds >= settings.maxDurationSeconds {
         // Split: this keyframe ends one clip and starts the next, so no frame is lost or repeated.
         finalise(reason: "max_duration reached")
-        if openClip(from: [packet]) { return }
+        _ = openClip(from: [packet], continuingPrevious: true)
         return
       }
       do {
@@ -233,7 +233,9 @@ actor Recorder {
   }
 
   /// Opens a clip on `packets` (starting at a video keyframe) and writes them. False on failure.
-  private func openClip(from packets: [MediaPacket]) -> Bool {
+  /// `continuingPrevious`: a split at max_duration, whose row starts exactly where the previous
+  /// one ended (the same frames' boundary; the wall clock's jitter must not open a gap).
+  private func openClip(from packets: [MediaPacket], continuingPrevious: Bool = false) -> Bool {
     guard let layout, let video = layout.video, let first = packets.first, first.isKeyframe,
       first.streamIndex == video.index
     else { return false }
@@ -241,7 +243,9 @@ actor Recorder {
     // decoded before it is shown, and its decode time would start the row a frame or two early.
     let startSeconds = video.timeBase.seconds(first.dts)
     let shownSeconds = video.timeBase.seconds(first.pts)
-    let startMs = max(nowWallMs - Int64(((nowSeconds - shownSeconds) * 1000).rounded()), previousEndMs ?? .min)
+    let measuredMs = nowWallMs - Int64(((nowSeconds - shownSeconds) * 1000).rounded())
+    let startMs =
+      continuingPrevious ? (previousEndMs ?? measuredMs) : max(measuredMs, previousEndMs ?? .min)
     let record: ClipRecord
     do {
       record = try index.beginClip(cameraId: cameraId, startMs: startMs)
@@ -252,7 +256,7 @@ actor Recorder {
     }
     do {
       let path = try index.absolutePath(of: record.file)
-      let writer = try ClipWriter(path: path, layout: layout, start: first)
+      let writer = try ClipWriter(path: path, layout: layout, start: first, startedAtMs: startMs)
       for packet in packets { try writer.write(packet) }
       clip = OpenClip(
         record: record, writer: writer, startSeconds: startSeconds, lastProgressSeconds: nowSeconds,

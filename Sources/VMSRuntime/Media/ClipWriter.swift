@@ -27,7 +27,9 @@ final class ClipWriter {
   private(set) var packetsWritten = 0
 
   /// `start` is the first packet of the clip (a video keyframe); its time becomes zero.
-  init(path: String, layout: StreamLayout, start: MediaPacket) throws(MediaError) {
+  /// `startedAtMs`, the wall time of that first frame, is written as the file's creation time, so
+  /// the file says when it was recorded whatever its name (a rebuilt index dates it by that).
+  init(path: String, layout: StreamLayout, start: MediaPacket, startedAtMs: Int64) throws(MediaError) {
     self.path = path
     guard let video = layout.video, let packet = av_packet_alloc() else {
       throw MediaError("no video stream to record")
@@ -59,6 +61,7 @@ final class ClipWriter {
       inputTimeBase[stream.index] = stream.timeBase
     }
 
+    av_dict_set(&context.pointee.metadata, "creation_time", Self.creationTime(startedAtMs), 0)
     result = avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE)
     if result < 0 {
       avformat_free_context(context)
@@ -87,6 +90,13 @@ final class ClipWriter {
         outputTimeBase[input] = Rational(stream.pointee.time_base)
       }
     }
+  }
+
+  /// FFmpeg's form of a creation time (ISO 8601, UTC); MP4 keeps it to the second.
+  static func creationTime(_ ms: Int64) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(ms / 1000)))
   }
 
   /// AAC copies into MP4 as is. G.711 has no MP4 sample entry in this FFmpeg, so it is left out

@@ -10,6 +10,8 @@ public struct ProbeResult: Sendable, Equatable {
   public var width: Int
   public var height: Int
   public var codecName: String
+  /// The file's creation time (epoch ms, to the second), when it carries one.
+  public var createdAtMs: Int64? = nil
 }
 
 public enum MediaProbe {
@@ -47,9 +49,19 @@ public enum MediaProbe {
       end = max(end, pts + max(duration, 0))
     }
     guard let first, frames > 0 else { throw MediaError("\(path) holds no complete video frame") }
+    var createdAtMs: Int64?
+    if let entry = av_dict_get(context!.pointee.metadata, "creation_time", nil, 0), let value = entry.pointee.value {
+      let formatter = ISO8601DateFormatter()
+      formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+      let text = String(cString: value)
+      if let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text) {
+        createdAtMs = Int64((date.timeIntervalSince1970 * 1000).rounded())
+      }
+    }
     return ProbeResult(
       durationSeconds: timeBase.seconds(end - first), videoFrames: frames,
       width: Int(stream.pointee.codecpar.pointee.width), height: Int(stream.pointee.codecpar.pointee.height),
-      codecName: String(cString: avcodec_get_name(stream.pointee.codecpar.pointee.codec_id)))
+      codecName: String(cString: avcodec_get_name(stream.pointee.codecpar.pointee.codec_id)),
+      createdAtMs: createdAtMs)
   }
 }

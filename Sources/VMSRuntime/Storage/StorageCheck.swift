@@ -219,7 +219,8 @@ public enum StorageCheck {
         attempt("adopt \(file.relativePath)") {
           let durationMs = Int64((probe.durationSeconds * 1000).rounded())
           let clip = try index.adoptClip(
-            file: file.relativePath, durationMs: durationMs, sizeBytes: file.sizeBytes)
+            file: file.relativePath, durationMs: durationMs, sizeBytes: file.sizeBytes,
+            recordedAtMs: probe.createdAtMs)
           summary.adopted += 1
           log.notice(
             "adopted \(clip.file) (\(String(format: "%.1f", probe.durationSeconds)) s\(clip.archived ? ", archived" : ""))"
