@@ -658,6 +658,46 @@ def test_camera_management_keeps_the_password_secret(site, desktop):
     assert bs.css(home, f".tile[data-camera='{CAMERA_ID}']"), "the other camera's tile stays"
 
 
+def test_camera_form_shows_every_problem_next_to_its_field(site, desktop):
+    """Two values the server refuses, sent in one save: both problems are shown at once, each under
+    its own field, with a summary at the top of the form; the file is not touched (issue 11)."""
+    before = site.server.config_path.read_text()
+    card_selector = f".cam-card[data-camera='{CAMERA_ID}']"
+    open_page(desktop, site, "/config.html", card_selector)
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, f"{card_selector} [data-role=edit-camera]"))
+    for selector, value in (("#f-detector_fps", "5000"), ("#f-live_width", "3")):
+        box = bs.visible(desktop, f"dialog[open] {selector}")
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(value)
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, "dialog[open] [data-role=save-camera]"))
+
+    def message_under(selector):
+        field = desktop.find_element(By.CSS_SELECTOR, f"dialog[open] {selector}").find_element(
+            By.XPATH, "./ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' field ')][1]")
+        shown = [e.text for e in field.find_elements(By.CSS_SELECTOR, "[data-role=field-error]") if e.is_displayed()]
+        return shown[0] if shown else None
+
+    bs.wait_for(desktop, lambda d: message_under("#f-detector_fps") and message_under("#f-live_width"), 10,
+                "a message under each of the two refused fields")
+    assert "5000" in message_under("#f-detector_fps"), message_under("#f-detector_fps")
+    assert "3" in message_under("#f-live_width"), message_under("#f-live_width")
+    assert message_under("#f-name") is None, "a field that is fine shows a problem"
+    summary = bs.visible(desktop, "dialog[open] [data-role=form-error]")
+    assert "2" in summary.text, summary.text
+    assert desktop.find_element(By.CSS_SELECTOR, "dialog[open] #f-detector_fps").get_attribute("aria-invalid") == "true"
+    bs.screenshot(desktop, "config-form-problems", "1280x800")
+    # Fixing one value clears its message on the next save; the other stays.
+    box = desktop.find_element(By.CSS_SELECTOR, "dialog[open] #f-detector_fps")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("5")
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, "dialog[open] [data-role=save-camera]"))
+    bs.wait_for(desktop, lambda d: message_under("#f-detector_fps") is None and message_under("#f-live_width"), 10,
+                "only the width's message after fixing the rate")
+    bs.click(desktop, desktop.find_element(By.XPATH, "//dialog[@open]//button[text()='Cancel']"))
+    assert site.server.config_path.read_text() == before, "a refused edit changed the file"
+    bs.console_errors(desktop)  # the refused saves' 400s are expected
+
+
 def banner_shows(driver, needle):
     """The configuration banner, when it is displayed and its text has `needle`."""
     for banner in bs.css(driver, "[data-role=config-banner]"):
