@@ -836,6 +836,40 @@ def test_a_refused_edit_names_every_problem_with_its_field(workdir, vms):
     assert server.config_path.read_text() == original
 
 
+@pytest.mark.slow
+def test_a_removed_camera_keeps_its_name_with_its_history(workdir, testcam, vms):
+    """Camera front, named "Front door", records a clip and is removed from the file: its history is
+    still listed under "Front door" (also after a restart), and its downloads are named after it."""
+    cam = testcam("front", fps=10, gop=10, motion_duration=3)
+    server = vms({"front": camera_config(cam.url, name="Front door", detector="mog2", fps=5, warmup="1s",
+                                         pre_roll="1s", post_roll="1s", min_duration="2s"),
+                  "yard": camera_config("rtsp://127.0.0.1:1/yard", name="Yard", enabled=False)})
+    server.start()
+    vmstest.wait_connected_and_warm(server, "front", 1.0)
+    cam.trigger_motion()
+    clip = wait_until(lambda: next((c for c in server.clips("front") if c["state"] == "complete"), None), 30,
+                      "a complete clip of camera front", details=server.log_tail)
+
+    config = vmstest.vms_config(server.data_dir, server.port,
+                                {"yard": camera_config("rtsp://127.0.0.1:1/yard", name="Yard", enabled=False)})
+    server.write_config_text(to_yaml(config) + "\n")
+    wait_until(lambda: cameras_of(server)["front"]["configured"] is False, 5, "camera front removed",
+               details=server.log_tail)
+
+    def named_history():
+        front = cameras_of(server)["front"]
+        assert front["configured"] is False and front["usage"]["recordings_bytes"] > 0, front
+        assert front["name"] == "Front door", front
+        download = call(server, "GET", f"/api/v1/clips/{clip['id']}/download", headers=ADMIN)
+        assert download.status == 200, download
+        assert 'filename="Front_door_' in download.header("content-disposition"), download.headers
+
+    named_history()
+    server.stop()
+    server.start()
+    named_history()
+
+
 # ---------------------------------------------------------------------------------------------
 # update feed
 

@@ -698,6 +698,46 @@ def test_camera_form_shows_every_problem_next_to_its_field(site, desktop):
     bs.console_errors(desktop)  # the refused saves' 400s are expected
 
 
+GONE_ID = "side-gate"
+GONE_NAME = "Side gate"
+
+
+def test_a_removed_camera_keeps_its_name_on_its_history_pages(site, desktop):
+    """A camera that recorded and was then removed from the configuration is still called by its
+    name on the configuration page and on its history pages, not by its id (issue 11)."""
+    config = site.api("/api/v1/config")
+    status, _, body = site.request("/api/v1/cameras", method="POST", body={
+        "id": GONE_ID, "name": GONE_NAME, "record_url": site.cam.url, "config_hash": config["config_hash"],
+        "detector": {"type": "mog2", "fps": 5, "min_area_percent": 0.5, "warmup_seconds": WARMUP},
+        "recording": {"pre_roll_seconds": 2, "post_roll_seconds": 2, "min_duration_seconds": 4}})
+    assert status == 201, (status, body)
+    wait_connected_and_warm(site.server, GONE_ID, WARMUP)
+    site.cam.trigger_motion()
+    wait_until(lambda: [c for c in vmstest.read_clips(site.server.data_dir, GONE_ID) if c["state"] == "complete"], 40,
+               f"a complete clip of {GONE_ID}", interval=0.5, details=site.server.log_tail)
+    wait_until(lambda: all(c["state"] == "complete" for c in site.clips()), 40,
+               f"the clip of {CAMERA_ID} for the same motion to be complete", interval=0.5, details=site.server.log_tail)
+
+    card_selector = f".cam-card[data-camera='{GONE_ID}']"
+    open_page(desktop, site, "/config.html", card_selector)
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, f"{card_selector} [data-role=delete-camera]"))
+    bs.confirm_dialog(desktop)
+    bs.wait_for(desktop, lambda d: "Removed" in d.find_element(By.CSS_SELECTOR, card_selector).text, 15,
+                "the card to say the camera was removed")
+    title = desktop.find_element(By.CSS_SELECTOR, f"{card_selector} h3").text
+    assert title == GONE_NAME, f"the removed camera's card is titled {title!r}"
+    bs.screenshot(desktop, "config-removed-camera-named", "1280x800")
+    for page, label in (("timeline", "Timeline"), ("recordings", "Recordings"), ("archives", "Archives")):
+        open_page(desktop, site, f"/{page}.html?camera={GONE_ID}&date={local_day()}", "#title")
+        bs.wait_for(desktop, lambda d: d.find_element(By.CSS_SELECTOR, "#title").text == f"{GONE_NAME} · {label}", 10,
+                    f"the {page} page titled with the camera's name")
+    bs.screenshot(desktop, "archives-removed-camera-named", "1280x800")
+    status, _, body = site.request(f"/api/v1/cameras/{GONE_ID}/footage?confirm={GONE_ID}&archives=true",
+                                   method="DELETE")
+    assert status == 200, (status, body)
+    assert_no_console_errors(desktop)
+
+
 def banner_shows(driver, needle):
     """The configuration banner, when it is displayed and its text has `needle`."""
     for banner in bs.css(driver, "[data-role=config-banner]"):
