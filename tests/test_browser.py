@@ -376,6 +376,86 @@ def test_live_page(site, desktop):
     bs.screenshot(desktop, "flow-live", "1280x800")
 
 
+PICTURE_HASH = """
+    const img = document.querySelector(arguments[0]);
+    if (!img || !(img.naturalWidth > 0)) return null;
+    const canvas = document.createElement('canvas');
+    canvas.width = 96; canvas.height = 54;
+    canvas.getContext('2d').drawImage(img, 0, 0, 96, 54);
+    return canvas.toDataURL('image/png');
+"""
+
+
+def cover_on_top(driver, box_selector, cover_selector):
+    """The down cover when it is displayed AND is what the eye sees at the middle of the picture."""
+    return driver.execute_script("""
+        const box = document.querySelector(arguments[0]);
+        const cover = document.querySelector(arguments[1]);
+        if (!box || !cover || cover.offsetParent === null) return null;
+        const r = box.getBoundingClientRect();
+        const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return top && cover.contains(top) ? cover.innerText : null;
+    """, box_selector, cover_selector)
+
+
+def test_live_page_covers_a_dead_cameras_picture_until_it_is_back(site, desktop):
+    """The camera dies while its full-screen live view is open: within seconds the picture is covered
+    by the state and the reason, and stays covered (the page's controls fading out must not take it
+    away); the home tile says the same; once the camera is back the cover goes and the picture moves
+    again (issue 11)."""
+    live_cover = "#stage [data-role=down-cover]"
+    tile_box = f".tile[data-camera='{CAMERA_ID}'] .video-box"
+    tile_cover = f"{tile_box} [data-role=down-cover]"
+    desktop.get(f"{site.url}/live.html?camera={CAMERA_ID}")
+    bs.wait_for(desktop, lambda d: d.execute_script(PICTURE_HASH, "#live"), 15, "the live picture")
+    bs.wait_for(desktop, lambda d: cover_on_top(d, "#stage", live_cover) is None, 5, "no cover while connected")
+    home = site.driver(bs.DESKTOP)
+    bs.sign_in(home, site.url, TEST_USER, TEST_PASSWORD)
+    bs.wait_for(home, lambda d: d.execute_script(PICTURE_HASH, f"{tile_box} img"), 15, "the tile's picture")
+    assert cover_on_top(home, tile_box, tile_cover) is None
+
+    site.cam.stop()
+    stopped = time.monotonic()
+    try:
+        text = bs.wait_for(desktop, lambda d: cover_on_top(d, "#stage", live_cover), 10,
+                           "the live picture to be covered by the camera's state")
+        print(f"\nlive picture covered {time.monotonic() - stopped:.1f} s after the camera stopped: {text!r}")
+
+        def shows_the_reason(driver, box, cover):
+            # The reason changes as the camera is retried ("the stream ended", then "connection refused").
+            status = site.server.camera_status(CAMERA_ID)
+            assert status["state"] != "connected" and status["error"], status
+            text = cover_on_top(driver, box, cover)
+            return text if text and status["error"] in text else None
+
+        bs.wait_for(desktop, lambda d: shows_the_reason(d, "#stage", live_cover), 5, "the reason on the cover")
+        bs.screenshot(desktop, "live-camera-down", "1280x800")
+        for _ in range(2):  # past the 3 s after which the page's controls fade out
+            time.sleep(3.5)
+            assert cover_on_top(desktop, "#stage", live_cover), "the cover went while the camera is still down"
+            bs.wait_for(desktop, lambda d: shows_the_reason(d, "#stage", live_cover), 3, "the current reason on the cover")
+        bs.wait_for(home, lambda d: shows_the_reason(d, tile_box, tile_cover), 5,
+                    "the home tile's picture to be covered too, with the reason")
+        bs.screenshot(home, "home-camera-down", "1280x800")
+    finally:
+        site.cam.start()
+    back = time.monotonic()
+    bs.wait_for(desktop, lambda d: cover_on_top(d, "#stage", live_cover) is None, 45,
+                "the cover to go once the camera is back")
+    print(f"cover gone {time.monotonic() - back:.1f} s after the camera restarted")
+    bs.wait_for(home, lambda d: cover_on_top(d, tile_box, tile_cover) is None, 10, "the tile's cover to go")
+    wait_connected_and_warm(site.server, CAMERA_ID, WARMUP)
+    frozen = desktop.execute_script(PICTURE_HASH, "#live")
+    site.cam.trigger_motion()
+    bs.wait_for(desktop, lambda d: d.execute_script(PICTURE_HASH, "#live") not in (None, frozen), 10,
+                "the live picture to move again")
+    bs.screenshot(desktop, "live-camera-back", "1280x800")
+    # Later tests count on a camera at rest: let the clip of this motion finish.
+    wait_until(lambda: site.clips() and all(c["state"] == "complete" for c in site.clips()), 40,
+               "the clip of this motion to be complete", interval=0.5, details=site.server.log_tail)
+    assert_no_console_errors(desktop)
+
+
 def test_config_page_lists_camera_with_usage(site, desktop):
     open_page(desktop, site, "/config.html", f".cam-card[data-camera='{CAMERA_ID}']")
     card = desktop.find_element(By.CSS_SELECTOR, f".cam-card[data-camera='{CAMERA_ID}']")
