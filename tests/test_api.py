@@ -710,6 +710,169 @@ def test_websocket_snapshot_then_motion(workdir, testcam, vms):
 
 
 # ---------------------------------------------------------------------------------------------
+# camera management: an edit writes only what changed; a refused edit names every problem
+
+
+HAND_WRITTEN = """\
+# Site configuration, written by hand.
+server:
+  listen: "127.0.0.1:{port}"
+  data_dir: "{data}"
+auth:
+  users:
+    - {{ name: {user}, password_hash: "{hash}", role: admin }}
+storage:
+  retention_days: 14   # two weeks, for every camera that sets none
+  max_bytes: 0
+  min_free_bytes: 0
+cameras:
+  front:                          # the porch
+    name: Front door
+    enabled: false
+    record_url: "rtsp://user:s3cret@127.0.0.1:1/main"
+    detector: {{ type: mog2, fps: 5, var_threshold: 25 }}   # windy
+    # tuned for the porch
+    recording:
+      post_roll: 4s
+  back:
+    enabled: false
+    record_url: rtsp://127.0.0.1:1/back
+    retention_days: 3
+"""
+
+
+def changed_lines(before: str, after: str):
+    """(removed, added) lines between two texts, in order."""
+    import difflib
+
+    diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))
+    return [l[2:] for l in diff if l.startswith("- ")], [l[2:] for l in diff if l.startswith("+ ")]
+
+
+def hand_written_server(vms):
+    server = vms()
+    server.write_config_text(HAND_WRITTEN.format(port=server.port, data=server.data_dir, user=TEST_USER,
+                                                 hash=TEST_PASSWORD_HASH))
+    server.start()
+    return server
+
+
+def camera_edit(server, camera_id, body, method="PUT"):
+    state = call(server, "GET", "/api/v1/config", headers=ADMIN).json()
+    path = f"/api/v1/cameras/{camera_id}" if method == "PUT" else "/api/v1/cameras"
+    return call(server, method, path, headers={"Origin": server.base_url, **ADMIN},
+                body={**body, "config_hash": state["config_hash"]})
+
+
+def cameras_of(server):
+    return {c["id"]: c for c in call(server, "GET", "/api/v1/cameras", headers=ADMIN).json()}
+
+
+def test_an_edit_from_the_ui_writes_only_what_changed(workdir, vms):
+    """Renaming a camera through the API changes its name line and nothing else: comments, key order,
+    flow style, detector options and the absence of retention_days stay, so the camera keeps following
+    storage.retention_days (issue 11)."""
+    server = hand_written_server(vms)
+    original = server.config_path.read_text()
+    shown = cameras_of(server)["front"]
+    assert shown["retention_days"] == 14, shown
+
+    # Only the name, as a script would send it.
+    answer = camera_edit(server, "front", {"name": "Porch"})
+    assert answer.status == 200, answer
+    after_name = server.config_path.read_text()
+    removed, added = changed_lines(original, after_name)
+    assert (removed, added) == (["    name: Front door"], ["    name: Porch"]), (removed, added, after_name)
+
+    # The whole Camera object back with one field changed, as the edit form sends it.
+    shape = {k: v for k, v in cameras_of(server)["front"].items() if k not in ("status", "usage", "storage", "configured")}
+    answer = camera_edit(server, "front", {**shape, "name": "Front door"})
+    assert answer.status == 200, answer
+    after_form = server.config_path.read_text()
+    assert changed_lines(after_name, after_form) == (["    name: Porch"], ["    name: Front door"]), after_form
+    assert after_form == original, "a round trip through the form changed the file"
+
+    # The camera has no retention_days of its own: it follows a later change of the default.
+    assert "retention_days" not in after_form.split("  front:")[1].split("  back:")[0]
+    server.write_config_text(after_form.replace("retention_days: 14   #", "retention_days: 30   #"))
+    wait_until(lambda: cameras_of(server)["front"]["retention_days"] == 30, 5,
+               "camera front to follow storage.retention_days", details=server.log_tail)
+    assert cameras_of(server)["back"]["retention_days"] == 3
+
+    # A changed setting is one line added to the block, in its place; the comments stay.
+    before = server.config_path.read_text()
+    answer = camera_edit(server, "front", {"retention_days": 7, "recording": {"pre_roll_seconds": 2}})
+    assert answer.status == 200, answer
+    after = server.config_path.read_text()
+    removed, added = changed_lines(before, after)
+    assert removed == [] and sorted(added) == ["      pre_roll: 2s", "    retention_days: 7"], (removed, added, after)
+    assert "# tuned for the porch" in after and "# windy" in after and "# the porch" in after
+    camera = cameras_of(server)["front"]
+    assert camera["retention_days"] == 7 and camera["recording"]["pre_roll_seconds"] == 2
+    assert camera["recording"]["post_roll_seconds"] == 4 and camera["detector"]["fps"] == 5
+
+
+def test_a_refused_edit_names_every_problem_with_its_field(workdir, vms):
+    """Two bad values in one edit: the answer lists both problems, each with the field of the Camera
+    object it belongs to, and the file is not touched."""
+    server = hand_written_server(vms)
+    original = server.config_path.read_text()
+    answer = camera_edit(server, "front", {"detector": {"fps": 5000}, "live": {"width": 3}, "name": " "})
+    assert answer.status == 400, answer
+    body = answer.json()
+    assert body.get("error"), body
+    problems = body.get("problems")
+    assert isinstance(problems, list), body
+    fields = {p.get("field"): p.get("message") for p in problems}
+    assert {"detector.fps", "live.width", "name"} <= set(fields), problems
+    assert "5000" in fields["detector.fps"] and "3" in fields["live.width"], problems
+    for message in fields.values():
+        assert not message.startswith("cameras."), f"the key path is repeated in the message: {message}"
+    assert server.config_path.read_text() == original
+
+    # A new camera without an id or a record URL: both reported at once.
+    answer = camera_edit(server, None, {"id": "Front Door", "name": "x"}, method="POST")
+    assert answer.status == 400, answer
+    fields = {p.get("field") for p in answer.json().get("problems", [])}
+    assert {"id", "record_url"} <= fields, answer.json()
+    assert server.config_path.read_text() == original
+
+
+@pytest.mark.slow
+def test_a_removed_camera_keeps_its_name_with_its_history(workdir, testcam, vms):
+    """Camera front, named "Front door", records a clip and is removed from the file: its history is
+    still listed under "Front door" (also after a restart), and its downloads are named after it."""
+    cam = testcam("front", fps=10, gop=10, motion_duration=3)
+    server = vms({"front": camera_config(cam.url, name="Front door", detector="mog2", fps=5, warmup="1s",
+                                         pre_roll="1s", post_roll="1s", min_duration="2s"),
+                  "yard": camera_config("rtsp://127.0.0.1:1/yard", name="Yard", enabled=False)})
+    server.start()
+    vmstest.wait_connected_and_warm(server, "front", 1.0)
+    cam.trigger_motion()
+    clip = wait_until(lambda: next((c for c in server.clips("front") if c["state"] == "complete"), None), 30,
+                      "a complete clip of camera front", details=server.log_tail)
+
+    config = vmstest.vms_config(server.data_dir, server.port,
+                                {"yard": camera_config("rtsp://127.0.0.1:1/yard", name="Yard", enabled=False)})
+    server.write_config_text(to_yaml(config) + "\n")
+    wait_until(lambda: cameras_of(server)["front"]["configured"] is False, 5, "camera front removed",
+               details=server.log_tail)
+
+    def named_history():
+        front = cameras_of(server)["front"]
+        assert front["configured"] is False and front["usage"]["recordings_bytes"] > 0, front
+        assert front["name"] == "Front door", front
+        download = call(server, "GET", f"/api/v1/clips/{clip['id']}/download", headers=ADMIN)
+        assert download.status == 200, download
+        assert 'filename="Front_door_' in download.header("content-disposition"), download.headers
+
+    named_history()
+    server.stop()
+    server.start()
+    named_history()
+
+
+# ---------------------------------------------------------------------------------------------
 # update feed
 
 

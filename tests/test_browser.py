@@ -376,6 +376,86 @@ def test_live_page(site, desktop):
     bs.screenshot(desktop, "flow-live", "1280x800")
 
 
+PICTURE_HASH = """
+    const img = document.querySelector(arguments[0]);
+    if (!img || !(img.naturalWidth > 0)) return null;
+    const canvas = document.createElement('canvas');
+    canvas.width = 96; canvas.height = 54;
+    canvas.getContext('2d').drawImage(img, 0, 0, 96, 54);
+    return canvas.toDataURL('image/png');
+"""
+
+
+def cover_on_top(driver, box_selector, cover_selector):
+    """The down cover when it is displayed AND is what the eye sees at the middle of the picture."""
+    return driver.execute_script("""
+        const box = document.querySelector(arguments[0]);
+        const cover = document.querySelector(arguments[1]);
+        if (!box || !cover || cover.offsetParent === null) return null;
+        const r = box.getBoundingClientRect();
+        const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return top && cover.contains(top) ? cover.innerText : null;
+    """, box_selector, cover_selector)
+
+
+def test_live_page_covers_a_dead_cameras_picture_until_it_is_back(site, desktop):
+    """The camera dies while its full-screen live view is open: within seconds the picture is covered
+    by the state and the reason, and stays covered (the page's controls fading out must not take it
+    away); the home tile says the same; once the camera is back the cover goes and the picture moves
+    again (issue 11)."""
+    live_cover = "#stage [data-role=down-cover]"
+    tile_box = f".tile[data-camera='{CAMERA_ID}'] .video-box"
+    tile_cover = f"{tile_box} [data-role=down-cover]"
+    desktop.get(f"{site.url}/live.html?camera={CAMERA_ID}")
+    bs.wait_for(desktop, lambda d: d.execute_script(PICTURE_HASH, "#live"), 15, "the live picture")
+    bs.wait_for(desktop, lambda d: cover_on_top(d, "#stage", live_cover) is None, 5, "no cover while connected")
+    home = site.driver(bs.DESKTOP)
+    bs.sign_in(home, site.url, TEST_USER, TEST_PASSWORD)
+    bs.wait_for(home, lambda d: d.execute_script(PICTURE_HASH, f"{tile_box} img"), 15, "the tile's picture")
+    assert cover_on_top(home, tile_box, tile_cover) is None
+
+    site.cam.stop()
+    stopped = time.monotonic()
+    try:
+        text = bs.wait_for(desktop, lambda d: cover_on_top(d, "#stage", live_cover), 10,
+                           "the live picture to be covered by the camera's state")
+        print(f"\nlive picture covered {time.monotonic() - stopped:.1f} s after the camera stopped: {text!r}")
+
+        def shows_the_reason(driver, box, cover):
+            # The reason changes as the camera is retried ("the stream ended", then "connection refused").
+            status = site.server.camera_status(CAMERA_ID)
+            assert status["state"] != "connected" and status["error"], status
+            text = cover_on_top(driver, box, cover)
+            return text if text and status["error"] in text else None
+
+        bs.wait_for(desktop, lambda d: shows_the_reason(d, "#stage", live_cover), 5, "the reason on the cover")
+        bs.screenshot(desktop, "live-camera-down", "1280x800")
+        for _ in range(2):  # past the 3 s after which the page's controls fade out
+            time.sleep(3.5)
+            assert cover_on_top(desktop, "#stage", live_cover), "the cover went while the camera is still down"
+            bs.wait_for(desktop, lambda d: shows_the_reason(d, "#stage", live_cover), 3, "the current reason on the cover")
+        bs.wait_for(home, lambda d: shows_the_reason(d, tile_box, tile_cover), 5,
+                    "the home tile's picture to be covered too, with the reason")
+        bs.screenshot(home, "home-camera-down", "1280x800")
+    finally:
+        site.cam.start()
+    back = time.monotonic()
+    bs.wait_for(desktop, lambda d: cover_on_top(d, "#stage", live_cover) is None, 45,
+                "the cover to go once the camera is back")
+    print(f"cover gone {time.monotonic() - back:.1f} s after the camera restarted")
+    bs.wait_for(home, lambda d: cover_on_top(d, tile_box, tile_cover) is None, 10, "the tile's cover to go")
+    wait_connected_and_warm(site.server, CAMERA_ID, WARMUP)
+    frozen = desktop.execute_script(PICTURE_HASH, "#live")
+    site.cam.trigger_motion()
+    bs.wait_for(desktop, lambda d: d.execute_script(PICTURE_HASH, "#live") not in (None, frozen), 10,
+                "the live picture to move again")
+    bs.screenshot(desktop, "live-camera-back", "1280x800")
+    # Later tests count on a camera at rest: let the clip of this motion finish.
+    wait_until(lambda: site.clips() and all(c["state"] == "complete" for c in site.clips()), 40,
+               "the clip of this motion to be complete", interval=0.5, details=site.server.log_tail)
+    assert_no_console_errors(desktop)
+
+
 def test_config_page_lists_camera_with_usage(site, desktop):
     open_page(desktop, site, "/config.html", f".cam-card[data-camera='{CAMERA_ID}']")
     card = desktop.find_element(By.CSS_SELECTOR, f".cam-card[data-camera='{CAMERA_ID}']")
@@ -656,6 +736,86 @@ def test_camera_management_keeps_the_password_secret(site, desktop):
     assert "porch" not in site.server.config_path.read_text()
     assert home.execute_script("return document.documentElement.dataset.noReload") == "1"
     assert bs.css(home, f".tile[data-camera='{CAMERA_ID}']"), "the other camera's tile stays"
+
+
+def test_camera_form_shows_every_problem_next_to_its_field(site, desktop):
+    """Two values the server refuses, sent in one save: both problems are shown at once, each under
+    its own field, with a summary at the top of the form; the file is not touched (issue 11)."""
+    before = site.server.config_path.read_text()
+    card_selector = f".cam-card[data-camera='{CAMERA_ID}']"
+    open_page(desktop, site, "/config.html", card_selector)
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, f"{card_selector} [data-role=edit-camera]"))
+    for selector, value in (("#f-detector_fps", "5000"), ("#f-live_width", "3")):
+        box = bs.visible(desktop, f"dialog[open] {selector}")
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(value)
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, "dialog[open] [data-role=save-camera]"))
+
+    def message_under(selector):
+        field = desktop.find_element(By.CSS_SELECTOR, f"dialog[open] {selector}").find_element(
+            By.XPATH, "./ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' field ')][1]")
+        shown = [e.text for e in field.find_elements(By.CSS_SELECTOR, "[data-role=field-error]") if e.is_displayed()]
+        return shown[0] if shown else None
+
+    bs.wait_for(desktop, lambda d: message_under("#f-detector_fps") and message_under("#f-live_width"), 10,
+                "a message under each of the two refused fields")
+    assert "5000" in message_under("#f-detector_fps"), message_under("#f-detector_fps")
+    assert "3" in message_under("#f-live_width"), message_under("#f-live_width")
+    assert message_under("#f-name") is None, "a field that is fine shows a problem"
+    summary = bs.visible(desktop, "dialog[open] [data-role=form-error]")
+    assert "2" in summary.text, summary.text
+    assert desktop.find_element(By.CSS_SELECTOR, "dialog[open] #f-detector_fps").get_attribute("aria-invalid") == "true"
+    bs.screenshot(desktop, "config-form-problems", "1280x800")
+    # Fixing one value clears its message on the next save; the other stays.
+    box = desktop.find_element(By.CSS_SELECTOR, "dialog[open] #f-detector_fps")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("5")
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, "dialog[open] [data-role=save-camera]"))
+    bs.wait_for(desktop, lambda d: message_under("#f-detector_fps") is None and message_under("#f-live_width"), 10,
+                "only the width's message after fixing the rate")
+    bs.click(desktop, desktop.find_element(By.XPATH, "//dialog[@open]//button[text()='Cancel']"))
+    assert site.server.config_path.read_text() == before, "a refused edit changed the file"
+    bs.console_errors(desktop)  # the refused saves' 400s are expected
+
+
+GONE_ID = "side-gate"
+GONE_NAME = "Side gate"
+
+
+def test_a_removed_camera_keeps_its_name_on_its_history_pages(site, desktop):
+    """A camera that recorded and was then removed from the configuration is still called by its
+    name on the configuration page and on its history pages, not by its id (issue 11)."""
+    config = site.api("/api/v1/config")
+    status, _, body = site.request("/api/v1/cameras", method="POST", body={
+        "id": GONE_ID, "name": GONE_NAME, "record_url": site.cam.url, "config_hash": config["config_hash"],
+        "detector": {"type": "mog2", "fps": 5, "min_area_percent": 0.5, "warmup_seconds": WARMUP},
+        "recording": {"pre_roll_seconds": 2, "post_roll_seconds": 2, "min_duration_seconds": 4}})
+    assert status == 201, (status, body)
+    wait_connected_and_warm(site.server, GONE_ID, WARMUP)
+    site.cam.trigger_motion()
+    wait_until(lambda: [c for c in vmstest.read_clips(site.server.data_dir, GONE_ID) if c["state"] == "complete"], 40,
+               f"a complete clip of {GONE_ID}", interval=0.5, details=site.server.log_tail)
+    wait_until(lambda: all(c["state"] == "complete" for c in site.clips()), 40,
+               f"the clip of {CAMERA_ID} for the same motion to be complete", interval=0.5, details=site.server.log_tail)
+
+    card_selector = f".cam-card[data-camera='{GONE_ID}']"
+    open_page(desktop, site, "/config.html", card_selector)
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, f"{card_selector} [data-role=delete-camera]"))
+    bs.confirm_dialog(desktop)
+    bs.wait_for(desktop, lambda d: "Removed" in d.find_element(By.CSS_SELECTOR, card_selector).text, 15,
+                "the card to say the camera was removed")
+    title = desktop.find_element(By.CSS_SELECTOR, f"{card_selector} h3").text
+    assert title == GONE_NAME, f"the removed camera's card is titled {title!r}"
+    bs.screenshot(desktop, "config-removed-camera-named", "1280x800")
+    for page, label in (("timeline", "Timeline"), ("recordings", "Recordings"), ("archives", "Archives")):
+        open_page(desktop, site, f"/{page}.html?camera={GONE_ID}&date={local_day()}", "#title")
+        bs.wait_for(desktop, lambda d: d.find_element(By.CSS_SELECTOR, "#title").text == f"{GONE_NAME} · {label}", 10,
+                    f"the {page} page titled with the camera's name")
+    bs.screenshot(desktop, "archives-removed-camera-named", "1280x800")
+    status, _, body = site.request(f"/api/v1/cameras/{GONE_ID}/footage?confirm={GONE_ID}&archives=true",
+                                   method="DELETE")
+    assert status == 200, (status, body)
+    assert_no_console_errors(desktop)
 
 
 def banner_shows(driver, needle):

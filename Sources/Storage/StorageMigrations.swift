@@ -3,7 +3,7 @@ import GRDB
 /// The schema, one registered migration per step. A step once shipped is never edited: databases in the
 /// field already ran it. Add a new `vN-...` step instead.
 enum StorageMigrations {
-  static let identifiers = ["v1-clips", "v2-retention-index"]
+  static let identifiers = ["v1-clips", "v2-retention-index", "v3-camera-names"]
 
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -37,6 +37,17 @@ enum StorageMigrations {
         sql: """
           CREATE INDEX clip_deletable_start ON clip (start_ms, id)
             WHERE archived = 0 AND state = 'complete';
+          """)
+    }
+    migrator.registerMigration("v3-camera-names") { db in
+      // The last display name of every camera id the server has run: a camera removed from the
+      // configuration keeps its footage, and its history is still shown under its name.
+      try db.execute(
+        sql: """
+          CREATE TABLE camera_name (
+            camera_id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL
+          );
           """)
     }
     return migrator

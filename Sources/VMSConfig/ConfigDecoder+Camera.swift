@@ -25,8 +25,8 @@ extension ConfigDecoder {
       report(
         node.start, "cameras: expected a mapping of camera ids to settings, found a list",
         hint:
-          "write each camera as its id followed by a colon (\"front-door:\"), with its settings indented below"
-      )
+          "write each camera as its id followed by a colon (\"front-door:\"), with its settings indented below",
+        key: "cameras")
       return []
     }
     guard let f = fields(of: node, path: "cameras", known: nil, duplicateLabel: "camera id") else {
@@ -42,11 +42,11 @@ extension ConfigDecoder {
       report(
         entry.keyNode.start, "camera id \"\(id)\" is not valid",
         hint:
-          "use 1 to 64 characters among a-z, 0-9, '-' and '_'\(Self.idSuggestion(id)); the display name goes in name:"
-      )
+          "use 1 to 64 characters among a-z, 0-9, '-' and '_'\(Self.idSuggestion(id)); the display name goes in name:",
+        key: path)
     }
     guard !entry.value.isNull else {
-      report(entry.keyNode.start, "\(path): record_url is missing", hint: Self.recordURLHint)
+      report(entry.keyNode.start, "\(path): record_url is missing", hint: Self.recordURLHint, key: "\(path).record_url")
       return nil
     }
     guard
@@ -58,7 +58,7 @@ extension ConfigDecoder {
     if let node = f["record_url"] {
       recordURL = source(node, path: "\(path).record_url")
     } else {
-      report(entry.keyNode.start, "\(path): record_url is missing", hint: Self.recordURLHint)
+      report(entry.keyNode.start, "\(path): record_url is missing", hint: Self.recordURLHint, key: "\(path).record_url")
     }
     var camera = CameraSettings(
       id: id, recordURL: recordURL ?? "", retentionDays: storage.retentionDays)
@@ -67,8 +67,8 @@ extension ConfigDecoder {
     {
       if name.allSatisfy(\.isWhitespace) {
         report(
-          node.start, "\(path).name: is empty", hint: "write a name, or remove name: to show the id"
-        )
+          node.start, "\(path).name: is empty", hint: "write a name, or remove name: to show the id",
+          key: "\(path).name")
       } else {
         camera.name = name
       }
@@ -120,7 +120,7 @@ extension ConfigDecoder {
       return source
     case .invalid(let message, let hint):
       // Messages end up in logs and the UI: never echo a password.
-      report(node.start, "\(path): \"\(redactingPassword(text))\" \(message)", hint: hint)
+      report(node.start, "\(path): \"\(redactingPassword(text))\" \(message)", hint: hint, key: path)
       return nil
     }
   }
@@ -141,11 +141,11 @@ extension ConfigDecoder {
           ?? ""
         report(
           typeNode.start, "\(path).type: unknown detector type \"\(type)\"",
-          hint: "\(suggestion)known types: \(knownTypes.joined(separator: ", "))")
+          hint: "\(suggestion)known types: \(knownTypes.joined(separator: ", "))", key: "\(path).type")
       }
     }
     if let fps = double(
-      f["fps"], path: "\(path).fps", range: 0...1000, rangeText: "more than 0 (frames per second)",
+      f["fps"], path: "\(path).fps", range: 0...1000, rangeText: "more than 0 and at most 1000 (frames per second)",
       example: "5", excludingLowerBound: true)
     {
       settings.fps = fps
@@ -194,9 +194,9 @@ extension ConfigDecoder {
       let node = f[key] ?? typeNode
       report(
         node.start, "\(path).\(key): \(ConfigEditor.numberText(value)) is not accepted by detector \(settings.type)",
-        hint: "use \(expected)")
+        hint: "use \(expected)", key: "\(path).\(key)")
     } catch {
-      report(typeNode.start, "\(path): \(error)", hint: "fix the detector block")
+      report(typeNode.start, "\(path): \(error)", hint: "fix the detector block", key: path)
     }
   }
 
@@ -215,7 +215,7 @@ extension ConfigDecoder {
     }
     report(
       entry.keyNode.start, "\(path): unknown key \"\(entry.name)\" for detector type \(type)",
-      hint: hint)
+      hint: hint, key: "\(path).\(entry.name)")
   }
 
   private func recording(_ node: YAMLNode, path: String) -> RecordingSettings {
@@ -235,7 +235,7 @@ extension ConfigDecoder {
       if maximum == 0 {
         report(
           f["max_duration"]!.start, "\(path).max_duration: must be more than 0",
-          hint: "write how long one clip may last at most, for example 10m")
+          hint: "write how long one clip may last at most, for example 10m", key: "\(path).max_duration")
       } else {
         settings.maxDurationSeconds = maximum
       }
@@ -246,7 +246,8 @@ extension ConfigDecoder {
       report(
         node.start,
         "\(path): min_duration (\(ConfigDuration.text(seconds: settings.minDurationSeconds))) is longer than max_duration (\(ConfigDuration.text(seconds: settings.maxDurationSeconds)))",
-        hint: "make min_duration shorter than or equal to max_duration")
+        hint: "make min_duration shorter than or equal to max_duration",
+        key: minimum != nil ? "\(path).min_duration" : "\(path).max_duration")
     }
     return settings
   }

@@ -23,9 +23,10 @@ final class ConfigDecoder {
     self.detectors = detectors
   }
 
-  func report(_ mark: YAMLMark, _ message: String, hint: String?) {
+  /// Records a problem at `mark`; `key` is the dotted key path it concerns (see `ConfigProblem.key`).
+  func report(_ mark: YAMLMark, _ message: String, hint: String?, key: String? = nil) {
     problems.append(
-      ConfigProblem(file: file, line: mark.line, column: mark.column, message: message, hint: hint))
+      ConfigProblem(file: file, line: mark.line, column: mark.column, message: message, hint: hint, key: key))
   }
 
   // MARK: Mappings
@@ -64,7 +65,7 @@ final class ConfigDecoder {
         hint: known.map {
           "write indented \"key: value\" lines; keys here: \($0.joined(separator: ", "))"
         }
-          ?? "write indented \"key: value\" lines")
+          ?? "write indented \"key: value\" lines", key: path)
       return nil
     }
     var explicit: [Entry] = []
@@ -73,7 +74,7 @@ final class ConfigDecoder {
       guard let name = pair.key.scalar else {
         report(
           pair.key.start, "\(path): a key must be plain text, found \(pair.key.kindDescription)",
-          hint: "write the key as a word followed by a colon")
+          hint: "write the key as a word followed by a colon", key: path)
         continue
       }
       if name == "<<", case .scalar(_, .plain) = pair.key.content {
@@ -84,7 +85,7 @@ final class ConfigDecoder {
         report(
           pair.key.start,
           "\(path): duplicate \(duplicateLabel) \"\(name)\" (first written at line \(first.keyNode.start.line))",
-          hint: "keep only one of them: YAML would silently use just one")
+          hint: "keep only one of them: YAML would silently use just one", key: "\(path).\(name)")
         continue
       }
       explicit.append(Entry(name: name, keyNode: pair.key, value: pair.value))
@@ -114,7 +115,7 @@ final class ConfigDecoder {
     case .scalar:
       report(
         node.start, "\(path): \"<<\" must be given a mapping, found \(node.kindDescription)",
-        hint: "write \"<<: *name\" where &name marks a mapping")
+        hint: "write \"<<: *name\" where &name marks a mapping", key: path)
       return []
     }
   }
@@ -130,7 +131,7 @@ final class ConfigDecoder {
     } else {
       hint = "known keys here: \(known.joined(separator: ", "))"
     }
-    report(entry.keyNode.start, "\(path): unknown key \"\(entry.name)\"", hint: hint)
+    report(entry.keyNode.start, "\(path): unknown key \"\(entry.name)\"", hint: hint, key: "\(path).\(entry.name)")
   }
 
   // MARK: Scalars
@@ -140,7 +141,7 @@ final class ConfigDecoder {
     guard let text = node.scalar else {
       report(
         node.start, "\(path): expected \(expected), found \(node.kindDescription)",
-        hint: "write a single value, for example \(example)")
+        hint: "write a single value, for example \(example)", key: path)
       return nil
     }
     return text
@@ -158,7 +159,7 @@ final class ConfigDecoder {
     case "true", "yes", "on": return true
     case "false", "no", "off": return false
     default:
-      report(node.start, "\(path): bad boolean \"\(text)\"", hint: "write true or false")
+      report(node.start, "\(path): bad boolean \"\(text)\"", hint: "write true or false", key: path)
       return nil
     }
   }
@@ -170,13 +171,13 @@ final class ConfigDecoder {
     guard let value = Int(text.replacingUnderscores) else {
       report(
         node.start, "\(path): bad number \"\(text)\"",
-        hint: "write a whole number, for example \(example)")
+        hint: "write a whole number, for example \(example)", key: path)
       return nil
     }
     guard value >= minimum else {
       report(
         node.start, "\(path): \(value) is too small",
-        hint: "write a whole number of at least \(minimum)")
+        hint: "write a whole number of at least \(minimum)", key: path)
       return nil
     }
     return value
@@ -192,11 +193,11 @@ final class ConfigDecoder {
     guard let value = Double(text.replacingUnderscores), value.isFinite else {
       report(
         node.start, "\(path): bad number \"\(text)\"",
-        hint: "write a number, for example \(example)")
+        hint: "write a number, for example \(example)", key: path)
       return nil
     }
     guard range.contains(value), !(excludingLowerBound && value == range.lowerBound) else {
-      report(node.start, "\(path): \(text) is out of range", hint: "write a number \(rangeText)")
+      report(node.start, "\(path): \(text) is out of range", hint: "write a number \(rangeText)", key: path)
       return nil
     }
     return value
@@ -209,11 +210,11 @@ final class ConfigDecoder {
     guard let seconds = ConfigDuration.seconds(from: text) else {
       report(
         node.start, "\(path): bad duration \"\(text)\"",
-        hint: "write a number of seconds or a duration such as 500ms, 5s, 10m, 1h or 1h30m")
+        hint: "write a number of seconds or a duration such as 500ms, 5s, 10m, 1h or 1h30m", key: path)
       return nil
     }
     guard seconds >= 0 else {
-      report(node.start, "\(path): duration \"\(text)\" is negative", hint: "write 0s or more")
+      report(node.start, "\(path): duration \"\(text)\" is negative", hint: "write 0s or more", key: path)
       return nil
     }
     return seconds
@@ -226,11 +227,11 @@ final class ConfigDecoder {
     guard let bytes = ConfigSize.bytes(from: text) else {
       report(
         node.start, "\(path): bad size \"\(text)\"",
-        hint: "write a number of bytes or a size such as 500MB, 2GB, 1.5TB or 4GiB")
+        hint: "write a number of bytes or a size such as 500MB, 2GB, 1.5TB or 4GiB", key: path)
       return nil
     }
     guard bytes >= 0 else {
-      report(node.start, "\(path): size \"\(text)\" is negative", hint: "write 0 or more")
+      report(node.start, "\(path): size \"\(text)\" is negative", hint: "write 0 or more", key: path)
       return nil
     }
     return bytes
@@ -249,7 +250,7 @@ final class ConfigDecoder {
     guard let value = T(rawValue: text.lowercased()) else {
       report(
         node.start, "\(path): bad \(what) \"\(text)\"",
-        hint: "write one of: \(names.joined(separator: ", "))")
+        hint: "write one of: \(names.joined(separator: ", "))", key: path)
       return nil
     }
     return value

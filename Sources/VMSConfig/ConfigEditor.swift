@@ -1,10 +1,16 @@
-// Rewrites one camera's block in the configuration text, leaving every other line (other cameras,
-// other keys, the user's comments and layout) exactly as it was. Used by the camera management
-// API; the caller validates the result in full and writes it atomically.
+// Edits cameras in the configuration text, leaving every other line (other cameras, other keys, the
+// user's comments and layout) exactly as it was. Used by the camera management API and the import
+// of the original program's settings; the caller validates the result in full and writes it
+// atomically.
 //
-// It works on lines, located through the parsed tree's positions: a camera's block runs from its key's
-// line to the next camera's key line (or the next top-level key), minus trailing blank and comment
-// lines, which stay where they are.
+// - `editingCamera` changes only the keys it is given, in place (`ConfigKeyEditor`).
+// - `addingCamera` appends a new camera with only the keys it is given.
+// - `settingCamera` writes a whole camera block (the import), replacing the camera's block if any.
+// - `removingCamera` removes a camera's block.
+//
+// Blocks are located on lines through the parsed tree's positions: a camera's block runs from its
+// key's line to the next camera's key line (or the next top-level key), minus trailing blank and
+// comment lines, which stay where they are.
 
 public struct ConfigEditError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String
@@ -17,6 +23,8 @@ public indirect enum YAMLValue: Sendable, Equatable {
   case number(Double)
   case integer(Int)
   case bool(Bool)
+  /// Text written without quotes when it reads back the same (`5s`, `mog2`), quoted otherwise.
+  case word(String)
   case mapping([(String, YAMLValue)])
 
   public static func == (lhs: YAMLValue, rhs: YAMLValue) -> Bool {
@@ -25,6 +33,7 @@ public indirect enum YAMLValue: Sendable, Equatable {
     case (.number(let a), .number(let b)): return a == b
     case (.integer(let a), .integer(let b)): return a == b
     case (.bool(let a), .bool(let b)): return a == b
+    case (.word(let a), .word(let b)): return a == b
     case (.mapping(let a), .mapping(let b)):
       return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     default: return false
@@ -33,6 +42,37 @@ public indirect enum YAMLValue: Sendable, Equatable {
 }
 
 public enum ConfigEditor {
+  /// `text` with camera `id`'s keys changed by `edits`, each in place: nothing else in the file
+  /// changes, not even the other keys of that camera (see `ConfigKeyEditor`).
+  public static func editingCamera(_ id: String, _ edits: [CameraKeyEdit], in text: String) throws(
+    ConfigEditError
+  ) -> String {
+    try ConfigKeyEditor.apply(edits, camera: id, in: text)
+  }
+
+  /// `text` with a new camera `id` appended to `cameras:`, holding only the keys `edits` set (in
+  /// their order), so every other setting follows its default.
+  public static func addingCamera(_ id: String, _ edits: [CameraKeyEdit], in text: String) throws(
+    ConfigEditError
+  ) -> String {
+    var fields: [(String, YAMLValue)] = []
+    for case .set(let path, let value) in edits { insert(value, at: path[...], into: &fields) }
+    return try settingCamera(id, to: fields, in: text)
+  }
+
+  private static func insert(_ value: YAMLValue, at path: ArraySlice<String>, into fields: inout [(String, YAMLValue)]) {
+    guard let key = path.first else { return }
+    let index = fields.firstIndex { $0.0 == key }
+    var new = value
+    if path.count > 1 {
+      var inner: [(String, YAMLValue)] = []
+      if let index, case .mapping(let existing) = fields[index].1 { inner = existing }
+      insert(value, at: path.dropFirst(), into: &inner)
+      new = .mapping(inner)
+    }
+    if let index { fields[index].1 = new } else { fields.append((key, new)) }
+  }
+
   /// `text` with camera `id` set to `fields`: its block replaced, or a new block appended to `cameras:`.
   public static func settingCamera(_ id: String, to fields: [(String, YAMLValue)], in text: String) throws(
     ConfigEditError
@@ -63,22 +103,6 @@ public enum ConfigEditor {
     }
     lines.removeSubrange(range)
     return lines.joined(separator: "\n")
-  }
-
-  /// The text of a scalar as written in camera `id`'s block at `path` (e.g. ["record_url"]), before
-  /// any path resolution: lets an edit keep a relative path the user wrote.
-  public static func writtenScalar(camera id: String, path: [String], in text: String) -> String? {
-    guard let root = try? YAMLParser.parse(text), var node = camerasPair(in: root)?.value,
-      case .mapping(let pairs) = node.content, let camera = pairs.last(where: { $0.key.scalar == id })
-    else { return nil }
-    node = camera.value
-    for key in path {
-      guard case .mapping(let inner) = node.content, let next = inner.last(where: { $0.key.scalar == key }) else {
-        return nil
-      }
-      node = next.value
-    }
-    return node.scalar
   }
 
   // MARK: Locating
@@ -155,7 +179,7 @@ public enum ConfigEditor {
 
   static func render(_ id: String, _ fields: [(String, YAMLValue)], indent: Int) -> [String] {
     let pad = String(repeating: " ", count: indent)
-    return ["\(pad)\(id):"] + renderMapping(fields, indent: indent + 2)
+    return ["\(pad)\(YAMLScalarText.key(id)):"] + renderMapping(fields, indent: indent + 2)
   }
 
   private static func renderMapping(_ fields: [(String, YAMLValue)], indent: Int) -> [String] {
@@ -163,23 +187,13 @@ public enum ConfigEditor {
     var out: [String] = []
     for (key, value) in fields {
       if case .mapping(let inner) = value {
-        out.append("\(pad)\(key):")
+        out.append("\(pad)\(YAMLScalarText.key(key)):")
         out += renderMapping(inner, indent: indent + 2)
       } else {
-        out.append("\(pad)\(key): \(scalarText(value))")
+        out.append("\(pad)\(YAMLScalarText.key(key)): \(YAMLScalarText.text(value))")
       }
     }
     return out
-  }
-
-  static func scalarText(_ value: YAMLValue) -> String {
-    switch value {
-    case .string(let text): return quoted(text)
-    case .integer(let n): return String(n)
-    case .bool(let b): return b ? "true" : "false"
-    case .number(let x): return numberText(x)
-    case .mapping: return "{}"
-    }
   }
 
   /// A number as a person writes it: `25`, not `25.0`.

@@ -2,11 +2,14 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import VMSRuntime
 
 public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
   public var status: HTTPResponse.Status
   public var message: String
   public var headers: HTTPFields
+  /// A refused camera edit's problems, each with its field: `"problems": [...]` beside `error`.
+  var problems: [CameraProblemJSON] = []
 
   public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
     self.status = status
@@ -14,10 +17,15 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     self.headers = headers
   }
 
+  private struct Body: Encodable {
+    var error: String
+    var problems: [CameraProblemJSON]?
+  }
+
   public var description: String { "\(status.code) \(message)" }
 
   public func response(from request: Request, context: some RequestContext) throws -> Response {
-    var response = JSONBody.response(["error": message], status: status)
+    var response = JSONBody.response(Body(error: message, problems: problems.isEmpty ? nil : problems), status: status)
     response.headers.append(contentsOf: headers)
     return response
   }
@@ -40,6 +48,13 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
   static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message) }
   static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
   static func conflict(_ message: String) -> APIError { APIError(.conflict, message) }
+
+  /// 400 listing every problem of a refused camera edit, each with its field.
+  static func invalidCamera(_ problems: [CameraEditProblem]) -> APIError {
+    var error = APIError(.badRequest, problems.map(\.description).joined(separator: "; "))
+    error.problems = problems.map(CameraProblemJSON.init)
+    return error
+  }
 }
 
 /// JSON responses with snake_case keys given explicitly by the encoded types.

@@ -29,6 +29,13 @@ struct WebEnvironment: Sendable {
     return (id, nil)
   }
 
+  /// The name a camera is shown under: its configured name, else the last one it had (a camera
+  /// removed from the configuration), else its id.
+  func displayName(of cameraId: String) async -> String {
+    if let settings = await configuration()?.camera(id: cameraId) { return settings.name }
+    return (try? index.cameraNames()[cameraId]) ?? cameraId
+  }
+
   /// A configured camera (live view and snapshots need a running camera).
   func configuredCamera(_ text: String?) async throws -> CameraSettings {
     let id = try RequestParameters.cameraId(text)

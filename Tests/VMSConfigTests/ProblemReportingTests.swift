@@ -369,6 +369,29 @@ final class ProblemReportingTests: XCTestCase {
       error.description.hasPrefix("\(testPath):2:11: server.listen:"), error.description)
   }
 
+  /// A form shows each problem next to its field: every problem of a camera names its key, and its
+  /// detail is the message without that key path.
+  func testEachCameraProblemNamesItsKey() {
+    let found = problems(
+      """
+      cameras:
+        Front Door:
+          name: " "
+          detector: { fps: 5000, threshold: 3 }
+          recording: { min_duration: 20s, max_duration: 10s }
+          live: { width: 3 }
+      """)
+    let byKey = Dictionary(found.map { ($0.key ?? "-", $0.detail) }, uniquingKeysWith: { a, _ in a })
+    XCTAssertEqual(byKey["cameras.Front Door"], "camera id \"Front Door\" is not valid", "\(found)")
+    XCTAssertEqual(byKey["cameras.Front Door.record_url"], "record_url is missing")
+    XCTAssertEqual(byKey["cameras.Front Door.name"], "is empty")
+    XCTAssertEqual(byKey["cameras.Front Door.detector.fps"], "5000 is out of range")
+    XCTAssertEqual(byKey["cameras.Front Door.detector.threshold"], "unknown key \"threshold\" for detector type mog2")
+    XCTAssertEqual(byKey["cameras.Front Door.recording.min_duration"], "min_duration (20s) is longer than max_duration (10s)")
+    XCTAssertEqual(byKey["cameras.Front Door.live.width"], "3 is too small")
+    XCTAssertEqual(found.count, 7, "\(found)")
+  }
+
   func testProblemDescription() {
     XCTAssertEqual(
       ConfigProblem(file: "/a/vms.yaml", line: 3, column: 5, message: "bad", hint: "fix it")

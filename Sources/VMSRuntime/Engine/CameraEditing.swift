@@ -3,15 +3,47 @@
 // as a hand edit.
 //
 // Each edit: read the file, refuse it (conflict) when the file is not the version the client loaded
-// (a hand edit must never be overwritten silently), rewrite only that camera's block, validate the
-// whole result, replace the file atomically, then apply it. Edits are serialised by this actor.
+// (a hand edit must never be overwritten silently), work out which of the form's values differ from
+// the settings in force, write only those keys in that camera's block (every other line, comment and
+// key stays as written; a key left out keeps following its default, such as
+// storage.retention_days), validate the whole result, replace the file atomically, then apply it.
+// Edits are serialised by this actor.
 import Detectors
 import Foundation
 import VMSConfig
 
+/// One reason an edit was refused, with the key of the camera's block it concerns, so a form can
+/// show it next to its field.
+public struct CameraEditProblem: Sendable, Equatable, CustomStringConvertible {
+  /// The key below the camera (`name`, `recording.pre_roll`), `id` for the camera id itself, nil
+  /// when the problem concerns no single key.
+  public var key: String?
+  /// What is wrong and what to write instead, without the key path.
+  public var message: String
+
+  public init(key: String?, message: String) {
+    self.key = key
+    self.message = message
+  }
+
+  /// A problem the configuration loader found in the edited file.
+  init(_ problem: ConfigProblem, camera id: String) {
+    let camera = "cameras.\(id)"
+    switch problem.key {
+    case camera?: key = "id"
+    case let full? where full.hasPrefix(camera + "."): key = String(full.dropFirst(camera.count + 1))
+    default: key = nil
+    }
+    let text = key == nil ? problem.message : problem.detail
+    message = problem.hint.map { "\(text) (\($0))" } ?? text
+  }
+
+  public var description: String { key.map { "\($0): \(message)" } ?? message }
+}
+
 public enum CameraEditError: Error, Sendable, Equatable, CustomStringConvertible {
   case conflict(String)
-  case invalid([String])
+  case invalid([CameraEditProblem])
   case notFound(String)
   case alreadyExists(String)
   case failed(String)
@@ -19,7 +51,7 @@ public enum CameraEditError: Error, Sendable, Equatable, CustomStringConvertible
   public var description: String {
     switch self {
     case .conflict(let m), .notFound(let m), .alreadyExists(let m), .failed(let m): return m
-    case .invalid(let problems): return problems.joined(separator: "\n")
+    case .invalid(let problems): return problems.map(\.description).joined(separator: "\n")
     }
   }
 }
@@ -47,26 +79,27 @@ public actor CameraEditing {
     let text = try readChecked(expectedHash)
     let current = try parse(text)
     let existing = current.camera(id: id)
-    if isNew {
-      guard CameraSettings.isValidID(id) else {
-        throw .invalid(["camera id \"\(id)\": use 1 to 64 of a-z, 0-9, _ and -, e.g. front-door"])
-      }
-      if existing != nil { throw .alreadyExists("a camera \(id) already exists: edit it, or pick another id") }
-      guard form.recordURL?.isEmpty == false else { throw .invalid(["record_url is required for a new camera"]) }
-    } else if existing == nil {
+    if isNew, existing != nil {
+      throw .alreadyExists("a camera \(id) already exists: edit it, or pick another id")
+    }
+    if !isNew, existing == nil {
       throw .notFound("camera \(id) is not in \(path): it was removed (reload the page)")
     }
+    // A new camera starts from the defaults: only what the form sets apart from them is written
+    // (an invalid id is written too, quoted, so its problem is reported with all the others).
     let base =
       existing
       ?? CameraSettings(id: id, name: id, recordURL: "", retentionDays: current.storage.retentionDays)
-    let fields = Self.fields(merging: form, into: base, writtenIn: text, id: id)
+    let edits = Self.edits(from: form, against: base)
     let edited: String
     do {
-      edited = try ConfigEditor.settingCamera(id, to: fields, in: text)
+      edited =
+        isNew
+        ? try ConfigEditor.addingCamera(id, edits, in: text) : try ConfigEditor.editingCamera(id, edits, in: text)
     } catch {
       throw .failed(error.description)
     }
-    return try await commit(edited)
+    return try await commit(edited, replacing: text, camera: id)
   }
 
   /// Removes camera `id` from the file. Its footage stays (browsable, purged by retention).
@@ -79,7 +112,7 @@ public actor CameraEditing {
     } catch {
       throw .failed(error.description)
     }
-    return try await commit(edited)
+    return try await commit(edited, replacing: text, camera: id)
   }
 
   private func readChecked(_ expectedHash: String?) throws(CameraEditError) -> String {
@@ -100,11 +133,15 @@ public actor CameraEditing {
     }
   }
 
-  private func commit(_ edited: String) async throws(CameraEditError) -> String {
+  private func commit(_ edited: String, replacing original: String, camera id: String) async throws(CameraEditError)
+    -> String
+  {
+    // Nothing differs from the settings in force: the file is left alone.
+    if edited == original { return ConfigFile.hash(original) }
     do {
       _ = try ConfigLoader.parse(text: edited, path: path, detectors: registry)
     } catch {
-      throw .invalid(error.problems.map { "\($0.message)\($0.hint.map { " (\($0))" } ?? "")" })
+      throw .invalid(error.problems.map { CameraEditProblem($0, camera: id) })
     }
     do {
       try ConfigFile.write(edited, to: path)
@@ -115,75 +152,67 @@ public actor CameraEditing {
     return ConfigFile.hash(edited)
   }
 
-  // MARK: Building the YAML block
+  // MARK: What the form changes
 
-  /// The camera's full block: the existing settings with the form's fields on top. URLs the form
-  /// left unchanged are written as the user wrote them (a relative file path stays relative), and
-  /// `***` in a URL's password is replaced by the stored password.
-  static func fields(merging form: CameraForm, into base: CameraSettings, writtenIn text: String, id: String)
-    -> [(String, YAMLValue)]
-  {
-    var fields: [(String, YAMLValue)] = []
-    fields.append(("name", .string(form.name ?? base.name)))
-    fields.append(("enabled", .bool(form.enabled ?? base.enabled)))
+  /// The keys to write: each value of the form that differs from `base` (the settings in force),
+  /// in the file's usual key order. A value equal to the one in force is not written, whether it
+  /// was written or came from a default. `***` in a URL's password stands for the stored password.
+  static func edits(from form: CameraForm, against base: CameraSettings) -> [CameraKeyEdit] {
+    var edits: [CameraKeyEdit] = []
+    func set(_ path: String..., to value: YAMLValue) { edits.append(.set(path, value)) }
+    func duration(_ seconds: Double) -> YAMLValue { .word(ConfigDuration.text(seconds: seconds)) }
 
-    let recordURL = form.recordURL.map { restoringPassword($0, from: base.recordURL) } ?? base.recordURL
-    fields.append(("record_url", .string(written(recordURL, resolved: base.recordURL, key: "record_url", id: id, text: text))))
-    let detectURL: String? =
-      switch form.detectURL {
-      case nil: base.detectURL
-      case ""?: nil
-      case let url?: restoringPassword(url, from: base.detectURL ?? base.recordURL)
-      }
-    if let detectURL {
-      fields.append(
-        ("detect_url", .string(written(detectURL, resolved: base.detectURL, key: "detect_url", id: id, text: text))))
+    if let name = form.name, name != base.name { set("name", to: .string(name)) }
+    if let enabled = form.enabled, enabled != base.enabled { set("enabled", to: .bool(enabled)) }
+    // An empty URL on a new camera is no URL: the check then says record_url is missing.
+    if let url = form.recordURL, !(url.isEmpty && base.recordURL.isEmpty) {
+      let restored = restoringPassword(url, from: base.recordURL.isEmpty ? nil : base.recordURL)
+      if restored != base.recordURL { set("record_url", to: .string(restored)) }
     }
-    let transport = form.rtspTransport ?? base.rtspTransport.rawValue
-    if transport != RTSPTransport.tcp.rawValue { fields.append(("rtsp_transport", .string(transport))) }
-
-    var detector: [(String, YAMLValue)] = [
-      ("type", .string(form.detector.type ?? base.detector.type)),
-      ("fps", .number(form.detector.fps ?? base.detector.fps)),
-      ("min_area_percent", .number(form.detector.minAreaPercent ?? base.detector.minAreaPercent)),
-      ("warmup", .string(ConfigDuration.text(seconds: form.detector.warmupSeconds ?? base.detector.warmupSeconds))),
-    ]
-    // Detector-specific options survive an edit that keeps the type.
-    if (form.detector.type ?? base.detector.type) == base.detector.type {
-      for key in base.detector.options.keys.sorted() { detector.append((key, .number(base.detector.options[key]!))) }
+    switch form.detectURL {
+    case nil: break
+    case ""?: if base.detectURL != nil { edits.append(.remove(["detect_url"])) }
+    case let url?:
+      let restored = restoringPassword(url, from: base.detectURL ?? base.recordURL)
+      if restored != base.detectURL { set("detect_url", to: .string(restored)) }
     }
-    fields.append(("detector", .mapping(detector)))
+    if let transport = form.rtspTransport, transport != base.rtspTransport.rawValue {
+      set("rtsp_transport", to: .word(transport))
+    }
+
+    let d = form.detector
+    if let type = d.type, type != base.detector.type {
+      set("detector", "type", to: .word(type))
+      // Options belong to a type: those of the old one would be refused under the new one.
+      for key in base.detector.options.keys.sorted() { edits.append(.remove(["detector", key])) }
+    }
+    if let fps = d.fps, fps != base.detector.fps { set("detector", "fps", to: .number(fps)) }
+    if let area = d.minAreaPercent, area != base.detector.minAreaPercent {
+      set("detector", "min_area_percent", to: .number(area))
+    }
+    if let warmup = d.warmupSeconds, warmup != base.detector.warmupSeconds {
+      set("detector", "warmup", to: duration(warmup))
+    }
 
     let r = form.recording
     let b = base.recording
-    fields.append(
-      (
-        "recording",
-        .mapping([
-          ("enabled", .bool(r.enabled ?? b.enabled)),
-          ("pre_roll", .string(ConfigDuration.text(seconds: r.preRollSeconds ?? b.preRollSeconds))),
-          ("post_roll", .string(ConfigDuration.text(seconds: r.postRollSeconds ?? b.postRollSeconds))),
-          ("min_duration", .string(ConfigDuration.text(seconds: r.minDurationSeconds ?? b.minDurationSeconds))),
-          ("max_duration", .string(ConfigDuration.text(seconds: r.maxDurationSeconds ?? b.maxDurationSeconds))),
-        ])
-      ))
-    fields.append(("retention_days", .integer(form.retentionDays ?? base.retentionDays)))
-    fields.append(
-      (
-        "live",
-        .mapping([
-          ("fps", .number(form.live.fps ?? base.live.fps)),
-          ("width", .integer(form.live.width ?? base.live.width)),
-          ("show_detection", .bool(form.live.showDetection ?? base.live.showDetection)),
-        ])
-      ))
-    return fields
-  }
+    if let enabled = r.enabled, enabled != b.enabled { set("recording", "enabled", to: .bool(enabled)) }
+    if let s = r.preRollSeconds, s != b.preRollSeconds { set("recording", "pre_roll", to: duration(s)) }
+    if let s = r.postRollSeconds, s != b.postRollSeconds { set("recording", "post_roll", to: duration(s)) }
+    if let s = r.minDurationSeconds, s != b.minDurationSeconds { set("recording", "min_duration", to: duration(s)) }
+    if let s = r.maxDurationSeconds, s != b.maxDurationSeconds { set("recording", "max_duration", to: duration(s)) }
 
-  /// The text to write for a URL: as the user wrote it when it is the same URL as before.
-  private static func written(_ url: String, resolved: String?, key: String, id: String, text: String) -> String {
-    guard url == resolved, let raw = ConfigEditor.writtenScalar(camera: id, path: [key], in: text) else { return url }
-    return raw
+    if form.retentionDaysToDefault {
+      edits.append(.remove(["retention_days"]))
+    } else if let days = form.retentionDays, days != base.retentionDays {
+      set("retention_days", to: .integer(days))
+    }
+
+    let l = form.live
+    if let fps = l.fps, fps != base.live.fps { set("live", "fps", to: .number(fps)) }
+    if let width = l.width, width != base.live.width { set("live", "width", to: .integer(width)) }
+    if let show = l.showDetection, show != base.live.showDetection { set("live", "show_detection", to: .bool(show)) }
+    return edits
   }
 
   /// A URL from a form where `***` stands for a secret the server never sent to the browser.

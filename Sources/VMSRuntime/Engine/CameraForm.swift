@@ -1,4 +1,5 @@
-// A camera as an edit form sends it: every field optional, so an edit changes only what it names.
+// A camera as an edit form sends it: every field optional. Only the values that differ from the
+// settings in force are written (`CameraEditing.edits`), so an edit changes only what it changes.
 // URLs may carry `***` in place of the password the form never received.
 import Detectors
 import VMSConfig
@@ -55,6 +56,9 @@ public struct CameraForm: Sendable, Equatable {
   public var detector = Detector()
   public var recording = Recording()
   public var retentionDays: Int?
+  /// Drop the camera's own `retention_days`, so it follows `storage.retention_days` again (the
+  /// form's emptied field; `retention_days: null` in the API).
+  public var retentionDaysToDefault = false
   public var live = Live()
 
   public init() {}

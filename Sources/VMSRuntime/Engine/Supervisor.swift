@@ -109,6 +109,13 @@ public actor Supervisor {
     }
     configuration = effective
     await storage.janitor?.update(policy: RetentionPolicy(configuration: effective))
+    // Kept with the footage: a camera removed later is still shown under its name.
+    do {
+      try index.rememberCameraNames(
+        Dictionary(new.cameras.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
+    } catch {
+      log.warning("could not record the cameras' names in the index: \(error)")
+    }
 
     let wanted = Dictionary(new.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     var changes: [String] = []

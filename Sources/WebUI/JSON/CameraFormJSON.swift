@@ -37,6 +37,8 @@ struct CameraFormJSON: Decodable {
   var detector: Detector?
   var recording: Recording?
   var retentionDays: Int?
+  /// `"retention_days": null`, not just absent: back to `storage.retention_days`.
+  var retentionDaysIsNull = false
   var live: Live?
   var configHash: String?
 
@@ -49,6 +51,22 @@ struct CameraFormJSON: Decodable {
     case configHash = "config_hash"
   }
 
+  init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    id = try c.decodeIfPresent(String.self, forKey: .id)
+    name = try c.decodeIfPresent(String.self, forKey: .name)
+    enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled)
+    recordURL = try c.decodeIfPresent(String.self, forKey: .recordURL)
+    detectURL = try c.decodeIfPresent(String.self, forKey: .detectURL)
+    rtspTransport = try c.decodeIfPresent(String.self, forKey: .rtspTransport)
+    detector = try c.decodeIfPresent(Detector.self, forKey: .detector)
+    recording = try c.decodeIfPresent(Recording.self, forKey: .recording)
+    retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays)
+    retentionDaysIsNull = c.contains(.retentionDays) && retentionDays == nil
+    live = try c.decodeIfPresent(Live.self, forKey: .live)
+    configHash = try c.decodeIfPresent(String.self, forKey: .configHash)
+  }
+
   var form: CameraForm {
     var form = CameraForm()
     form.name = name
@@ -57,6 +75,7 @@ struct CameraFormJSON: Decodable {
     form.detectURL = detectURL
     form.rtspTransport = rtspTransport
     form.retentionDays = retentionDays
+    form.retentionDaysToDefault = retentionDaysIsNull
     if let d = detector {
       form.detector = .init(type: d.type, fps: d.fps, minAreaPercent: d.minAreaPercent, warmupSeconds: d.warmupSeconds)
     }
@@ -68,6 +87,42 @@ struct CameraFormJSON: Decodable {
     if let l = live { form.live = .init(fps: l.fps, width: l.width, showDetection: l.showDetection) }
     return form
   }
+}
+
+/// One reason a camera edit was refused, with the field of the `Camera` object it concerns (null
+/// when none): `{"field": "recording.pre_roll_seconds", "message": "..."}`.
+struct CameraProblemJSON: Encodable, Equatable {
+  var field: String?
+  var message: String
+
+  init(_ problem: CameraEditProblem) {
+    field = problem.key.flatMap { Self.fieldOfConfigKey[$0] }
+    message = problem.message
+  }
+
+  /// The `Camera` object's field for each key of a camera's YAML block (and `id`): the JSON names
+  /// come from the coding keys, so the two cannot drift apart.
+  static let fieldOfConfigKey: [String: String] = {
+    typealias D = CameraJSON.Detector.CodingKeys
+    typealias R = CameraJSON.Recording.CodingKeys
+    typealias L = CameraJSON.Live.CodingKeys
+    typealias C = CameraFormJSON.CodingKeys
+    let top: [String: C] = [
+      "id": .id, "name": .name, "enabled": .enabled, "record_url": .recordURL, "detect_url": .detectURL,
+      "rtsp_transport": .rtspTransport, "retention_days": .retentionDays,
+    ]
+    let detector: [String: D] = ["type": .type, "fps": .fps, "min_area_percent": .minAreaPercent, "warmup": .warmupSeconds]
+    let recording: [String: R] = [
+      "enabled": .enabled, "pre_roll": .preRollSeconds, "post_roll": .postRollSeconds,
+      "min_duration": .minDurationSeconds, "max_duration": .maxDurationSeconds,
+    ]
+    let live: [String: L] = ["fps": .fps, "width": .width, "show_detection": .showDetection]
+    var fields = top.mapValues(\.rawValue)
+    for (key, field) in detector { fields["detector.\(key)"] = "\(C.detector.rawValue).\(field.rawValue)" }
+    for (key, field) in recording { fields["recording.\(key)"] = "\(C.recording.rawValue).\(field.rawValue)" }
+    for (key, field) in live { fields["live.\(key)"] = "\(C.live.rawValue).\(field.rawValue)" }
+    return fields
+  }()
 }
 
 /// GET /api/v1/config: what the configuration page needs to edit safely and to show a banner.

@@ -198,10 +198,11 @@ struct CameraJSON: Encodable {
     self.storage = storage
   }
 
-  /// A camera removed from the configuration that still has footage: only its history remains.
-  init(removedId: String, usage: UsageJSON, storage: StorageJSON) {
+  /// A camera removed from the configuration that still has footage: only its history remains,
+  /// under its last configured `name`.
+  init(removedId: String, name: String, usage: UsageJSON, storage: StorageJSON) {
     id = removedId
-    name = removedId
+    self.name = name
     configured = false
     enabled = false
     status = StatusJSON(state: "disabled")

@@ -79,7 +79,7 @@ enum CameraManagementRoutes {
       switch error {
       case .conflict(let message), .alreadyExists(let message): throw APIError.conflict(message)
       case .notFound(let message): throw APIError.notFound(message)
-      case .invalid(let problems): throw APIError.badRequest(problems.joined(separator: "; "))
+      case .invalid(let problems): throw APIError.invalidCamera(problems)
       case .failed(let message): throw APIError(.internalServerError, message)
       }
     }

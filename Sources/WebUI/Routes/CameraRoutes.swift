@@ -22,8 +22,11 @@ enum CameraRoutes {
             settings: settings, status: statuses[settings.id], usage: UsageJSON(outlook[settings.id]),
             storage: StorageJSON(outlook[settings.id])))
       }
+      let names = try index.cameraNames()
       for id in try index.cameraIds() where seen.insert(id).inserted {
-        cameras.append(CameraJSON(removedId: id, usage: UsageJSON(outlook[id]), storage: StorageJSON(outlook[id])))
+        cameras.append(
+          CameraJSON(
+            removedId: id, name: names[id] ?? id, usage: UsageJSON(outlook[id]), storage: StorageJSON(outlook[id])))
       }
       return JSONBody.response(cameras)
     }

@@ -43,7 +43,7 @@ enum ClipRoutes {
     router.get("/api/v1/clips/:id/download") { request, context -> Response in
       let clip = try environment.clip(context.parameters.get("id"))
       let file = try openClipFile(clip, index: index)
-      let cameraName = await environment.configuration()?.camera(id: clip.cameraId)?.name ?? clip.cameraId
+      let cameraName = await environment.displayName(of: clip.cameraId)
       let time = index.layout.localTime(ofMs: clip.startMs)
       let name = DownloadName.make(
         cameraName: cameraName, day: time.day, timeOfDay: time.timeOfDay, comment: clip.comment)

@@ -288,10 +288,50 @@ function applyPassword(url, password) {
   return `${m[1]}${user}:${encodeURIComponent(password)}@${m[3]}`;
 }
 
-function numberOrNull(value) {
+/** A number field's value: null when empty (left as it is), NaN when the browser could not read it. */
+function numberOrNull(input) {
+  if (input.validity && input.validity.badInput) return NaN;
+  const value = input.value;
   if (value === "" || value === null || value === undefined) return null;
   const n = Number(value);
   return Number.isFinite(n) ? n : NaN;
+}
+
+/**
+ * Problems shown in the form: each under the field it belongs to (`data-field` names the field of
+ * the API's Camera object, as the server's `problems[].field` does), the others and a count at the
+ * top. The rules themselves are the server's: it checks the whole camera and lists every problem.
+ */
+function formProblems(form, summaryBox) {
+  const reset = () => {
+    summaryBox.classList.add("hidden");
+    summaryBox.replaceChildren();
+    for (const node of form.querySelectorAll("[data-role=field-error]")) node.remove();
+    for (const node of form.querySelectorAll("[aria-invalid]")) { node.removeAttribute("aria-invalid"); node.removeAttribute("aria-describedby"); }
+  };
+  const show = (problems) => {
+    reset();
+    const unplaced = [];
+    let placed = 0;
+    for (const problem of problems) {
+      const box = problem.field ? form.querySelector(`[data-field="${CSS.escape(problem.field)}"]`) : null;
+      if (!box) { unplaced.push(problem.message); continue; }
+      const id = `err-${problem.field.replace(/[^a-z0-9_-]/gi, "-")}-${placed}`;
+      box.append(el("div", { class: "field-error", id, "data-role": "field-error" }, icon("alert"), el("span", {}, problem.message)));
+      const control = box.querySelector("input, select, textarea");
+      if (control) { control.setAttribute("aria-invalid", "true"); control.setAttribute("aria-describedby", id); }
+      placed += 1;
+    }
+    const lines = [];
+    if (placed) lines.push(placed === 1 ? "1 field needs a change: see the message under it." : `${placed} fields need a change: see the messages under them.`);
+    lines.push(...unplaced);
+    summaryBox.replaceChildren(...lines.map((line) => el("div", {}, line)));
+    summaryBox.classList.remove("hidden");
+    const first = form.querySelector("[aria-invalid=true]");
+    (first || summaryBox).scrollIntoView({ block: "nearest" });
+    if (first) first.focus({ preventScroll: true });
+  };
+  return { show, clear: reset };
 }
 
 function openForm(camera) {
@@ -299,9 +339,11 @@ function openForm(camera) {
   const c = camera || { enabled: true, detector: { type: "mog2", fps: 5, min_area_percent: 0.5, warmup_seconds: 3 }, recording: { enabled: true, pre_roll_seconds: 5, post_roll_seconds: 10, min_duration_seconds: 15, max_duration_seconds: 600 }, live: { fps: 10, width: 640, show_detection: false } };
   const det = c.detector || {}, rec = c.recording || {}, live = c.live || {};
   const input = (name, attrs = {}) => el("input", { id: `f-${name}`, name, ...attrs });
-  const field = (label, control, hint) => el("div", { class: "field" }, el("label", { for: control.id }, label), control, hint ? el("div", { class: "hint" }, hint) : null);
-  const check = (name, label, checked) => el("label", { class: "check" }, el("input", { type: "checkbox", id: `f-${name}`, name, checked: !!checked }), label);
-  const num = (name, value, attrs = {}) => input(name, { type: "number", value: value ?? "", step: "any", min: "0", inputmode: "decimal", ...attrs });
+  // `apiField`: the Camera object's field this control edits; the server's problems name it.
+  const field = (label, control, hint, apiField) => el("div", { class: "field", "data-field": apiField }, el("label", { for: control.id }, label), control, hint ? el("div", { class: "hint" }, hint) : null);
+  const checkField = (name, label, checked, apiField) => el("div", { class: "field", "data-field": apiField },
+    el("label", { class: "check" }, el("input", { type: "checkbox", id: `f-${name}`, name, checked: !!checked }), label));
+  const num = (name, value, attrs = {}) => input(name, { type: "number", value: value ?? "", step: "any", inputmode: "decimal", ...attrs });
   const errorBox = el("div", { class: "error-box hidden", role: "alert", "data-role": "form-error" });
   const submit = el("button", { type: "submit", class: "primary", "data-role": "save-camera" }, editing ? "Save" : "Add camera");
   const cancel = el("button", { type: "button" }, "Cancel");
@@ -313,84 +355,97 @@ function openForm(camera) {
   const form = el("form", { novalidate: true, autocomplete: "off" },
     errorBox,
     el("div", { class: "grid-2" },
-      field("Id", input("id", { value: c.id || "", required: true, pattern: "[a-z0-9_-]{1,64}", disabled: editing, spellcheck: "false", autocapitalize: "none" }), editing ? "The id cannot change (it names the camera's folders)." : "Lower-case letters, digits, - and _."),
-      field("Name", input("name", { value: c.name || "", required: true }))),
-    el("div", { class: "field" }, check("enabled", "Enabled", c.enabled !== false)),
-    field("Record URL (main stream)", input("record_url", { value: c.record_url || "", required: true, spellcheck: "false", placeholder: "rtsp://user@192.0.2.10:554/stream1" })),
+      field("Id", input("id", { value: c.id || "", disabled: editing, spellcheck: "false", autocapitalize: "none" }), editing ? "The id cannot change (it names the camera's folders)." : "Lower-case letters, digits, - and _.", "id"),
+      field("Name", input("name", { value: c.name || "" }), null, "name")),
+    checkField("enabled", "Enabled", c.enabled !== false, "enabled"),
+    field("Record URL (main stream)", input("record_url", { value: c.record_url || "", spellcheck: "false", placeholder: "rtsp://user@192.0.2.10:554/stream1" }), null, "record_url"),
     field("Record stream password", input("record_password", { type: "password", autocomplete: "new-password", placeholder: editing ? "unchanged" : "" }), editing ? passwordHint : "Optional: put in the URL's user-info."),
-    field("Detect URL (substream, optional)", input("detect_url", { value: c.detect_url || "", spellcheck: "false", placeholder: "same as the record URL" })),
+    field("Detect URL (substream, optional)", input("detect_url", { value: c.detect_url || "", spellcheck: "false", placeholder: "same as the record URL" }), null, "detect_url"),
     field("Detect stream password", input("detect_password", { type: "password", autocomplete: "new-password", placeholder: editing ? "unchanged" : "" })),
     el("fieldset", {}, el("legend", {}, "Motion detector"),
       el("div", { class: "grid-2" },
-        field("Type", typeSelect),
-        field("Analysis rate (fps)", num("detector_fps", det.fps)),
-        field("Minimum moving area (%)", num("min_area_percent", det.min_area_percent)),
-        field("Warm-up after connecting (s)", num("warmup_seconds", det.warmup_seconds)))),
+        field("Type", typeSelect, null, "detector.type"),
+        field("Analysis rate (fps)", num("detector_fps", det.fps), null, "detector.fps"),
+        field("Minimum moving area (%)", num("min_area_percent", det.min_area_percent), null, "detector.min_area_percent"),
+        field("Warm-up after connecting (s)", num("warmup_seconds", det.warmup_seconds), null, "detector.warmup_seconds"))),
     el("fieldset", {}, el("legend", {}, "Recording"),
-      el("div", { class: "field" }, check("recording_enabled", "Record on motion", rec.enabled !== false)),
+      checkField("recording_enabled", "Record on motion", rec.enabled !== false, "recording.enabled"),
       el("div", { class: "grid-2" },
-        field("Pre-roll (s)", num("pre_roll_seconds", rec.pre_roll_seconds)),
-        field("Post-roll (s)", num("post_roll_seconds", rec.post_roll_seconds)),
-        field("Minimum clip (s)", num("min_duration_seconds", rec.min_duration_seconds)),
-        field("Maximum clip (s)", num("max_duration_seconds", rec.max_duration_seconds))),
-      field("Retention (days)", num("retention_days", c.retention_days, { step: "1" }), "0 keeps clips forever; empty uses the server default.")),
+        field("Pre-roll (s)", num("pre_roll_seconds", rec.pre_roll_seconds), null, "recording.pre_roll_seconds"),
+        field("Post-roll (s)", num("post_roll_seconds", rec.post_roll_seconds), null, "recording.post_roll_seconds"),
+        field("Minimum clip (s)", num("min_duration_seconds", rec.min_duration_seconds), null, "recording.min_duration_seconds"),
+        field("Maximum clip (s)", num("max_duration_seconds", rec.max_duration_seconds), null, "recording.max_duration_seconds")),
+      field("Retention (days)", num("retention_days", c.retention_days, { step: "1" }), "0 keeps clips forever; empty uses the server default.", "retention_days")),
     el("fieldset", {}, el("legend", {}, "Live view"),
       el("div", { class: "grid-2" },
-        field("Frames per second", num("live_fps", live.fps)),
-        field("Width (px)", num("live_width", live.width, { step: "1" }))),
-      check("show_detection", "Outline moving areas", live.show_detection)),
+        field("Frames per second", num("live_fps", live.fps), null, "live.fps"),
+        field("Width (px)", num("live_width", live.width, { step: "1" }), null, "live.width")),
+      checkField("show_detection", "Outline moving areas", live.show_detection, "live.show_detection")),
     el("div", { class: "dialog-actions" }, cancel, submit));
 
   const { close } = openDialog(editing ? `Edit ${c.name || c.id}` : "Add a camera", () => form);
   cancel.addEventListener("click", close);
+  const problems = formProblems(form, errorBox);
+  const retentionWasSet = c.retention_days !== undefined && c.retention_days !== null;
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    errorBox.classList.add("hidden");
+    problems.clear();
     const f = form.elements;
-    const showError = (message) => {
-      errorBox.textContent = message;
-      errorBox.classList.remove("hidden");
-      errorBox.scrollIntoView({ block: "nearest" });
-    };
-    let body;
-    try {
-      const id = editing ? c.id : f.id.value.trim();
-      if (!/^[a-z0-9_-]{1,64}$/.test(id)) throw new Error("Id: use 1 to 64 lower-case letters, digits, - or _.");
-      if (!f.name.value.trim()) throw new Error("Name: give the camera a name.");
-      if (!f.record_url.value.trim()) throw new Error("Record URL: required.");
-      const numbers = {};
-      for (const name of ["detector_fps", "min_area_percent", "warmup_seconds", "pre_roll_seconds", "post_roll_seconds", "min_duration_seconds", "max_duration_seconds", "retention_days", "live_fps", "live_width"]) {
-        numbers[name] = numberOrNull(f[name].value);
-        if (Number.isNaN(numbers[name]) || numbers[name] < 0) throw new Error(`${f[name].closest(".field").querySelector("label").textContent}: enter a positive number.`);
+    // Only what the browser itself cannot turn into a request is checked here; every rule on the
+    // values is the server's, which answers with all the problems at once.
+    const local = [];
+    const numbers = {};
+    const numberFields = { detector_fps: "detector.fps", min_area_percent: "detector.min_area_percent", warmup_seconds: "detector.warmup_seconds", pre_roll_seconds: "recording.pre_roll_seconds", post_roll_seconds: "recording.post_roll_seconds", min_duration_seconds: "recording.min_duration_seconds", max_duration_seconds: "recording.max_duration_seconds", retention_days: "retention_days", live_fps: "live.fps", live_width: "live.width" };
+    for (const [name, apiField] of Object.entries(numberFields)) {
+      numbers[name] = numberOrNull(f[name]);
+      if (Number.isNaN(numbers[name])) local.push({ field: apiField, message: "Not a number: write digits, for example 5 or 0.5." });
+    }
+    const url = (name, passwordName) => {
+      try {
+        return applyPassword(f[name].value.trim(), f[passwordName].value);
+      } catch (error) {
+        local.push({ field: name, message: error.message });
+        return f[name].value.trim();
       }
-      const detectUrl = f.detect_url.value.trim();
-      body = {
-        ...(editing ? editableShape(c) : {}),
-        id,
-        name: f.name.value.trim(),
-        enabled: f.enabled.checked,
-        record_url: applyPassword(f.record_url.value.trim(), f.record_password.value),
-        // On an edit an empty field removes the detect URL (""); null would keep the stored one.
-        detect_url: detectUrl ? applyPassword(detectUrl, f.detect_password.value) : editing ? "" : null,
-        detector: { ...det, type: f.detector_type.value, fps: numbers.detector_fps, min_area_percent: numbers.min_area_percent, warmup_seconds: numbers.warmup_seconds },
-        recording: { ...rec, enabled: f.recording_enabled.checked, pre_roll_seconds: numbers.pre_roll_seconds, post_roll_seconds: numbers.post_roll_seconds, min_duration_seconds: numbers.min_duration_seconds, max_duration_seconds: numbers.max_duration_seconds },
-        retention_days: numbers.retention_days,
-        live: { ...live, fps: numbers.live_fps, width: numbers.live_width, show_detection: f.show_detection.checked },
-      };
-      for (const group of [body.detector, body.recording, body.live]) for (const k of Object.keys(group)) if (group[k] === null) delete group[k];
-      if (body.retention_days === null) delete body.retention_days;
-    } catch (error) {
-      showError(error.message);
+    };
+    const recordUrl = url("record_url", "record_password");
+    const detectUrl = f.detect_url.value.trim() ? url("detect_url", "detect_password") : "";
+    if (local.length) {
+      problems.show(local);
       return;
     }
+    const id = editing ? c.id : f.id.value.trim();
+    const body = {
+      ...(editing ? editableShape(c) : {}),
+      id,
+      name: f.name.value.trim(),
+      enabled: f.enabled.checked,
+      record_url: recordUrl,
+      // On an edit an empty field removes the detect URL (""); null would keep the stored one.
+      detect_url: detectUrl || (editing ? "" : null),
+      detector: { ...det, type: f.detector_type.value, fps: numbers.detector_fps, min_area_percent: numbers.min_area_percent, warmup_seconds: numbers.warmup_seconds },
+      recording: { ...rec, enabled: f.recording_enabled.checked, pre_roll_seconds: numbers.pre_roll_seconds, post_roll_seconds: numbers.post_roll_seconds, min_duration_seconds: numbers.min_duration_seconds, max_duration_seconds: numbers.max_duration_seconds },
+      // An emptied field gives the camera back to storage.retention_days (null); an untouched one
+      // sends its value, which the server writes only if it differs from the one in force.
+      retention_days: numbers.retention_days,
+      live: { ...live, fps: numbers.live_fps, width: numbers.live_width, show_detection: f.show_detection.checked },
+    };
+    for (const group of [body.detector, body.recording, body.live]) for (const k of Object.keys(group)) if (group[k] === null) delete group[k];
+    if (body.retention_days === null && !(editing && retentionWasSet)) delete body.retention_days;
     pending(submit, async () => {
       try {
         const path = editing ? `/api/v1/cameras/${enc(c.id)}` : "/api/v1/cameras";
         await api(path, { method: editing ? "PUT" : "POST", body: withHash(body), quiet: true });
       } catch (error) {
+        const listed = error.body && Array.isArray(error.body.problems) ? error.body.problems : null;
+        if (listed && listed.length) {
+          problems.show(listed);
+          toast(listed.length === 1 ? "Not saved: one value needs a change." : `Not saved: ${listed.length} values need a change.`, "error");
+          return;
+        }
         const conflict = error.status === 409 ? "\nReload the page to see the current configuration, then try again." : "";
-        showError(`${error.message}${conflict}`);
+        problems.show([{ field: null, message: `${error.message}${conflict}` }]);
         if (error.status !== 401) toast(error.message, "error");
         return;
       }

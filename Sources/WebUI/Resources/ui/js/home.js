@@ -1,6 +1,7 @@
 // Home: one live tile per enabled camera, badges and border driven by the events WebSocket.
 import { get } from "./api.js";
 import { el, icon, isoDay, pageUrl, whenPicture, $ } from "./dom.js";
+import { createDownCover } from "./down-cover.js";
 import { events, stateLabel } from "./events.js";
 import { initPage } from "./layout.js";
 import { toast } from "./ui.js";
@@ -27,18 +28,18 @@ function createTile(id, name) {
   const motionBadge = el("span", { class: "badge motion hidden", "data-role": "motion-badge" }, "Motion");
   const recBadge = el("span", { class: "badge rec hidden", "data-role": "rec-badge" }, "REC");
   const title = el("h3", { title: name }, name);
-  const errorLine = el("div", { class: "tile-error hidden", "data-role": "tile-error" });
+  // While the camera is not connected its last picture stays under this cover, with the reason.
+  const cover = createDownCover();
   const day = isoDay();
   const node = el("article", { class: "tile st-connecting", dataset: { camera: id, state: "connecting", motion: "false", recording: "false" } },
     el("div", { class: "tile-head" }, title, el("div", { class: "badges" }, motionBadge, recBadge, stateBadge)),
-    errorLine,
-    el("a", { class: "video-box", href: pageUrl("live.html", { camera: id }), title: "Full screen" }, placeholder, img),
+    el("a", { class: "video-box", href: pageUrl("live.html", { camera: id }), title: "Full screen" }, placeholder, img, cover.node),
     el("nav", { class: "tile-links", "aria-label": `${name} pages` },
       el("a", { href: pageUrl("live.html", { camera: id }), "data-role": "link-live" }, icon("fullscreen"), "Full screen"),
       el("a", { href: pageUrl("timeline.html", { camera: id, date: day }), "data-role": "link-timeline" }, icon("timeline"), "Timeline"),
       el("a", { href: pageUrl("recordings.html", { camera: id, date: day }), "data-role": "link-recordings" }, icon("grid"), "Recordings"),
       el("a", { href: pageUrl("archives.html", { camera: id }), "data-role": "link-archives" }, icon("archive"), "Archives")));
-  const tile = { id, name, node, img, placeholder, title, stateBadge, motionBadge, recBadge, errorLine, status: null, timer: null, streaming: false };
+  const tile = { id, name, node, img, placeholder, title, stateBadge, motionBadge, recBadge, cover, status: null, timer: null, streaming: false };
   img.addEventListener("error", () => {
     img.classList.add("pending-picture");
     placeholder.classList.remove("hidden");
@@ -95,8 +96,7 @@ function applyStatus(tile, status) {
   tile.stateBadge.title = stateLabel(status).text;
   tile.motionBadge.classList.toggle("hidden", !status.motion);
   tile.recBadge.classList.toggle("hidden", !status.recording);
-  tile.errorLine.textContent = status.state !== "connected" && status.error ? status.error : "";
-  tile.errorLine.classList.toggle("hidden", !(status.state !== "connected" && status.error));
+  tile.cover.update(status);
   const disconnected = status.state !== "connected";
   const cls = ["tile", disconnected ? (status.state === "reconnecting" ? "st-reconnecting" : status.state === "connecting" ? "st-connecting" : "st-disconnected") : "st-connected"];
   if (status.recording) cls.push("is-recording");

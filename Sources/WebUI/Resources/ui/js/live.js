@@ -1,6 +1,8 @@
-// Full-screen live view of one camera (MJPEG), with its status from the events WebSocket.
+// Full-screen live view of one camera (MJPEG), with its status from the events WebSocket. While the
+// camera is not connected, its frozen last picture is covered by its state and the reason.
 import { api } from "./api.js";
 import { icon, isoDay, pageUrl, param, validCameraId, whenPicture, $ } from "./dom.js";
+import { createDownCover } from "./down-cover.js";
 import { events, stateLabel } from "./events.js";
 import { initPage } from "./layout.js";
 
@@ -9,6 +11,8 @@ const img = $("#live");
 const stage = $("#stage");
 const placeholder = $("#placeholder");
 const overlay = $("#overlay");
+const cover = createDownCover();
+stage.append(cover.node);
 let streaming = false;
 let retry = null;
 
@@ -50,8 +54,8 @@ function apply(status) {
     $("#camera-name").textContent = status.name;
     document.title = `${status.name} · Live · vms`;
   }
+  cover.update(status);
   if (status.state === "connected" && !streaming) startStream();
-  if (status.state !== "connected" && status.error) placeholder.textContent = status.error;
 }
 
 // The overlay fades out after 3 s without pointer activity so the picture is unobstructed.
@@ -92,7 +96,13 @@ async function main() {
   if (!camera.enabled) placeholder.textContent = "This camera is disabled.";
   events.on("snapshot", (m) => { const s = m.cameras.find((c) => c.id === id); if (s) apply(s); });
   events.on("camera", (m) => { if (m.camera.id === id) apply(m.camera); });
-  events.on("removed", (m) => { if (m.camera_id === id) { stopStream(); placeholder.textContent = "This camera was removed from the configuration."; placeholder.classList.remove("hidden"); } });
+  events.on("removed", (m) => {
+    if (m.camera_id !== id) return;
+    stopStream();
+    cover.update(null);
+    placeholder.textContent = "This camera was removed from the configuration.";
+    placeholder.classList.remove("hidden");
+  });
   events.start();
   startStream();
 }
