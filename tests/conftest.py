@@ -8,7 +8,7 @@ Fixtures
 - `fake_peer(mode)`: a TCP peer that stays silent or sends garbage.
 - `vms(cameras)`: a `vms serve` with its own config, data dir and free port (not started yet).
 - `fault_proxy(target_url, **options)`: a tests/tools/faultproxy.py FaultProxy in front of the host and
-  port of `target_url` (pass/stall/corrupt/close at run time); `proxy.url_for(target_url)` goes through it.
+  port of `target_url` (pass/stall/corrupt/drop/close at run time); `proxy.url_for(target_url)` goes through it.
 Every process a test starts is stopped by the fixtures' finalizers, whatever the outcome.
 """
 

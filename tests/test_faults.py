@@ -306,6 +306,41 @@ DAMAGE_ERROR = re.compile(r"video damaged: (\d+) bad frames in 10 s")
 DAMAGE_TARGET = 15.0
 
 
+@pytest.mark.slow
+def test_damaged_video_is_named_on_the_live_pages(workdir, testcam, fault_proxy, vms):
+    """A camera that is connected but sends damaged video shows a live picture with the problem
+    named along its foot (home tile and full-screen page), and a "Warning" badge; never the
+    not-connected cover."""
+    import browser_support as bs
+    from vmstest import TEST_PASSWORD, TEST_USER
+    cam = testcam("damaged", **FAST_CAM)
+    proxy = fault_proxy(cam.url, seed=3)
+    server = vms({"damaged": camera_config(proxy.url_for(cam.url), rtsp_transport="tcp", **settings())})
+    server.start()
+    wait_connected_and_warm(server, "damaged", WARMUP)
+    proxy.set_mode("corrupt", corrupt_fraction=0.3)
+    wait_until(lambda: DAMAGE_ERROR.search((server.camera_status("damaged") or {}).get("error") or ""), 20,
+               "a 'video damaged' status", details=server.log_tail)
+    driver = bs.make_driver()
+    try:
+        bs.sign_in(driver, server.base_url, TEST_USER, TEST_PASSWORD)
+        for page, name in (("/", "home"), ("/live.html?camera=damaged", "live")):
+            driver.get(server.base_url + page)
+            strip = bs.visible(driver, "[data-role=live-warning]", timeout=15)
+            assert DAMAGE_ERROR.search(strip.text), f"{name}: the strip reads {strip.text!r}"
+            covers = [c for c in bs.css(driver, "[data-role=down-cover]") if c.is_displayed()]
+            assert not covers, f"{name}: a connected camera is covered as if it were down"
+            badge = bs.one(driver, "[data-role=state-badge], #state-badge")
+            assert "Warning" in badge.text or "video damaged" in badge.text, f"{name}: badge {badge.text!r}"
+            bs.screenshot(driver, f"{name}-video-damaged", "1280x800")
+        proxy.set_mode("pass")
+        bs.wait_for(driver, lambda d: not [s for s in bs.css(d, "[data-role=live-warning]") if s.is_displayed()],
+                    25, "the warning strip gone once the video is clean")
+    finally:
+        driver.quit()
+    server.stop()
+
+
 def metric(server, name, camera_id):
     """The values of a per-camera series in GET /metrics, one per input ([] when absent)."""
     import base64

@@ -10,7 +10,7 @@ extension ClipIndex {
     let known = try cameraNames()
     let changed = names.filter { known[$0.key] != $0.value }
     guard !changed.isEmpty else { return }
-    try pool.write { db in
+    try write { db in
       for (id, name) in changed.sorted(by: { $0.key < $1.key }) {
         try db.execute(
           sql: """

@@ -56,10 +56,13 @@ public final class ClipIndex: Sendable {
   /// `pool.write`, except that a full disk (SQLITE_FULL) first releases the reserve and tries once
   /// more: the index must commit when another process filled the disk (a clip cut short by the
   /// full disk is finished, the janitor deletes to make room). Every write goes through here.
-  func write<T>(_ updates: (Database) throws -> T) throws -> T {
+  /// `undoAttempt` runs after an attempt that did not commit, before the next: for work that leaves
+  /// something outside the database (a reserved file name).
+  func write<T>(undoAttempt: () -> Void = {}, _ updates: (Database) throws -> T) throws -> T {
     do {
       return try pool.write(updates)
     } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+      undoAttempt()
       guard reserve.release() else { throw error }
       return try pool.write(updates)
     }
@@ -157,8 +160,13 @@ public final class ClipIndex: Sendable {
     }
 
     var reservedPath: String?
+    // The row did not commit: give the name back so no file is left without a row.
+    let giveBack = {
+      if let path = reservedPath { unlink(path) }
+      reservedPath = nil
+    }
     do {
-      return try write { db in
+      return try write(undoAttempt: giveBack) { db in
         for sequence in 0..<1000 {
           let file = try layout.clipRelativePath(
             in: .recordings, cameraId: cameraId, startMs: startMs, sequence: sequence)
@@ -181,8 +189,7 @@ public final class ClipIndex: Sendable {
         throw StorageError.noFreeFileName(base: firstName)
       }
     } catch {
-      // The row did not commit: give the name back so no file is left without a row.
-      if let reservedPath { unlink(reservedPath) }
+      giveBack()
       throw error
     }
   }

@@ -3,6 +3,7 @@
 // (finishing the clip the full disk cut short, deleting clips to make room) when another process
 // filled the disk to the last byte. It is made again once the disk has room.
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -16,20 +17,21 @@ public final class DiskReserve: Sendable {
 
   public let path: String
   public let bytes: Int
+  /// Set when a made reserve did not take real blocks (a compressing file system stores zeros in
+  /// nothing): it would free nothing, so it is not rewritten at every janitor pass.
+  private let cannotHold = Atomic<Bool>(false)
 
   public init(directory: String, bytes: Int = defaultBytes) {
     path = directory + "/" + Self.fileName
     self.bytes = bytes
   }
 
-  /// Whether the reserve is on disk now (whole or not).
-  public var isHeld: Bool { access(path, F_OK) == 0 }
-
   /// Makes the reserve when it is missing and the disk has room for it several times over (so
   /// making it never fills the disk itself). True when it is held afterwards.
   @discardableResult
   public func ensure() -> Bool {
     if let size = Self.size(of: path), size >= bytes { return true }
+    guard !cannotHold.load(ordering: .relaxed) else { return false }
     var disk = statvfs()
     guard statvfs((path as NSString).deletingLastPathComponent, &disk) == 0,
       Int(disk.f_bavail) * Int(disk.f_frsize) >= bytes * 4
@@ -44,7 +46,9 @@ public final class DiskReserve: Sendable {
       unlink(temporary)
       return false
     }
-    return true
+    if let size = Self.size(of: path), size >= bytes { return true }
+    cannotHold.store(true, ordering: .relaxed)
+    return false
   }
 
   /// Deletes the reserve. True when that freed room (it was there).

@@ -8,6 +8,9 @@ extension ConfigDecoder {
   static let storageKeys = ["retention_days", "max_bytes", "min_free_bytes"]
   static let updateKeys = ["feed_url"]
 
+  /// A document with no settings at all: nothing, only comments, `---` or a bare null.
+  static func isEmpty(_ root: YAMLNode?) -> Bool { root?.isNull ?? true }
+
   func configuration(root: YAMLNode?) -> VMSConfiguration {
     let defaultServer = ServerSettings(
       dataDirectory: FilePath.resolve("./data", against: directory))
@@ -15,7 +18,7 @@ extension ConfigDecoder {
     // An empty file (0 bytes, only comments, or `---`) is refused: it is far more often a file
     // truncated by an editor, a full disk or a bad copy than a wish to remove every camera and
     // user. `cameras: {}` says that on purpose.
-    guard let root, !root.isNull else {
+    guard let root, !Self.isEmpty(root) else {
       report(
         YAMLMark(line: 1, column: 1), "the file is empty (no settings, only comments or nothing)",
         hint:

@@ -52,6 +52,16 @@ public enum ConfigLoader {
     }
   }
 
+  /// True for a text with no settings at all (empty, only comments, `---`): what the loader refuses
+  /// as "the file is empty". A text with a YAML syntax error is not empty.
+  public static func isEmpty(text: String) -> Bool {
+    do {
+      return ConfigDecoder.isEmpty(try YAMLParser.parse(text))
+    } catch {
+      return false
+    }
+  }
+
   /// `parse(text:path:detectorOptionKeys:)` that also checks every option value with `detectors`.
   public static func parse(text: String, path: String, detectors: DetectorRegistry) throws(ConfigError)
     -> VMSConfiguration

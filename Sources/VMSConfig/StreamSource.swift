@@ -1,7 +1,7 @@
 // StreamSource: checks a `record_url` / `detect_url` value, a network URL or a local file path.
 
 enum StreamSource {
-  static let schemes: Set<String> = ["rtsp", "rtsps", "http", "https"]
+  static let schemes = Set(StreamEndpoint.defaultPorts.keys)
 
   enum Outcome: Equatable {
     /// The URL as written, or the file path made absolute.
@@ -48,7 +48,7 @@ enum StreamSource {
   }
 
   static let acceptedForms =
-    "rtsp://host/path, rtsps://host/path, http://host/path, https://host/path, file:///absolute/path.mp4 or a file path"
+    schemes.sorted().map { "\($0)://host/path" }.joined(separator: ", ") + ", file:///absolute/path.mp4 or a file path"
 
   /// Shared by stream sources and the update feed, which allow different schemes.
   static func checkNetworkURL(_ text: String, parts: URLParts, allowed: Set<String>) -> Outcome {

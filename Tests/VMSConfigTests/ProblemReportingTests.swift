@@ -30,7 +30,10 @@ final class ProblemReportingTests: XCTestCase {
     for text in ["", "\n\n", "# only a comment\n# and another\n", "---\n", "---\n...\n"] {
       assertProblem(text, line: 1, column: 1, messageContains: "the file is empty", hintContains: "cameras: {}")
       XCTAssertEqual(problems(text).count, 1, "one problem for \(text.debugDescription)")
+      XCTAssertTrue(ConfigLoader.isEmpty(text: text), "the same rule for other tools: \(text.debugDescription)")
     }
+    XCTAssertFalse(ConfigLoader.isEmpty(text: "cameras: {}\n"))
+    XCTAssertFalse(ConfigLoader.isEmpty(text: "a: b\n c: d: e\n"), "a syntax error is not an empty file")
   }
 
   func testSyntaxErrorCarriesLibyamlPosition() {
@@ -242,7 +245,7 @@ final class ProblemReportingTests: XCTestCase {
     // A mistyped scheme is not taken for a file path.
     assertProblem(
       head + "    record_url: \"htp:/bad url\"\n", line: 3, column: 17, messageContains: "scheme \"htp\"",
-      hintContains: "rtsp://host/path, rtsps://host/path, http://host/path")
+      hintContains: "http://host/path, https://host/path, rtsp://host/path, rtsps://host/path")
     assertProblem(
       head + "    record_url: rtps:/192.0.2.1/live\n", line: 3, column: 17, messageContains: "nor a file path",
       hintContains: "file:///absolute/path")

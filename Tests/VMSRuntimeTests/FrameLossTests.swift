@@ -25,6 +25,10 @@ final class FrameLossTests: XCTestCase {
     for _ in 0..<5 { frame() }
     frame(after: 2)
     XCTAssertEqual(missing, 4)
+    frame(after: 36_000)  // the camera's clock jumps an hour ahead: a resync, not 36 000 lost frames
+    XCTAssertEqual(missing, 4)
+    frame()
+    XCTAssertEqual(missing, 4)
   }
 
   func testARateChangeIsNotLoss() {

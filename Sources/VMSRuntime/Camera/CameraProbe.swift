@@ -4,8 +4,9 @@
 // - when an open fails with an error FFmpeg cannot name (it says "invalid data" for a port that
 //   closes at once, a web server and random bytes alike), `answer()` tells which it was.
 // RTSP is asked `OPTIONS`; HTTP(S) and RTSPS count as answering when the TCP connection is
-// accepted; a file when it can be read. Blocking (name lookup, connect, one read, each bounded):
-// call it only from a reader's own thread.
+// accepted; a file when it can be read. Blocking: the connection and the answer are bounded by
+// `timeoutSeconds` each, a host name's lookup by the system's resolver. Call it only from a
+// reader's own thread.
 import CFFmpeg
 import Foundation
 import VMSConfig
@@ -97,8 +98,12 @@ struct CameraProbe: Sendable {
     let sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     guard sent == request.count else { return .closedAtOnce }
     var reply: [UInt8] = []
+    let deadline = InterruptState.now() + UInt64(timeoutSeconds * 1e9)
     while reply.count < 5 {
-      guard wait(fd, for: Int16(POLLIN)) else { return reply.isEmpty ? .silent : .somethingElse }
+      let now = InterruptState.now()
+      guard now < deadline, wait(fd, for: Int16(POLLIN), nanos: deadline - now) else {
+        return reply.isEmpty ? .silent : .somethingElse
+      }
       var chunk = [UInt8](repeating: 0, count: 5 - reply.count)
       let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
       if count <= 0 { break }
@@ -112,9 +117,10 @@ struct CameraProbe: Sendable {
     }
   }
 
-  private func wait(_ fd: Int32, for events: Int16) -> Bool {
+  private func wait(_ fd: Int32, for events: Int16, nanos: UInt64? = nil) -> Bool {
     var entry = pollfd(fd: fd, events: events, revents: 0)
-    let result = poll(&entry, 1, Int32(timeoutSeconds * 1000))
+    let milliseconds = nanos.map { Int32(max(1, $0 / 1_000_000)) } ?? Int32(timeoutSeconds * 1000)
+    let result = poll(&entry, 1, milliseconds)
     return result == 1 && entry.revents & (events | Int16(POLLHUP) | Int16(POLLERR)) != 0
   }
 

@@ -13,6 +13,9 @@ struct FrameLoss {
 
   /// A step this many times the usual one counts the frames in between as missing.
   static let gapFactor = 1.5
+  /// A step this many times the usual one is a jump of the camera's clock (a resync, a reset), not
+  /// loss: a lasting silence is a stall, noticed and reconnected long before.
+  static let jumpFactor = 64.0
   /// Steps remembered for the usual step; none is judged before `minimumSteps` are known.
   static let rememberedSteps = 31
   static let minimumSteps = 8
@@ -35,9 +38,9 @@ struct FrameLoss {
     var missing = 0
     if let last = lastDts, dts > last {
       let step = dts - last
-      if usualStep > 0 && Double(step) > Double(usualStep) * Self.gapFactor {
-        missing = max(0, Int((Double(step) / Double(usualStep)).rounded()) - 1)
-      }
+      let ratio = usualStep > 0 ? Double(step) / Double(usualStep) : 1
+      guard ratio <= Self.jumpFactor else { return (0, nil) }
+      if ratio > Self.gapFactor { missing = max(0, Int(ratio.rounded()) - 1) }
       remember(step)  // gaps too: a lasting change of rate moves the median within a few frames
       minute.missing += missing
       minute.expected += missing + 1

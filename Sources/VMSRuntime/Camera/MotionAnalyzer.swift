@@ -130,6 +130,7 @@ final class MotionAnalyzer {
       if decoding {
         decoder.flush()
         decoding = false
+        clearDamage()  // nothing is decoded now: nothing can be said of the video
       }
       return
     }
@@ -189,6 +190,7 @@ final class MotionAnalyzer {
   /// Passes the decoder's new damaged frames to the meter, the metric and, when it changes, the status.
   private func countDamage(_ decoder: VideoDecoder) {
     let bad = decoder.damagedFrames - damagedFramesSeen
+    if bad == 0 && damage.message == nil { return }  // the usual case: clean video, nothing to say
     damagedFramesSeen = decoder.damagedFrames
     if bad > 0 { metrics.damagedFrames(bad) }
     if let change = damage.record(badFrames: bad, at: Self.now()) {

@@ -57,9 +57,10 @@ actor Recorder {
   private var nowSeconds = 0.0
   private var nowWallMs: Int64 = 0
   private var clip: OpenClip?
-  /// Stream time of the last failed clip write; new clips wait `retryWritesAfterSeconds` after it.
-  private var writesFailedAt: Double?
-  static let retryWritesAfterSeconds = 10.0
+  /// When a clip write last failed (monotonic ns; the stream's clock restarts with each
+  /// connection): new clips wait `retryWritesAfterNanos` after it.
+  private var writesFailedAtNanos: UInt64?
+  static let retryWritesAfterNanos: UInt64 = 10_000_000_000
   /// Where the previous clip ended, in stream time (this connection) and in the index (wall ms):
   /// the next clip starts after both, so a camera's clips never overlap, pre-roll or not.
   private var previousEndSeconds: Double?
@@ -192,10 +193,10 @@ actor Recorder {
       do {
         try open.writer.write(packet)
         open.lastWrittenWallMs = packet.receivedAtMs
-        clip?.lastWrittenWallMs = packet.receivedAtMs
+        clip = open
       } catch {
         log.error("clip \(open.record.file): \(error); the clip is closed")
-        writesFailedAt = nowSeconds
+        writesFailedAtNanos = InterruptState.now()
         finalise(reason: "write error", fileDamaged: true)
         return
       }
@@ -224,7 +225,7 @@ actor Recorder {
       reportedPause = false
       // After a failed write (a disk full to the last byte, a failing disk), try again only now
       // and then rather than at every frame.
-      if let failedAt = writesFailedAt, nowSeconds - failedAt < Self.retryWritesAfterSeconds { return }
+      if let failedAt = writesFailedAtNanos, InterruptState.now() &- failedAt < Self.retryWritesAfterNanos { return }
       _ = openClip(
         from: ring.packets(
           fromKeyframeAtOrBefore: motionStartedAt - settings.preRollSeconds - Self.detectionLagSeconds,
@@ -251,7 +252,7 @@ actor Recorder {
       record = try index.beginClip(cameraId: cameraId, startMs: startMs)
     } catch {
       log.error("cannot start a clip: \(error)")
-      writesFailedAt = nowSeconds
+      writesFailedAtNanos = InterruptState.now()
       return false
     }
     do {
@@ -264,10 +265,10 @@ actor Recorder {
     } catch {
       log.error("cannot write clip \(record.file): \(error)")
       try? index.deleteClip(id: record.id)
-      writesFailedAt = nowSeconds
+      writesFailedAtNanos = InterruptState.now()
       return false
     }
-    writesFailedAt = nil
+    writesFailedAtNanos = nil
     log.info("clip started: \(record.file)")
     hub.post(.recording(cameraId: cameraId, true))
     if let jpeg = pendingThumbnail {

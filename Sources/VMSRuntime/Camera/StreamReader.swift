@@ -117,8 +117,7 @@ actor StreamReader {
       // Frames lost on the way, judged from the camera's timestamps: not for files (looped) nor for
       // sources timed by arrival (MJPEG over HTTP), whose steps are only jitter.
       frameLoss.reset()
-      lossIndex =
-        input.isFile || input.layout.video?.frameRate.num == 0 ? -1 : Int32(input.layout.video?.index ?? -1)
+      lossIndex = input.isFile || input.timedByArrival ? -1 : Int32(input.layout.video?.index ?? -1)
       var batch: [MediaPacket] = []
       var batchStarted: UInt64 = 0
       do {

@@ -38,7 +38,7 @@ public enum SeedImport {
     // An existing file with no settings at all (empty, or only comments) is written anew: the
     // configuration refuses an empty file, and there is nothing in it to keep.
     let existingText = (FileManager.default.fileExists(atPath: configPath) ? ConfigFile.read(configPath) : nil)
-      .flatMap { text in Self.hasSettings(text) ? text : nil }
+      .flatMap { text in ConfigLoader.isEmpty(text: text) ? nil : text }
     var existingCameras: [CameraSettings] = []
     if let existingText {
       do {
@@ -122,10 +122,5 @@ public enum SeedImport {
       retention[$0] ?? configuration.storage.retentionDays
     })
     return summary
-  }
-
-  /// False for a text with no YAML document (empty, blank, only comments).
-  static func hasSettings(_ text: String) -> Bool {
-    (try? YAMLParser.parse(text)).map { $0 != nil } ?? true
   }
 }

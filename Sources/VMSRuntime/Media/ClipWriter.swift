@@ -61,7 +61,7 @@ final class ClipWriter {
       inputTimeBase[stream.index] = stream.timeBase
     }
 
-    av_dict_set(&context.pointee.metadata, "creation_time", Self.creationTime(startedAtMs), 0)
+    av_dict_set(&context.pointee.metadata, "creation_time", ClipCreationTime.text(ms: startedAtMs), 0)
     result = avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE)
     if result < 0 {
       avformat_free_context(context)
@@ -90,13 +90,6 @@ final class ClipWriter {
         outputTimeBase[input] = Rational(stream.pointee.time_base)
       }
     }
-  }
-
-  /// FFmpeg's form of a creation time (ISO 8601, UTC); MP4 keeps it to the second.
-  static func creationTime(_ ms: Int64) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(ms / 1000)))
   }
 
   /// AAC copies into MP4 as is. G.711 has no MP4 sample entry in this FFmpeg, so it is left out

@@ -22,11 +22,12 @@ enum FragmentedMP4 {
       let type = String(decoding: bytes[4..<8], as: UTF8.self)
       if size == 1 {  // 64-bit size after the type
         guard bytes.count >= 16 else { break }
-        size = Int64(bitPattern: bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
-      } else if size == 0 {  // "to the end of the file": only complete if the writer finished
-        size = fileSize - offset
+        let wide = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard wide <= UInt64(fileSize) else { break }  // cut short, or garbage: never trap on it
+        size = Int64(wide)
       }
-      guard size >= 8, offset + size <= fileSize else { break }
+      // Size 0 ("to the end of the file") is what a box being written says: not complete.
+      guard size >= 8, size <= fileSize - offset else { break }
       offset += size
       switch type {
       case "moov": complete = offset
@@ -34,8 +35,10 @@ enum FragmentedMP4 {
       case "mdat":
         if pendingFragment, complete != nil { complete = offset }
         pendingFragment = false
+      case "mfra", "free", "skip":  // the trailer's index, padding: harmless after a fragment
+        if !pendingFragment, complete != nil { complete = offset }
       default:
-        if !pendingFragment, complete != nil { complete = offset }  // mfra, free: harmless after a fragment
+        break  // anything else (a zero-filled tail) keeps nothing more
       }
     }
     guard let complete else { throw MediaError("\(path) has no complete header (moov)") }

@@ -28,7 +28,7 @@ final class MediaInput {
   private var awaitingTimedKeyframe: [Bool]
   /// MJPEG over HTTP carries no timestamps (FFmpeg invents 25 fps): such sources are timed by the
   /// arrival of their frames instead.
-  private let timedByArrival: Bool
+  let timedByArrival: Bool
   private var arrivalOriginNanos: UInt64 = 0
 
   init(url: String, transport: RTSPTransport, interrupt: InterruptState) throws(MediaError) {

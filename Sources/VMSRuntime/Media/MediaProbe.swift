@@ -51,12 +51,7 @@ public enum MediaProbe {
     guard let first, frames > 0 else { throw MediaError("\(path) holds no complete video frame") }
     var createdAtMs: Int64?
     if let entry = av_dict_get(context!.pointee.metadata, "creation_time", nil, 0), let value = entry.pointee.value {
-      let formatter = ISO8601DateFormatter()
-      formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-      let text = String(cString: value)
-      if let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text) {
-        createdAtMs = Int64((date.timeIntervalSince1970 * 1000).rounded())
-      }
+      createdAtMs = ClipCreationTime.ms(text: String(cString: value))
     }
     return ProbeResult(
       durationSeconds: timeBase.seconds(end - first), videoFrames: frames,

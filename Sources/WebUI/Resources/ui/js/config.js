@@ -72,7 +72,7 @@ function setStateBadge(id, status) {
   const label = stateLabel(status, true);
   const line = errorLines.get(id);
   if (line) {
-    line.textContent = status.state !== "connected" && status.error ? status.error : "";
+    line.textContent = status.error || "";
     line.classList.toggle("hidden", !line.textContent);
   }
   const extra = [status.recording ? "REC" : null, status.motion ? "Motion" : null].filter(Boolean);

@@ -18,8 +18,13 @@ function title(status) {
   }
 }
 
-/** `{node, update(status)}`: put `node` over the picture (positioned parent), call `update` on every status. */
+/** `{node, warning, update(status)}`: put `node` and `warning` over the picture (positioned parent),
+ * call `update` on every status. `warning` is a strip along the picture's foot for a camera that is
+ * connected but not well (damaged video, a full disk): its picture is live, the problem still named. */
 export function createDownCover() {
+  const warningText = el("span", { "data-role": "live-warning-text" });
+  const warning = el("div", { class: "live-warning hidden", role: "status", "data-role": "live-warning" },
+    icon("alert"), warningText);
   const heading = el("strong", { class: "down-title", "data-role": "down-title" });
   const reason = el("span", { class: "down-reason", "data-role": "down-reason" });
   const since = el("span", { class: "down-since", "data-role": "down-since" });
@@ -31,6 +36,9 @@ export function createDownCover() {
   function update(status) {
     const down = !!status && !isLive(status);
     node.classList.toggle("hidden", !down);
+    const warned = isLive(status) && !!status.error;
+    warning.classList.toggle("hidden", !warned);
+    warningText.textContent = warned ? status.error : "";
     node.dataset.state = status ? status.state || "" : "";
     if (!down) {
       seenLive = seenLive || !!status;
@@ -45,5 +53,5 @@ export function createDownCover() {
     since.classList.toggle("hidden", downSinceMs === null);
   }
 
-  return { node, update };
+  return { node, warning, update };
 }

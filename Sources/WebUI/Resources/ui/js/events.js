@@ -144,7 +144,10 @@ export const events = new EventSocket();
 export function stateLabel(status, short = false) {
   const state = status && status.state;
   switch (state) {
-    case "connected": return { text: "Connected", cls: "connected" };
+    case "connected":
+      // Connected but not well (damaged video, a full disk): still live, and the problem named.
+      if (status.error) return { text: short ? "Warning" : `Connected, but ${status.error}`, cls: "warning", reason: status.error };
+      return { text: "Connected", cls: "connected" };
     case "connecting": return { text: "Connecting", cls: "connecting" };
     case "reconnecting": return { text: status.error && !short ? `Reconnecting: ${status.error}` : "Reconnecting", cls: "reconnecting", reason: status.error || "" };
     case "disabled": return { text: "Disabled", cls: "disabled" };

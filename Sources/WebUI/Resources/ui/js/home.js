@@ -33,7 +33,7 @@ function createTile(id, name) {
   const day = isoDay();
   const node = el("article", { class: "tile st-connecting", dataset: { camera: id, state: "connecting", motion: "false", recording: "false" } },
     el("div", { class: "tile-head" }, title, el("div", { class: "badges" }, motionBadge, recBadge, stateBadge)),
-    el("a", { class: "video-box", href: pageUrl("live.html", { camera: id }), title: "Full screen" }, placeholder, img, cover.node),
+    el("a", { class: "video-box", href: pageUrl("live.html", { camera: id }), title: "Full screen" }, placeholder, img, cover.node, cover.warning),
     el("nav", { class: "tile-links", "aria-label": `${name} pages` },
       el("a", { href: pageUrl("live.html", { camera: id }), "data-role": "link-live" }, icon("fullscreen"), "Full screen"),
       el("a", { href: pageUrl("timeline.html", { camera: id, date: day }), "data-role": "link-timeline" }, icon("timeline"), "Timeline"),

@@ -12,7 +12,7 @@ const stage = $("#stage");
 const placeholder = $("#placeholder");
 const overlay = $("#overlay");
 const cover = createDownCover();
-stage.append(cover.node);
+stage.append(cover.node, cover.warning);
 let streaming = false;
 let retry = null;
 
@@ -42,10 +42,13 @@ img.addEventListener("error", () => {
 });
 
 function apply(status) {
-  const label = stateLabel(status);
+  // Short: the reason is on the picture already (the cover, or the warning strip); the long form
+  // stays in the badge's tooltip.
+  const label = stateLabel(status, true);
   const badge = $("#state-badge");
   badge.className = `badge ${label.cls}`;
   badge.textContent = label.text;
+  badge.title = stateLabel(status).text;
   $("#motion-badge").classList.toggle("hidden", !status.motion);
   $("#rec-badge").classList.toggle("hidden", !status.recording);
   stage.classList.toggle("is-motion", !!status.motion);
