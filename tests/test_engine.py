@@ -588,14 +588,8 @@ def test_http_mjpeg_camera_is_recorded_with_real_timing(workdir, vms):
     """An HTTP MJPEG camera (multipart JPEGs, no timestamps) is recorded as MJPEG at the rate the
     frames really arrive, not at FFmpeg's invented 25 fps. The ffmpeg CLI plays the camera: it
     serves one client a moving test pattern at 10 fps."""
-    import subprocess
-    from vmstest import free_port, ffprobe
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/cam.mjpeg"
-    source = subprocess.Popen(
-        ["ffmpeg", "-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10",
-         "-f", "mpjpeg", "-listen", "1", url],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    from vmstest import ffprobe, mjpeg_camera
+    url, source = mjpeg_camera()
     try:
         server = vms({"mj": camera_config(url, **settings(detector="framediff", min_duration="5s"))})
         server.start()

@@ -320,6 +320,17 @@ class FakePeer:
         self.sock.close()
 
 
+def mjpeg_camera():
+    """An HTTP MJPEG camera: the ffmpeg CLI serving one client a moving 320x240 test pattern at
+    10 fps. Returns (url, process); the caller kills the process."""
+    url = f"http://127.0.0.1:{free_port()}/cam.mjpeg"
+    process = subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10",
+         "-f", "mpjpeg", "-listen", "1", url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return url, process
+
+
 # ---------------------------------------------------------------------------------------------
 # configuration
 
