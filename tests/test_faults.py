@@ -34,9 +34,9 @@ STALL_ERROR = re.compile(r"stall|no video|sends nothing|frozen|no data|no answer
 SMALL_CAM = dict(width=320, height=180, **FAST_CAM)  # the good camera beside the faulty one: cheap
 
 
-def measured(name, seconds):
-    print(f"\nMEASURED {name}: {seconds:.2f} s", flush=True)
-    return seconds
+def measured(name, value, unit="s"):
+    print(f"\nMEASURED {name}: {value:.2f} {unit}", flush=True)
+    return value
 
 
 def first_sample(watch, camera_id, since, predicate):
@@ -362,6 +362,90 @@ def test_damaged_video_is_named_on_the_live_pages(workdir, testcam, fault_proxy,
     finally:
         driver.quit()
     server.stop()
+
+
+@pytest.mark.slow
+def test_mjpeg_viewers_keep_their_rate_beside_100_websocket_clients(workdir, testcam, vms):
+    """4 cameras, 100 event WebSockets and 20 MJPEG viewers at once, all with Basic credentials of
+    a user whose password is hashed at bcrypt's real cost (12, as `vms hash-password` makes): every
+    viewer gets its 10 fps cap within 20 %, and every camera still records each of its motion windows."""
+    import base64
+    import socket
+    import threading
+    from vmstest import run_vms, to_yaml, vms_config
+    user, password = "watcher", "a long enough password"
+    hashed = run_vms(["hash-password"], timeout=60, stdin_text=password).stdout.strip()
+    assert hashed.startswith("$2") and hashed[4:6] == "12", hashed
+    cams = [testcam(f"c{i}", **GOOD_CAM) for i in range(4)]
+    server = vms()
+    config = vms_config(server.data_dir, server.port,
+                        {f"c{i}": camera_config(cam.url, **settings()) for i, cam in enumerate(cams)})
+    config["auth"]["users"] = [{"name": user, "password_hash": hashed, "role": "viewer"}]
+    server.write_config_text(to_yaml(config) + "\n")
+    server.start()
+    for i in range(4):
+        wait_connected_and_warm(server, f"c{i}", WARMUP)
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    stop = threading.Event()
+    rates, sockets_open = {}, []
+
+    def request(path, extra=""):
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        sockets_open.append(sock)
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {auth}\r\n{extra}\r\n".encode())
+        return sock
+
+    def viewer(n):
+        sock = request(f"/api/v1/cameras/c{n % 4}/live.mjpeg")
+        frames, tail, first = 0, b"", None
+        while not stop.is_set():
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                break
+            if not data:
+                break
+            seen = (tail + data).count(b"--frame")
+            if seen and first is None:
+                first, seen = time.monotonic(), 0  # count from the first frame on
+            frames += seen
+            tail = data[-8:]
+        rates[n] = frames / max(0.1, time.monotonic() - (first or time.monotonic()))
+
+    def events(n):
+        sock = request("/api/v1/events", "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n")
+        sock.settimeout(1)
+        while not stop.is_set():
+            try:
+                if not sock.recv(65536):
+                    break
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+
+    started = time.time()
+    threads = [threading.Thread(target=events, args=(n,), daemon=True) for n in range(100)]
+    threads += [threading.Thread(target=viewer, args=(n,), daemon=True) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    time.sleep(15)
+    stop.set()
+    for sock in sockets_open:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    for thread in threads:
+        thread.join(5)
+    until = time.time()
+    server.stop()
+    slowest = min(rates.values()) if rates else 0
+    measured("slowest of 20 MJPEG viewers beside 100 WebSockets", slowest, "fps")
+    assert len(rates) == 20 and slowest >= 8.0, f"viewers' frame rates (cap 10): {sorted(rates.values())}"
+    for i, cam in enumerate(cams):
+        assert_every_window_recorded(server, cam, f"c{i}", started + 2, until)
 
 
 def metric(server, name, camera_id):

@@ -424,15 +424,16 @@ def vms_config(data_dir: Path, port: int, cameras: dict) -> dict:
     }
 
 
-def run_vms(args, timeout=30.0, cwd=None):
-    """Run a short vms command; returns CompletedProcess with text output."""
+def run_vms(args, timeout=30.0, cwd=None, stdin_text=None):
+    """Run a short vms command (`stdin_text` on its standard input); returns CompletedProcess with
+    text output."""
     return subprocess.run(
         [str(vms_binary()), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=cwd,
-        stdin=subprocess.DEVNULL,
+        **({"input": stdin_text} if stdin_text is not None else {"stdin": subprocess.DEVNULL}),
     )
 
 
