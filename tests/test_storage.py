@@ -283,3 +283,10 @@ def test_rebuilt_index_dates_clips_by_their_file_across_dst(workdir, vms, sample
             f"{relative} dated {row['start_ms'] - expected:+d} ms off its file's time:\n{text}")
     assert "recordings/cam/2026-03-29/02-40-00.mp4" not in by_file
     assert "cannot tell when" in text and "02-40-00.mp4" in text and "refused path" not in text, text
+    # Said once: moved aside under unsorted/, so the next check finds nothing left to say.
+    assert (server.data_dir / "unsorted/recordings/cam/2026-03-29/02-40-00.mp4").is_file()
+    assert not (cam / "2026-03-29/02-40-00.mp4").exists()
+    again = subprocess.run([str(vmstest.vms_binary()), "check-storage", "--config", str(server.config_path)],
+                           capture_output=True, text=True, timeout=120, env={**os.environ, **env_tz})
+    assert again.returncode == 0 and "storage is consistent" in again.stdout + again.stderr, (
+        again.stdout + again.stderr)

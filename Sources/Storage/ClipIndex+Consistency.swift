@@ -155,6 +155,24 @@ extension ClipIndex {
     return true
   }
 
+  /// The folder under the data directory where files the index cannot take are moved aside.
+  public static let asideFolder = "unsorted"
+
+  /// Moves a clip video the index cannot take (see `StorageError.undatable`), and its thumbnail, to
+  /// `unsorted/` under the same path, so it is reported once rather than at every start. Returns
+  /// where the video went, relative to the data directory.
+  public func moveAside(_ file: String) throws -> String {
+    for path in [file, DataLayout.thumbnailRelativePath(ofClip: file)] {
+      let source = try layout.absolutePath(of: path)
+      guard FileManager.default.fileExists(atPath: source) else { continue }
+      let target = layout.rootPath + "/" + Self.asideFolder + "/" + path
+      try? FileManager.default.createDirectory(
+        atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try Self.moveWithoutReplacing(from: source, to: target)
+    }
+    return Self.asideFolder + "/" + file
+  }
+
   /// `link` + `unlink` rather than `rename`: a rename would silently replace a file at the target.
   private static func moveWithoutReplacing(from source: String, to target: String) throws {
     if link(source, target) != 0 {

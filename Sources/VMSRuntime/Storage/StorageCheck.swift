@@ -53,6 +53,8 @@ public enum StorageCheck {
     public var adopted = 0
     /// Orphan videos with nothing playable (left in place and reported; empty ones removed).
     public var unplayable: [String] = []
+    /// Orphan videos the index cannot date, moved to `unsorted/` (their new paths).
+    public var movedAside: [String] = []
     public var removedEmpty = 0
     public var finishedMoves = 0
     public var removedLeftovers = 0
@@ -67,7 +69,7 @@ public enum StorageCheck {
     /// Inconsistencies found minus those repaired: 0 means the index and the trees agree now.
     public var problemsLeft: Int {
       let fixed =
-        finishedRecording + removedRecording + adopted + removedEmpty + finishedMoves
+        finishedRecording + removedRecording + adopted + movedAside.count + removedEmpty + finishedMoves
         + removedLeftovers + correctedRows + removedRows + removedThumbnails
       return max(0, report.problemCount - fixed)
     }
@@ -89,10 +91,14 @@ public enum StorageCheck {
           : "run with --repair to finish them from their files")
       add(
         r.filesWithoutRow.count, "video(s) without a row",
-        adopted + removedEmpty + unplayable.count > 0
+        adopted + removedEmpty + unplayable.count + movedAside.count > 0
           ? "\(adopted) adopted, \(removedEmpty) empty removed, \(unplayable.count) unplayable left in place"
+            + (movedAside.isEmpty ? "" : ", \(movedAside.count) undatable moved aside")
           : "run with --repair to adopt the playable ones")
       for path in unplayable.prefix(20) { lines.append("  unplayable: \(path)") }
+      for path in movedAside.prefix(20) {
+        lines.append("  moved aside (its name is no time of its day, the file carries none): \(path)")
+      }
       add(
         r.misplaced.count, "clip(s) interrupted while moving between recordings/ and archives/",
         finishedMoves > 0 ? "\(finishedMoves) moved where the index says" : "run with --repair")
@@ -218,13 +224,22 @@ public enum StorageCheck {
         }
         attempt("adopt \(file.relativePath)") {
           let durationMs = Int64((probe.durationSeconds * 1000).rounded())
-          let clip = try index.adoptClip(
-            file: file.relativePath, durationMs: durationMs, sizeBytes: file.sizeBytes,
-            recordedAtMs: probe.createdAtMs)
-          summary.adopted += 1
-          log.notice(
-            "adopted \(clip.file) (\(String(format: "%.1f", probe.durationSeconds)) s\(clip.archived ? ", archived" : ""))"
-          )
+          do {
+            let clip = try index.adoptClip(
+              file: file.relativePath, durationMs: durationMs, sizeBytes: file.sizeBytes,
+              recordedAtMs: probe.createdAtMs)
+            summary.adopted += 1
+            log.notice(
+              "adopted \(clip.file) (\(String(format: "%.1f", probe.durationSeconds)) s\(clip.archived ? ", archived" : ""))"
+            )
+          } catch StorageError.undatable {
+            // Said once: moved aside, it is not met again at the next start.
+            let moved = try index.moveAside(file.relativePath)
+            summary.movedAside.append(moved)
+            log.warning(
+              "cannot tell when \(file.relativePath) was recorded (its name is no time of that day, and the file carries none): moved to \(moved); rename it to the local time it was recorded and put it back to see it in the timeline"
+            )
+          }
         }
       }
     }
