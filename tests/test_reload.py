@@ -695,6 +695,65 @@ def test_ui_edit_racing_a_hand_edit_loses_nothing(workdir, camera, vms):
     assert sessions(cam_a)[:2] == (1, 1) and sessions(cam_b)[:2] == (1, 1), (sessions(cam_a), sessions(cam_b))
 
 
+def reader_threads(pid, camera_id):
+    """Threads of the server named after a camera's stream readers (`in-ID`, `det-ID`, truncated
+    to the kernel's 15 characters)."""
+    names = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            names.append((task / "comm").read_text().strip())
+        except OSError:
+            continue
+    return sum(1 for n in names if n in (f"in-{camera_id}"[:15], f"det-{camera_id}"[:15]))
+
+
+@pytest.mark.slow
+def test_api_edits_racing_file_edits_leave_one_reader_per_camera(workdir, camera, vms):
+    """Camera edits through the API, hand edits of the file and SIGHUPs all at once: they are applied
+    one at a time, so when the dust settles each camera has exactly its one reader, and the last
+    file is the one in force. (The interleaving that left a second reader is narrow end to end; the
+    unit test SupervisorReloadQueueTests provokes it every time.)"""
+    cam = camera("a", moving=False)
+    url = cam.url
+    server = vms({"cam-a": camera_config(url, name="A", **settings())})
+    server.start()
+    wait_until(lambda: reader_threads(server.proc.pid, "cam-a") == 1, 15, "the camera's reader",
+               details=lambda: f"{reader_threads(server.proc.pid, 'cam-a')} readers\n{server.log_tail()}")
+
+    hand = threading.Lock()  # one editor: its saves follow each other (each through its own temp file)
+
+    def by_hand(i):
+        # Each hand edit switches the transport, so the camera restarts (stop, then start).
+        transport = "udp" if i % 2 else "tcp"
+        cams = {"cam-a": {**camera_config(url, name=f"A hand {i}", **settings()), "rtsp_transport": transport}}
+        with hand:
+            write_and_rename(server.config_path, config_text(server, cams))
+        os.kill(server.proc.pid, signal.SIGHUP)
+
+    def by_api(i):
+        status, body, _ = call(server, "GET", "/api/v1/config")
+        call(server, "PUT", "/api/v1/cameras/cam-a",
+             {"name": f"A api {i}", "rtsp_transport": "udp" if i % 3 else "tcp",
+              "config_hash": (body or {}).get("config_hash")})
+
+    threads = [threading.Thread(target=fn, args=(i,)) for i in range(30) for fn in (by_hand, by_api)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # One last hand edit, then everything settles on it.
+    final = {"cam-a": camera_config(url, name="A final", **settings())}
+    write_and_rename(server.config_path, config_text(server, final))
+    os.kill(server.proc.pid, signal.SIGHUP)
+    wait_applied(server, lambda cams: cams["cam-a"]["name"] == "A final", "the last file in force", timeout=10)
+    wait_until(lambda: reader_threads(server.proc.pid, "cam-a") == 1, 15,
+               "exactly one reader for the camera once the edits settle",
+               details=lambda: f"{reader_threads(server.proc.pid, 'cam-a')} reader threads\n{server.log_tail()}")
+    time.sleep(2)
+    assert reader_threads(server.proc.pid, "cam-a") == 1, "a second reader appeared after settling"
+    wait_until(lambda: (server.camera_status("cam-a") or {}).get("state") == "connected", 15, "connected")
+
+
 # ---------------------------------------------------------------------------------------------
 # editors: rename over the file, half-written files, SIGHUP
 
