@@ -136,11 +136,18 @@ extension CameraProbe {
   /// once, a web server and random bytes alike, and waits out the timeout on a web server that
   /// keeps the connection open: for such a failed open of an RTSP camera, asks the camera what
   /// answers there and says that instead. Other errors are already precise.
-  func naming(_ error: MediaError, afterTimeout: Bool) -> MediaError {
+  /// Also returns the camera's answer when it was asked, so the caller need not ask again at once.
+  func naming(_ error: MediaError, afterTimeout: Bool) -> (error: MediaError, answer: Answer?) {
     let vague = [vms_averror_invaliddata(), vms_averror_eof(), -ECONNRESET, -EPIPE]
-    guard afterTimeout || vague.contains(error.code), let port else { return error }
+    guard afterTimeout || vague.contains(error.code), port != nil else { return (error, nil) }
+    let answer = answer()
+    return (named(error, by: answer, afterTimeout: afterTimeout), answer)
+  }
+
+  private func named(_ error: MediaError, by answer: Answer, afterTimeout: Bool) -> MediaError {
+    guard let port else { return error }
     let action = "cannot open"
-    switch answer() {
+    switch answer {
     case .closedAtOnce:
       return MediaError(
         code: error.code,

@@ -100,11 +100,11 @@ actor StreamReader {
       } catch {
         if interrupt.isStopRequested { break }
         // FFmpeg's vague refusals and timeouts are named by asking the camera what answers.
-        let error = probe?.naming(error, afterTimeout: interrupt.reason == .deadline) ?? error
+        let (error, answer) = probe?.naming(error, afterTimeout: interrupt.reason == .deadline) ?? (error, nil)
         metrics.disconnected(lost: true)
         if error.description != lastError { log.warning("\(display): \(error)") }
         lastError = error.description
-        waitToRetry(seconds: backoff)
+        waitToRetry(seconds: backoff, answerAtFailure: answer)
         backoff = min(backoff * 2, Self.maxBackoffSeconds)
         continue
       }
@@ -128,7 +128,7 @@ actor StreamReader {
           if packet.pointee.stream_index == lossIndex { countLoss(packet.pointee.dts, at: now) }
           if let analyzer, let newSettings = detectorMailbox?.take() { analyzer.replaceDetector(newSettings) }
           analyzer?.handle(packet)
-          if records, let recorder {
+          if records, recorder != nil {
             if batch.isEmpty { batchStarted = now }
             batch.append(Self.copy(packet))
             if batch.count >= Self.batchPackets || now - batchStarted >= Self.batchNanos {
@@ -182,13 +182,14 @@ actor StreamReader {
   /// Waits `seconds` before the next attempt. A wait longer than the probe period probes the
   /// camera every `probeEverySeconds` and ends as soon as the camera answers after having been
   /// seen silent: a camera that answers but refuses (401, wrong path) keeps its backoff.
-  private func waitToRetry(seconds: Double) {
+  /// `answerAtFailure`: what the camera answered when the failure was named, if it was asked.
+  private func waitToRetry(seconds: Double, answerAtFailure: CameraProbe.Answer? = nil) {
     guard seconds > Self.probeEverySeconds, let probe else {
       sleep(seconds: seconds)
       return
     }
     let end = InterruptState.now() + UInt64(seconds * 1e9)
-    var seenSilent = !probe.answers()
+    var seenSilent = answerAtFailure.map { $0 != .speaksProtocol } ?? !probe.answers()
     while !interrupt.isStopRequested {
       let now = InterruptState.now()
       guard now < end else { return }
