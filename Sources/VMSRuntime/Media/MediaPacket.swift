@@ -3,7 +3,7 @@
 // no FFmpeg buffer lifetime spans two threads.
 import CFFmpeg
 
-public struct MediaPacket: Sendable {
+public struct MediaPacket: Sendable, Equatable {
   /// Index of the stream in the input (see `StreamLayout`).
   public var streamIndex: Int
   public var data: [UInt8]
