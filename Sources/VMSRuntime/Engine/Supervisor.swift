@@ -117,39 +117,27 @@ public actor Supervisor {
       log.warning("could not record the cameras' names in the index: \(error)")
     }
 
-    let wanted = Dictionary(new.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-    var changes: [String] = []
-    var restarted: Set<String> = []
-    for (id, camera) in cameras {
-      guard let settings = wanted[id] else {
-        await camera.stop()
-        cameras[id] = nil
-        hub.post(.removed(cameraId: id))
-        changes.append("\(id) removed")
-        continue
-      }
-      let old = await camera.settings
-      if old == settings { continue }
-      if Camera.needsReconnect(from: old, to: settings) {
-        await camera.stop()
-        cameras[id] = nil
-        changes.append("\(id) restarted")
-        restarted.insert(id)
-      } else {
-        await camera.update(settings)
-        changes.append("\(id) updated in place")
-      }
+    var running: [String: CameraSettings] = [:]
+    for (id, camera) in cameras { running[id] = await camera.settings }
+    let diff = CameraDiff(running: running, wanted: new.cameras)
+    for id in diff.removed {
+      await cameras[id]?.stop()
+      cameras[id] = nil
+      hub.post(.removed(cameraId: id))
     }
-    for settings in new.cameras where cameras[settings.id] == nil {
+    for settings in diff.updated { await cameras[settings.id]?.update(settings) }
+    for settings in diff.restarted {
+      await cameras[settings.id]?.stop()
+      cameras[settings.id] = nil
+    }
+    for settings in diff.restarted + diff.added {
       let camera = Camera(
         settings: settings, hub: hub, index: index, live: live.feed(for: settings.id), registry: registry,
         storage: storage, log: log)
       cameras[settings.id] = camera
       await camera.start()
-      if !restarted.contains(settings.id) {
-        changes.append("\(settings.id) \(settings.enabled ? "started" : "added (disabled)")")
-      }
     }
+    let changes = diff.summary
     if !changes.isEmpty { log.info("configuration applied: \(changes.sorted().joined(separator: ", "))") }
     return ConfigurationReport(applied: true, restartNeeded: restartNeeded)
   }

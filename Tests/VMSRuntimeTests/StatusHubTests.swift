@@ -1,0 +1,145 @@
+import XCTest
+
+@testable import VMSRuntime
+
+/// The status hub: what every browser and /api/v1/health see of the cameras.
+final class StatusHubTests: XCTestCase {
+  /// Waits (up to 5 s) until the hub's snapshot satisfies `condition`: posts are applied in order
+  /// but asynchronously.
+  private func settled(
+    _ hub: StatusHub, _ condition: @escaping ([CameraStatus]) -> Bool, file: StaticString = #filePath, line: UInt = #line
+  ) async -> [CameraStatus] {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while ContinuousClock.now < deadline {
+      let snapshot = await hub.snapshot()
+      if condition(snapshot) { return snapshot }
+      try? await Task.sleep(for: .milliseconds(5))
+    }
+    let snapshot = await hub.snapshot()
+    XCTFail("the hub never reached the expected state: \(snapshot)", file: file, line: line)
+    return snapshot
+  }
+
+  private func status(_ snapshot: [CameraStatus], _ id: String) -> CameraStatus? {
+    snapshot.first { $0.id == id }
+  }
+
+  func testALateSubscriberStartsWithTheSnapshot() async {
+    let hub = StatusHub()
+    hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
+    hub.post(.stream(cameraId: "door", role: .both, state: .connected, error: nil))
+    hub.post(.added(cameraId: "yard", name: "Yard", enabled: false, roles: [.both]))
+    _ = await settled(hub) { $0.count == 2 && $0[0].state == .connected }
+    var events = await hub.subscribe().makeAsyncIterator()
+    guard case .snapshot(let snapshot)? = await events.next() else { return XCTFail("no snapshot first") }
+    XCTAssertEqual(snapshot.map(\.id), ["door", "yard"], "in configuration order")
+    XCTAssertEqual(snapshot.map(\.state), [.connected, .disabled])
+  }
+
+  func testARejectedConfigurationIsToldToLateSubscribers() async {
+    let hub = StatusHub()
+    let report = ConfigurationReport(applied: false, problems: ["vms.yaml: the file is empty"])
+    hub.post(.configuration(report))
+    let deadline = ContinuousClock.now + .seconds(5)
+    while ContinuousClock.now < deadline, await hub.configuration() != report {
+      try? await Task.sleep(for: .milliseconds(5))
+    }
+    var events = await hub.subscribe().makeAsyncIterator()
+    _ = await events.next()
+    let second = await events.next()
+    XCTAssertEqual(second, .configuration(report))
+  }
+
+  func testASlowSubscriberNeitherBlocksTheHubNorOthers() async {
+    let hub = StatusHub()
+    hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
+    _ = await settled(hub) { $0.count == 1 }
+    let slow = await hub.subscribe()  // never read until the end
+    var fast = await hub.subscribe().makeAsyncIterator()
+    _ = await fast.next()
+    for i in 0..<5_000 { hub.post(.motion(cameraId: "door", i % 2 == 0)) }
+    hub.post(.renamed(cameraId: "door", name: "Front door"))
+    var last: CameraStatus?
+    while let event = await fast.next() {
+      if case .changed(let status) = event, status.name == "Front door" {
+        last = status
+        break
+      }
+    }
+    XCTAssertEqual(last?.name, "Front door", "the fast subscriber got every change through to the end")
+    // The slow one kept only the newest events (a bounded buffer), ending with the rename.
+    var kept = 0
+    var final: StatusEvent?
+    for await event in slow {
+      kept += 1
+      final = event
+      if case .changed(let status) = event, status.name == "Front door" { break }
+    }
+    XCTAssertLessThanOrEqual(kept, 256)
+    XCTAssertEqual(final, .changed(last!))
+  }
+
+  func testTheWorstInputNamesTheCameraStateAndItsError() async {
+    let hub = StatusHub()
+    hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.record, .detect]))
+    hub.post(.stream(cameraId: "door", role: .record, state: .connected, error: nil))
+    hub.post(.stream(cameraId: "door", role: .detect, state: .reconnecting, error: "401 Unauthorized"))
+    let snapshot = await settled(hub) { $0.first?.state == .reconnecting }
+    XCTAssertEqual(status(snapshot, "door")?.error, "detect_url: 401 Unauthorized")
+    XCTAssertNotNil(status(snapshot, "door")?.downSinceMs)
+    hub.post(.stream(cameraId: "door", role: .detect, state: .connected, error: nil))
+    let back = await settled(hub) { $0.first?.state == .connected }
+    XCTAssertNil(status(back, "door")?.error)
+    XCTAssertNil(status(back, "door")?.downSinceMs)
+  }
+
+  func testALostDetectInputEndsMotionButALostRecordInputReportsIt() async {
+    let hub = StatusHub()
+    hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.record, .detect]))
+    hub.post(.stream(cameraId: "door", role: .record, state: .connected, error: nil))
+    hub.post(.stream(cameraId: "door", role: .detect, state: .connected, error: nil))
+    hub.post(.motion(cameraId: "door", true))
+    _ = await settled(hub) { $0.first?.motion == true }
+    hub.post(.stream(cameraId: "door", role: .detect, state: .reconnecting, error: "stalled"))
+    let snapshot = await settled(hub) { $0.first?.state == .reconnecting }
+    XCTAssertEqual(status(snapshot, "door")?.motion, false, "no motion is shown for a camera nobody watches")
+  }
+
+  func testDamageAndAFullDiskAreShownOnAConnectedCamera() async {
+    let hub = StatusHub()
+    hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
+    hub.post(.stream(cameraId: "door", role: .both, state: .connected, error: nil))
+    hub.post(.damage(cameraId: "door", role: .both, message: "video damaged: 40 bad frames in 10 s"))
+    var snapshot = await settled(hub) { $0.first?.error != nil }
+    XCTAssertEqual(snapshot.first?.state, .connected)
+    XCTAssertEqual(snapshot.first?.error, "video damaged: 40 bad frames in 10 s")
+    hub.post(.diskPressure("disk full: 1 GB free"))
+    snapshot = await settled(hub) { $0.first?.error == "disk full: 1 GB free" }
+    hub.post(.diskPressure(nil))
+    hub.post(.damage(cameraId: "door", role: .both, message: nil))
+    snapshot = await settled(hub) { $0.first?.error == nil }
+    XCTAssertEqual(snapshot.first?.state, .connected)
+  }
+
+  func testARemovedCameraLeavesTheSnapshotAndIsAnnounced() async {
+    let hub = StatusHub()
+    hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
+    hub.post(.added(cameraId: "yard", name: "Yard", enabled: true, roles: [.both]))
+    _ = await settled(hub) { $0.count == 2 }
+    var events = await hub.subscribe().makeAsyncIterator()
+    _ = await events.next()
+    hub.post(.removed(cameraId: "door"))
+    let next = await events.next()
+    XCTAssertEqual(next, .removed(cameraId: "door"))
+    let snapshot = await hub.snapshot()
+    XCTAssertEqual(snapshot.map(\.id), ["yard"])
+  }
+
+  func testUpdatesForAnUnknownCameraAreIgnored() async {
+    let hub = StatusHub()
+    hub.post(.stream(cameraId: "ghost", role: .both, state: .connected, error: nil))
+    hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
+    let snapshot = await settled(hub) { $0.count == 1 }
+    XCTAssertEqual(snapshot.map(\.id), ["door"])
+  }
+}
