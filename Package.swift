@@ -40,11 +40,14 @@ let package = Package(
     .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
     .target(name: "VMSConfig", dependencies: ["CYaml", "Detectors"]),
 
-    // The engine: media I/O and the actors.
+    // Media I/O on FFmpeg: inputs, clip writer, decoder, packets. No actor, index or camera.
+    .target(name: "VMSMedia", dependencies: ["CFFmpeg", "Detectors", "VMSConfig"]),
+
+    // The engine: cameras, recorders, supervisor, status.
     .target(
       name: "VMSRuntime",
       dependencies: [
-        "CFFmpeg", "Detectors", "Storage", "VMSConfig",
+        "CFFmpeg", "Detectors", "Storage", "VMSConfig", "VMSMedia",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Metrics", package: "swift-metrics"),
       ]
@@ -65,7 +68,7 @@ let package = Package(
     .executableTarget(
       name: "vms",
       dependencies: [
-        "VMSRuntime", "WebUI", "VMSConfig", "Storage", "Detectors",
+        "VMSRuntime", "WebUI", "VMSConfig", "Storage", "Detectors", "VMSMedia",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -77,7 +80,8 @@ let package = Package(
     .testTarget(name: "DetectorsTests", dependencies: ["Detectors"]),
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     .testTarget(name: "VMSConfigTests", dependencies: ["VMSConfig"]),
-    .testTarget(name: "VMSRuntimeTests", dependencies: ["VMSRuntime"]),
+    .testTarget(name: "VMSMediaTests", dependencies: ["VMSMedia"]),
+    .testTarget(name: "VMSRuntimeTests", dependencies: ["VMSRuntime", "VMSMedia"]),
     .testTarget(
       name: "WebUITests",
       dependencies: [

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Storage
+import VMSMedia
 import VMSRuntime
 
 struct CheckStorageCommand: ParsableCommand {

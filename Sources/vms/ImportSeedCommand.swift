@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import VMSMedia
 import VMSRuntime
 
 struct ImportSeedCommand: ParsableCommand {

@@ -8,6 +8,7 @@ import Prometheus
 import ServiceLifecycle
 import Storage
 import VMSConfig
+import VMSMedia
 import VMSRuntime
 import WebUI
 

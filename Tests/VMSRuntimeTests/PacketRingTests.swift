@@ -1,3 +1,4 @@
+import VMSMedia
 import XCTest
 
 @testable import VMSRuntime

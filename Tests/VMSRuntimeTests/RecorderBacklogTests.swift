@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import VMSMedia
 import XCTest
 
 @testable import VMSRuntime

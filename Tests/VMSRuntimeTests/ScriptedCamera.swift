@@ -2,6 +2,7 @@
 // timestamps, keyframes, B-frames, audio and the wall clock of their arrival, but no bytes worth
 // decoding. What the clip state machine sees from a camera, without a camera or a network.
 import VMSConfig
+import VMSMedia
 @testable import VMSRuntime
 
 struct ScriptedCamera {

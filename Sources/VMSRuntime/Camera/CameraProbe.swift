@@ -10,6 +10,7 @@
 import CFFmpeg
 import Foundation
 import VMSConfig
+import VMSMedia
 
 #if canImport(Glibc)
   import Glibc

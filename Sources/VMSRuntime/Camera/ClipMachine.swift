@@ -18,6 +18,7 @@
 //     .close    -> closed(endMs:) with the row's end once the row is complete
 //   }
 import VMSConfig
+import VMSMedia
 
 struct ClipMachine {
   enum Action: Equatable {

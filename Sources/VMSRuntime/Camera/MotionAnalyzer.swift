@@ -9,6 +9,7 @@ import CFFmpeg
 import Detectors
 import Foundation
 import Logging
+import VMSMedia
 
 final class MotionAnalyzer {
   private let cameraId: String

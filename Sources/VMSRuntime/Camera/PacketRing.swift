@@ -1,6 +1,7 @@
 // The pre-roll: recent compressed packets of the record input, always starting at a video keyframe,
 // covering at least `keepSeconds` before the newest packet, so a clip can begin before the motion
 // that opened it.
+import VMSMedia
 
 struct PacketRing {
   private var packets: [MediaPacket] = []

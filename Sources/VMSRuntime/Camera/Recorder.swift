@@ -9,6 +9,7 @@ import Foundation
 import Logging
 import Storage
 import VMSConfig
+import VMSMedia
 
 actor Recorder {
   private struct OpenClip {

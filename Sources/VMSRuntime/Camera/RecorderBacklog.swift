@@ -7,6 +7,7 @@
 //
 // One producer (the record reader) calls `admit`; the recorder calls `written` for what it took.
 import Synchronization
+import VMSMedia
 
 final class RecorderBacklog: Sendable {
   /// About a minute of a 4 Mbit/s main stream: far above what a healthy disk ever holds back.

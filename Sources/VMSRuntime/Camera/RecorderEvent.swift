@@ -1,5 +1,6 @@
 // What a camera's stream readers tell its recorder, in order, through one AsyncStream.
 import VMSConfig
+import VMSMedia
 
 enum RecorderEvent: Sendable {
   /// The record input (re)connected with these streams.

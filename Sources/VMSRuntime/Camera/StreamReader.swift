@@ -9,6 +9,7 @@ import Detectors
 import Foundation
 import Logging
 import VMSConfig
+import VMSMedia
 
 actor StreamReader {
   struct Source: Sendable {

@@ -11,6 +11,7 @@
 import Foundation
 import Logging
 import Storage
+import VMSMedia
 
 public struct SeedImportReport: Sendable {
   public var imported = 0

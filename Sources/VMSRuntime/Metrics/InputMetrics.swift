@@ -10,6 +10,7 @@
 import CFFmpeg
 import Foundation
 import Metrics
+import VMSMedia
 
 struct InputMetrics {
   /// How often the local counts are published to the shared counters.

@@ -5,6 +5,7 @@
 import Foundation
 import Logging
 import Storage
+import VMSMedia
 
 public enum StorageCheck {
   /// Which repairs to make. Whatever is not repaired is reported.

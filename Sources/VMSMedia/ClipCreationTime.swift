@@ -2,9 +2,9 @@
 // recorder, read back when an index is rebuilt from the files. One format in one place.
 import Foundation
 
-enum ClipCreationTime {
+public enum ClipCreationTime {
   /// FFmpeg's form: ISO 8601 in UTC.
-  static func text(ms: Int64) -> String {
+  public static func text(ms: Int64) -> String {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime]
     return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(ms / 1000)))
@@ -12,7 +12,7 @@ enum ClipCreationTime {
 
   /// Epoch milliseconds of an ISO 8601 time, with or without fractional seconds (FFmpeg reads
   /// `2026-12-07T14:00:00.000000Z` back).
-  static func ms(text: String) -> Int64? {
+  public static func ms(text: String) -> Int64? {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)

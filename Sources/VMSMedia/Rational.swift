@@ -11,19 +11,19 @@ public struct Rational: Sendable, Equatable {
     self.den = den
   }
 
-  init(_ value: AVRational) { self.init(value.num, value.den) }
+  public init(_ value: AVRational) { self.init(value.num, value.den) }
 
-  var av: AVRational { AVRational(num: num, den: den) }
+  public var av: AVRational { AVRational(num: num, den: den) }
 
   /// Seconds in `ticks` of this time base.
-  func seconds(_ ticks: Int64) -> Double {
+  public func seconds(_ ticks: Int64) -> Double {
     den == 0 ? 0 : Double(ticks) * Double(num) / Double(den)
   }
 
   /// `ticks` of this time base expressed in `other`, rounded to nearest.
-  func rescale(_ ticks: Int64, to other: Rational) -> Int64 {
+  public func rescale(_ ticks: Int64, to other: Rational) -> Int64 {
     av_rescale_q(ticks, av, other.av)
   }
 
-  var asDouble: Double { den == 0 ? 0 : Double(num) / Double(den) }
+  public var asDouble: Double { den == 0 ? 0 : Double(num) / Double(den) }
 }

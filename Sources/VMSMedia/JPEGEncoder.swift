@@ -3,18 +3,18 @@
 import CFFmpeg
 import Detectors
 
-final class JPEGEncoder {
+public final class JPEGEncoder {
   private var codec: UnsafeMutablePointer<AVCodecContext>?
   private let scaler: FrameScaler
   private let packet: UnsafeMutablePointer<AVPacket>
   private var size: (Int32, Int32) = (0, 0)
   /// The encoder insists on increasing timestamps, even for unrelated stills.
   private var nextPts: Int64 = 0
-  let width: Int
-  let quality: Int32
+  public let width: Int
+  public let quality: Int32
 
   /// `quality` is MJPEG's qscale: 2 (best) to 31 (smallest).
-  init(width: Int, quality: Int32 = 5) throws(MediaError) {
+  public init(width: Int, quality: Int32 = 5) throws(MediaError) {
     self.width = width
     self.quality = quality
     guard let packet = av_packet_alloc() else { throw MediaError("out of memory") }
@@ -30,7 +30,7 @@ final class JPEGEncoder {
 
   /// Encodes `source`; `outline` boxes (in a `outlineSpace`-sized frame's pixels) are drawn as white
   /// rectangles, for the live view's "show detection" option.
-  func encode(
+  public func encode(
     _ source: UnsafeMutablePointer<AVFrame>, outline: [MotionRegion] = [], outlineSpace: (width: Int, height: Int) = (0, 0)
   ) -> [UInt8]? {
     guard source.pointee.width > 0, source.pointee.height > 0 else { return nil }

@@ -4,13 +4,13 @@
 import CFFmpeg
 import Detectors
 
-final class VideoDecoder {
+public final class VideoDecoder {
   private var codec: UnsafeMutablePointer<AVCodecContext>?
   private let frame: UnsafeMutablePointer<AVFrame>
   private let grayScaler: FrameScaler
-  let analysisWidth: Int
+  public let analysisWidth: Int
 
-  init(parameters: UnsafePointer<AVCodecParameters>, analysisWidth: Int = 320) throws(MediaError) {
+  public init(parameters: UnsafePointer<AVCodecParameters>, analysisWidth: Int = 320) throws(MediaError) {
     self.analysisWidth = analysisWidth
     guard let decoder = avcodec_find_decoder(parameters.pointee.codec_id) else {
       throw MediaError("no decoder for \(String(cString: avcodec_get_name(parameters.pointee.codec_id)))")
@@ -34,12 +34,12 @@ final class VideoDecoder {
   }
 
   /// Frames the decoder refused or had to patch up (error concealment) since it was made.
-  private(set) var damagedFrames = 0
+  public private(set) var damagedFrames = 0
 
   /// Feeds a packet and calls `body` with each decoded frame. Corrupt packets are skipped (and
   /// counted in `damagedFrames`): a camera that sends a few bad frames must not lose its connection
   /// over them.
-  func decode(_ packet: UnsafePointer<AVPacket>, _ body: (UnsafeMutablePointer<AVFrame>) -> Void) {
+  public func decode(_ packet: UnsafePointer<AVPacket>, _ body: (UnsafeMutablePointer<AVFrame>) -> Void) {
     let sent = avcodec_send_packet(codec, packet)
     guard sent >= 0 else {
       if sent != vms_averror_eagain() { damagedFrames += 1 }
@@ -55,17 +55,17 @@ final class VideoDecoder {
 
   /// Skips the deblocking filter: about 7% of H.264 decoding, invisible at the 320 px the detector
   /// sees. Switched off while a person watches the live picture.
-  func setSkipsDeblocking(_ skip: Bool) {
+  public func setSkipsDeblocking(_ skip: Bool) {
     codec?.pointee.skip_loop_filter = skip ? AVDISCARD_ALL : AVDISCARD_DEFAULT
   }
 
   /// Drops buffered state, so decoding can restart cleanly at a later keyframe.
-  func flush() {
+  public func flush() {
     avcodec_flush_buffers(codec)
   }
 
   /// The frame scaled to `analysisWidth` pixels wide (height keeps the aspect, even), 8-bit gray.
-  func grayFrame(of source: UnsafeMutablePointer<AVFrame>) -> GrayFrame? {
+  public func grayFrame(of source: UnsafeMutablePointer<AVFrame>) -> GrayFrame? {
     let width = Int32(analysisWidth)
     guard source.pointee.width > 0,
       let gray = grayScaler.scale(source, width: width, height: FrameScaler.height(of: source, atWidth: width)),

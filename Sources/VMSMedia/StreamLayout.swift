@@ -15,14 +15,14 @@ public final class StreamLayout: @unchecked Sendable {
     public var frameRate: Rational
     public var width: Int
     public var height: Int
-    var parameters: UnsafeMutablePointer<AVCodecParameters>
+    public var parameters: UnsafeMutablePointer<AVCodecParameters>
   }
 
   public let streams: [Stream]
 
   /// `rateUnknown`: the source has no real timing (MJPEG over HTTP), so FFmpeg's frame rate is a guess
   /// not worth writing into clips.
-  init(context: UnsafeMutablePointer<AVFormatContext>, rateUnknown: Bool = false) {
+  public init(context: UnsafeMutablePointer<AVFormatContext>, rateUnknown: Bool = false) {
     var streams: [Stream] = []
     for i in 0..<Int(context.pointee.nb_streams) {
       guard let stream = context.pointee.streams[i], let source = stream.pointee.codecpar,
@@ -51,7 +51,7 @@ public final class StreamLayout: @unchecked Sendable {
   }
 
   /// The same layout with one stream's codec replaced (audio transcoded before recording).
-  func replacing(
+  public func replacing(
     _ index: Int, parameters: UnsafePointer<AVCodecParameters>, timeBase: Rational, codecName: String
   ) -> StreamLayout {
     let copies = streams.map { stream in

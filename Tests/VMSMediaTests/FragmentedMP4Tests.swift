@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import VMSRuntime
+@testable import VMSMedia
 
 /// A fragmented MP4 cut short keeps its complete fragments, and only those.
 final class FragmentedMP4Tests: XCTestCase {

@@ -3,27 +3,27 @@
 // next to nothing to decode and encode; video is never touched.
 import CFFmpeg
 
-final class AudioTranscoder {
+public final class AudioTranscoder {
   private var decoder: UnsafeMutablePointer<AVCodecContext>?
   private var encoder: UnsafeMutablePointer<AVCodecContext>?
   private let decoded: UnsafeMutablePointer<AVFrame>
   private let frame: UnsafeMutablePointer<AVFrame>
   private let packet: UnsafeMutablePointer<AVPacket>
   private let inputTimeBase: Rational
-  let sampleRate: Int32
+  public let sampleRate: Int32
   /// Mono samples waiting for a full encoder frame.
   private var pending: [Float] = []
   /// Sample count (at `sampleRate`) of the next sample to encode, from the first packet's time.
   private var nextSample: Int64?
-  let streamIndex: Int
+  public let streamIndex: Int
   /// Codec parameters of the AAC output (owned).
-  let outputParameters: UnsafeMutablePointer<AVCodecParameters>
+  public let outputParameters: UnsafeMutablePointer<AVCodecParameters>
 
-  static func canTranscode(_ stream: StreamLayout.Stream) -> Bool {
+  public static func canTranscode(_ stream: StreamLayout.Stream) -> Bool {
     stream.isAudio && (stream.codecName == "pcm_alaw" || stream.codecName == "pcm_mulaw")
   }
 
-  init(stream: StreamLayout.Stream) throws(MediaError) {
+  public init(stream: StreamLayout.Stream) throws(MediaError) {
     guard let decodec = avcodec_find_decoder(stream.parameters.pointee.codec_id),
       let aac = avcodec_find_encoder(AV_CODEC_ID_AAC),
       let decoded = av_frame_alloc(), let frame = av_frame_alloc(), let packet = av_packet_alloc(),
@@ -71,11 +71,11 @@ final class AudioTranscoder {
   }
 
   /// The AAC output's time base: one tick per sample.
-  var outputTimeBase: Rational { Rational(1, sampleRate) }
+  public var outputTimeBase: Rational { Rational(1, sampleRate) }
 
   /// Decodes a G.711 packet and returns the AAC packets that completed (timestamps in
   /// `outputTimeBase`, same stream index).
-  func transcode(_ input: MediaPacket) -> [MediaPacket] {
+  public func transcode(_ input: MediaPacket) -> [MediaPacket] {
     if nextSample == nil { nextSample = inputTimeBase.rescale(input.pts, to: outputTimeBase) }
     av_packet_unref(packet)
     guard av_new_packet(packet, Int32(input.data.count)) >= 0 else { return [] }

@@ -12,7 +12,7 @@ public struct MediaError: Error, CustomStringConvertible, Sendable {
   }
 
   /// FFmpeg's own text for an error code.
-  static func text(_ code: Int32) -> String {
+  public static func text(_ code: Int32) -> String {
     var buffer = [CChar](repeating: 0, count: 256)
     av_strerror(code, &buffer, buffer.count)
     let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
@@ -20,7 +20,7 @@ public struct MediaError: Error, CustomStringConvertible, Sendable {
   }
 
   /// The error of a failed open or read, worded for the camera's status line.
-  static func fromFFmpeg(_ code: Int32, while action: String) -> MediaError {
+  public static func fromFFmpeg(_ code: Int32, while action: String) -> MediaError {
     switch code {
     case vms_averror_http_unauthorized():
       return MediaError(code: code, "\(action) (401 Unauthorized): check the user and password in the URL")

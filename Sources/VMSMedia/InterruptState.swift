@@ -7,29 +7,31 @@ import CFFmpeg
 import Foundation
 import Synchronization
 
-final class InterruptState: Sendable {
-  enum Reason: Int { case none = 0, stop = 1, deadline = 2 }
+public final class InterruptState: Sendable {
+  public enum Reason: Int { case none = 0, stop = 1, deadline = 2 }
 
   private let stopRequested = Atomic<Bool>(false)
   /// Monotonic nanoseconds after which blocking calls are aborted; 0 = none.
   private let deadlineNanos = Atomic<UInt64>(0)
   private let firedReason = Atomic<Int>(0)
 
-  var isStopRequested: Bool { stopRequested.load(ordering: .relaxed) }
+  public init() {}
 
-  func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+  public var isStopRequested: Bool { stopRequested.load(ordering: .relaxed) }
+
+  public func requestStop() { stopRequested.store(true, ordering: .relaxed) }
 
   /// Arms the watchdog: blocking calls fail if nothing completes within `seconds`.
-  func arm(seconds: Double) {
+  public func arm(seconds: Double) {
     deadlineNanos.store(Self.now() + UInt64(seconds * 1e9), ordering: .relaxed)
     firedReason.store(0, ordering: .relaxed)
   }
 
   /// Why the last blocking call was interrupted.
-  var reason: Reason { Reason(rawValue: firedReason.load(ordering: .relaxed)) ?? .none }
+  public var reason: Reason { Reason(rawValue: firedReason.load(ordering: .relaxed)) ?? .none }
 
   /// Called by FFmpeg; nonzero aborts the current call.
-  func shouldInterrupt() -> Bool {
+  public func shouldInterrupt() -> Bool {
     if stopRequested.load(ordering: .relaxed) {
       firedReason.store(Reason.stop.rawValue, ordering: .relaxed)
       return true
@@ -42,10 +44,10 @@ final class InterruptState: Sendable {
     return false
   }
 
-  static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+  public static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
   /// The C callback FFmpeg calls; `opaque` is an unretained `InterruptState`.
-  static let callback: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { opaque in
+  public static let callback: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { opaque in
     guard let opaque else { return 0 }
     return Unmanaged<InterruptState>.fromOpaque(opaque).takeUnretainedValue().shouldInterrupt() ? 1 : 0
   }

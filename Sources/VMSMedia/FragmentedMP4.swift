@@ -3,10 +3,10 @@
 // half-written fragment off the end, so the file decodes cleanly and its size is what the index says.
 import Foundation
 
-enum FragmentedMP4 {
+public enum FragmentedMP4 {
   /// Bytes of `path` up to the end of its last complete fragment (or of its `moov`, when no fragment
   /// is complete yet). Throws when even the header is incomplete.
-  static func completeLength(of path: String) throws(MediaError) -> Int64 {
+  public static func completeLength(of path: String) throws(MediaError) -> Int64 {
     guard let file = FileHandle(forReadingAtPath: path) else { throw MediaError("cannot open \(path)") }
     defer { try? file.close() }
     let fileSize = Int64((try? file.seekToEnd()) ?? 0)
@@ -47,7 +47,7 @@ enum FragmentedMP4 {
 
   /// Cuts `path` to its complete fragments; returns its new size.
   @discardableResult
-  static func trimToCompleteFragments(_ path: String) throws(MediaError) -> Int64 {
+  public static func trimToCompleteFragments(_ path: String) throws(MediaError) -> Int64 {
     let length = try completeLength(of: path)
     guard truncate(path, off_t(length)) == 0 else {
       throw MediaError("cannot trim \(path): \(String(cString: strerror(errno)))")

@@ -3,13 +3,13 @@
 // size changes: a camera's resolution rarely does).
 import CFFmpeg
 
-final class FrameScaler {
+public final class FrameScaler {
   private var context: OpaquePointer?
   private let output: UnsafeMutablePointer<AVFrame>
   private let format: AVPixelFormat
   private var key: (Int32, Int32, Int32, Int32, Int32) = (0, 0, -1, 0, 0)
 
-  init(format: AVPixelFormat) throws(MediaError) {
+  public init(format: AVPixelFormat) throws(MediaError) {
     guard let output = av_frame_alloc() else { throw MediaError("out of memory") }
     self.output = output
     self.format = format
@@ -23,7 +23,7 @@ final class FrameScaler {
 
   /// `source` scaled to `width` x `height`; the frame belongs to the scaler and is overwritten by
   /// the next call.
-  func scale(_ source: UnsafeMutablePointer<AVFrame>, width: Int32, height: Int32) -> UnsafeMutablePointer<AVFrame>? {
+  public func scale(_ source: UnsafeMutablePointer<AVFrame>, width: Int32, height: Int32) -> UnsafeMutablePointer<AVFrame>? {
     let wanted = (source.pointee.width, source.pointee.height, source.pointee.format, width, height)
     if context == nil || wanted != key {
       sws_freeContext(context)
@@ -44,7 +44,7 @@ final class FrameScaler {
   }
 
   /// The height that keeps `source`'s aspect at `width`, even (chroma subsampling needs it).
-  static func height(of source: UnsafeMutablePointer<AVFrame>, atWidth width: Int32) -> Int32 {
+  public static func height(of source: UnsafeMutablePointer<AVFrame>, atWidth width: Int32) -> Int32 {
     guard source.pointee.width > 0 else { return 2 }
     let height = Int32((Double(source.pointee.height) * Double(width) / Double(source.pointee.width)).rounded())
     return max(2, height & ~1)

@@ -7,7 +7,7 @@
 import CFFmpeg
 import Foundation
 
-final class ClipWriter {
+public final class ClipWriter {
   private var context: UnsafeMutablePointer<AVFormatContext>?
   private let packet: UnsafeMutablePointer<AVPacket>
   /// Input stream index -> output stream index.
@@ -22,14 +22,14 @@ final class ClipWriter {
   private var lastVideoPts: Int64?
   private var videoFrameInterval: Int64 = 0
   private var videoTimeBase: Rational
-  let path: String
-  private(set) var bytesWritten: Int64 = 0
-  private(set) var packetsWritten = 0
+  public let path: String
+  public private(set) var bytesWritten: Int64 = 0
+  public private(set) var packetsWritten = 0
 
   /// `start` is the first packet of the clip (a video keyframe); its time becomes zero.
   /// `startedAtMs`, the wall time of that first frame, is written as the file's creation time, so
   /// the file says when it was recorded whatever its name (a rebuilt index dates it by that).
-  init(path: String, layout: StreamLayout, start: MediaPacket, startedAtMs: Int64) throws(MediaError) {
+  public init(path: String, layout: StreamLayout, start: MediaPacket, startedAtMs: Int64) throws(MediaError) {
     self.path = path
     guard let video = layout.video, let packet = av_packet_alloc() else {
       throw MediaError("no video stream to record")
@@ -97,13 +97,13 @@ final class ClipWriter {
   /// The sample entry to write: `hvc1` for H.265 whose parameter sets are known up front (Safari
   /// and Chrome play H.265 in MP4 only under that tag; FFmpeg's default, `hev1`, they refuse), and
   /// FFmpeg's choice (0) for everything else, or for H.265 that carries its parameter sets in-band only.
-  static func mp4Tag(_ parameters: UnsafePointer<AVCodecParameters>) -> UInt32 {
+  public static func mp4Tag(_ parameters: UnsafePointer<AVCodecParameters>) -> UInt32 {
     guard parameters.pointee.codec_id == AV_CODEC_ID_HEVC, parameters.pointee.extradata_size > 0 else { return 0 }
     return UInt32(UInt8(ascii: "h")) | UInt32(UInt8(ascii: "v")) << 8 | UInt32(UInt8(ascii: "c")) << 16
       | UInt32(UInt8(ascii: "1")) << 24
   }
 
-  static func canCopyAudio(_ stream: StreamLayout.Stream) -> Bool {
+  public static func canCopyAudio(_ stream: StreamLayout.Stream) -> Bool {
     stream.isAudio && stream.codecName == "aac"
   }
 
@@ -115,7 +115,7 @@ final class ClipWriter {
 
   /// Writes one packet. Packets of streams that are not recorded, or from before the clip's start,
   /// are skipped.
-  func write(_ media: MediaPacket) throws(MediaError) {
+  public func write(_ media: MediaPacket) throws(MediaError) {
     guard let context, let output = outputIndex[media.streamIndex],
       let inTB = inputTimeBase[media.streamIndex], let outTB = outputTimeBase[media.streamIndex]
     else { return }
@@ -160,14 +160,14 @@ final class ClipWriter {
   }
 
   /// Seconds of video written so far, from the camera's timestamps.
-  var durationSeconds: Double {
+  public var durationSeconds: Double {
     guard let first = firstVideoPts else { return 0 }
     return videoTimeBase.seconds(lastVideoEnd - first)
   }
 
   /// Completes the file (last fragment, trailer), flushes it to disk and closes it. Returns its size.
   @discardableResult
-  func finish() throws(MediaError) -> Int64 {
+  public func finish() throws(MediaError) -> Int64 {
     guard let context else { return 0 }
     self.context = nil
     let result = av_write_trailer(context)

@@ -14,4 +14,16 @@ public struct MediaPacket: Sendable, Equatable {
   public var isKeyframe: Bool
   /// Wall-clock time the packet was read, Unix epoch milliseconds.
   public var receivedAtMs: Int64
+
+  public init(
+    streamIndex: Int, data: [UInt8], pts: Int64, dts: Int64, duration: Int64, isKeyframe: Bool, receivedAtMs: Int64
+  ) {
+    self.streamIndex = streamIndex
+    self.data = data
+    self.pts = pts
+    self.dts = dts
+    self.duration = duration
+    self.isKeyframe = isKeyframe
+    self.receivedAtMs = receivedAtMs
+  }
 }

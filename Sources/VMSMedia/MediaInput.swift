@@ -7,15 +7,15 @@ import Foundation
 import VMSConfig
 
 
-final class MediaInput {
+public final class MediaInput {
   /// Seconds of silence after which a source counts as stalled (open included).
-  static let stallTimeoutSeconds = 8.0
+  public static let stallTimeoutSeconds = 8.0
 
   private var context: UnsafeMutablePointer<AVFormatContext>?
   private let packet: UnsafeMutablePointer<AVPacket>
   private let interrupt: InterruptState
-  let layout: StreamLayout
-  let isFile: Bool
+  public let layout: StreamLayout
+  public let isFile: Bool
 
   // Real-time pacing and looping of files.
   private var paceStartNanos: UInt64 = 0
@@ -28,10 +28,10 @@ final class MediaInput {
   private var awaitingTimedKeyframe: [Bool]
   /// MJPEG over HTTP carries no timestamps (FFmpeg invents 25 fps): such sources are timed by the
   /// arrival of their frames instead.
-  let timedByArrival: Bool
+  public let timedByArrival: Bool
   private var arrivalOriginNanos: UInt64 = 0
 
-  init(url: String, transport: RTSPTransport, interrupt: InterruptState) throws(MediaError) {
+  public init(url: String, transport: RTSPTransport, interrupt: InterruptState) throws(MediaError) {
     self.interrupt = interrupt
     self.isFile = !url.contains("://")
     guard let packet = av_packet_alloc() else { throw MediaError("out of memory") }
@@ -124,7 +124,7 @@ final class MediaInput {
 
   /// Reads the next packet. The returned pointer stays valid until the next call. Throws on error,
   /// stall (nothing for `stallTimeoutSeconds`) or end of a live stream; files loop.
-  func read() throws(MediaError) -> UnsafeMutablePointer<AVPacket> {
+  public func read() throws(MediaError) -> UnsafeMutablePointer<AVPacket> {
     guard let context else { throw MediaError("closed") }
     var loopedWithoutPacket = false
     while true {
