@@ -52,6 +52,11 @@ let package = Package(
         .product(name: "Metrics", package: "swift-metrics"),
       ]
     ),
+    // The import of the original program (Mon VMS Web): its cameras, settings, clips, archives.
+    .target(
+      name: "SeedImport",
+      dependencies: ["Storage", "VMSConfig", "VMSMedia", .product(name: "Logging", package: "swift-log")]
+    ),
     .target(
       name: "WebUI",
       dependencies: [
@@ -68,7 +73,7 @@ let package = Package(
     .executableTarget(
       name: "vms",
       dependencies: [
-        "VMSRuntime", "WebUI", "VMSConfig", "Storage", "Detectors", "VMSMedia",
+        "VMSRuntime", "WebUI", "VMSConfig", "Storage", "Detectors", "VMSMedia", "SeedImport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -81,6 +86,7 @@ let package = Package(
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     .testTarget(name: "VMSConfigTests", dependencies: ["VMSConfig"]),
     .testTarget(name: "VMSMediaTests", dependencies: ["VMSMedia"]),
+    .testTarget(name: "SeedImportTests", dependencies: ["SeedImport", "VMSConfig"]),
     .testTarget(name: "VMSRuntimeTests", dependencies: ["VMSRuntime", "VMSMedia"]),
     .testTarget(
       name: "WebUITests",

@@ -1,10 +1,11 @@
 // `vms import-seed PATH [--config OUT.yaml] [--data-dir DIR]`: moves a user of the original program
 // (Mon VMS Web) over: its cameras and settings into our YAML, its clips, thumbnails and archive
-// comments into our data directory and index. The logic is in VMSRuntime/Import.
+// comments into our data directory and index. The logic is in the SeedImport module.
 import ArgumentParser
 import Foundation
 import Logging
 import VMSMedia
+import SeedImport
 import VMSRuntime
 
 struct ImportSeedCommand: ParsableCommand {

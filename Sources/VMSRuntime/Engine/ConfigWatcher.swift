@@ -4,6 +4,7 @@
 // follows editors that write a new file and rename it over the old one, and files on any mount.
 import Foundation
 import Logging
+import VMSConfig
 
 public actor ConfigWatcher {
   private let path: String

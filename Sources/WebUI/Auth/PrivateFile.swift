@@ -1,6 +1,7 @@
 // Files only the vms user may read (the generated admin's hash, the session digests), in a folder
 // only it may enter, replaced atomically like the configuration file (`ConfigFile.write`).
 import Foundation
+import VMSConfig
 import VMSRuntime
 
 enum PrivateFile {

@@ -4,7 +4,7 @@ import Foundation
 import VMSConfig
 import XCTest
 
-@testable import VMSRuntime
+@testable import SeedImport
 
 final class SeedImportTests: XCTestCase {
   func testCameraIdsAreLowercaseASCIIWithDashes() {
