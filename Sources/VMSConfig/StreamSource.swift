@@ -1,4 +1,5 @@
 // StreamSource: checks a `record_url` / `detect_url` value, a network URL or a local file path.
+import Foundation
 
 enum StreamSource {
   static let schemes = Set(StreamEndpoint.defaultPorts.keys)
@@ -23,7 +24,7 @@ enum StreamSource {
             message: "is a file URL with a host",
             hint: "write file:///absolute/path or just the path")
         }
-        return .valid(FilePath.normalize(String(parts.tail)))
+        return existingFile(FilePath.normalize(String(parts.tail)), configDirectory: configDirectory)
       }
       return checkNetworkURL(text, parts: parts, allowed: schemes)
     }
@@ -44,7 +45,24 @@ enum StreamSource {
     if text.contains("\n") {
       return .invalid(message: "contains a line break", hint: "write the path on one line")
     }
-    return .valid(FilePath.resolve(text, against: configDirectory))
+    return existingFile(FilePath.resolve(text, against: configDirectory), configDirectory: configDirectory)
+  }
+
+  /// A file source must name a video file that is there: a typo in a path is found by
+  /// `check-config` and on reload, not by a camera that never connects.
+  static func existingFile(_ path: String, configDirectory: String) -> Outcome {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      return .invalid(
+        message: "names a file that does not exist: \(path)",
+        hint:
+          "check the path (a relative path is read from \(configDirectory), the configuration file's folder), or write a camera URL such as rtsp://user:pass@192.0.2.10:554/stream1"
+      )
+    }
+    if isDirectory.boolValue {
+      return .invalid(message: "names a folder, not a video file: \(path)", hint: "write the path of a video file")
+    }
+    return .valid(path)
   }
 
   static let acceptedForms =

@@ -23,16 +23,20 @@ final class SupervisorReloadQueueTests: XCTestCase {
   }
 
   private static func config(variant: Int, folder: String) -> String {
-    // Every variant changes both cameras' URL, so each apply restarts them (stop, then start).
-    """
+    // Every variant changes both cameras' URL, so each apply restarts them (stop, then start). The
+    // files exist (a file source must) but hold no video: the readers keep failing and retrying.
+    for camera in ["a", "b"] {
+      FileManager.default.createFile(atPath: "\(folder)/broken-\(camera)-\(variant).mp4", contents: Data("not a video".utf8))
+    }
+    return """
     server:
       data_dir: "\(folder)/data"
     cameras:
       qa:
-        record_url: "\(folder)/missing-a-\(variant).mp4"
+        record_url: "\(folder)/broken-a-\(variant).mp4"
         detector: { type: none }
       qb:
-        record_url: "\(folder)/missing-b-\(variant).mp4"
+        record_url: "\(folder)/broken-b-\(variant).mp4"
         detector: { type: none }
 
     """
