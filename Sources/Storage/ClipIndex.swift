@@ -23,7 +23,7 @@
 ///    and `archives/` so a move can never overwrite another clip.
 /// 4. Retention never touches archived clips and deletes oldest first; disk usage comes from the index
 ///    (`usage(cameraId:)` sums `size_bytes`), never from walking the tree.
-/// 5. Paths are built only from validated camera ids (`[a-z0-9_-]{1,64}`), local dates and times
+/// 5. Paths are built only from validated camera ids (`CameraID`), local dates and times
 ///    (`DataLayout`); stored paths are resolved only when they stay inside the data directory
 ///    (`absolutePath(of:)`).
 ///
