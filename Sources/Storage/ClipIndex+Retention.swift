@@ -1,7 +1,7 @@
 // The queries and the one deletion the storage janitor needs: which clips it may delete (complete,
-// not archived, under `recordings/`), oldest first, per camera or across cameras; how many bytes
-// recordings use, per camera and in total; how many were recorded recently (the bitrate behind the
-// projected retention horizon). Bytes always come from the index (invariant 4), never from the tree.
+// not archived, under `recordings/`), oldest first, per camera or across cameras; how many were
+// recorded recently (the bitrate behind the projected retention horizon). How many bytes recordings
+// use is ClipIndex+Usage.swift's. Bytes always come from the index (invariant 4), never from the tree.
 import Foundation
 import GRDB
 
@@ -10,17 +10,6 @@ import GRDB
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-/// Bytes of a camera's clips, recordings and archives apart.
-public struct ClipUsage: Sendable, Equatable {
-  public var recordingsBytes: Int64
-  public var archivesBytes: Int64
-
-  public init(recordingsBytes: Int64 = 0, archivesBytes: Int64 = 0) {
-    self.recordingsBytes = recordingsBytes
-    self.archivesBytes = archivesBytes
-  }
-}
 
 /// What one retention deletion did: the rows it removed and the files it could not remove (their rows
 /// are gone: the consistency check reports them as files without a row).
@@ -90,35 +79,6 @@ extension ClipIndex {
           ORDER BY start_ms, id LIMIT 1
           """,
         arguments: [cameraId])
-    }
-  }
-
-  /// Bytes of every clip not archived (recordings, including those being recorded): what
-  /// `storage.max_bytes` limits.
-  public func recordingsBytes() throws -> Int64 {
-    try pool.read { db in
-      try Int64.fetchOne(
-        db, sql: "SELECT COALESCE(SUM(size_bytes), 0) FROM clip WHERE archived = 0") ?? 0
-    }
-  }
-
-  /// Usage of every camera that has clips, configured or not, in one pass over the index.
-  public func usageByCamera() throws -> [String: ClipUsage] {
-    try pool.read { db in
-      var usage: [String: ClipUsage] = [:]
-      let rows = try Row.fetchCursor(
-        db,
-        sql: """
-          SELECT camera_id,
-                 COALESCE(SUM(CASE WHEN archived = 0 THEN size_bytes END), 0) AS recordings,
-                 COALESCE(SUM(CASE WHEN archived <> 0 THEN size_bytes END), 0) AS archives
-          FROM clip GROUP BY camera_id
-          """)
-      while let row = try rows.next() {
-        usage[row["camera_id"]] = ClipUsage(
-          recordingsBytes: row["recordings"], archivesBytes: row["archives"])
-      }
-      return usage
     }
   }
 

@@ -22,7 +22,7 @@
 ///    ClipIndex+Archive.swift, documents its order); names are allocated unique across `recordings/`
 ///    and `archives/` so a move can never overwrite another clip.
 /// 4. Retention never touches archived clips and deletes oldest first; disk usage comes from the index
-///    (`usage(cameraId:)` sums `size_bytes`), never from walking the tree.
+///    (ClipIndex+Usage.swift sums `size_bytes`), never from walking the tree.
 /// 5. Paths are built only from validated camera ids (`CameraID`), local dates and times
 ///    (`DataLayout`); stored paths are resolved only when they stay inside the data directory
 ///    (`absolutePath(of:)`).
@@ -351,23 +351,6 @@ public final class ClipIndex: Sendable {
         fromMs = nextFromMs
       }
       return days
-    }
-  }
-
-  /// Bytes used by a camera's clips, from the index (invariant 4), recordings and archives apart.
-  /// A clip being recorded counts with its last reported size.
-  public func usage(cameraId: String) throws -> (recordingsBytes: Int64, archivesBytes: Int64) {
-    try DataLayout.validateCameraId(cameraId)
-    return try pool.read { db in
-      let row = try Row.fetchOne(
-        db,
-        sql: """
-          SELECT COALESCE(SUM(CASE WHEN archived = 0 THEN size_bytes END), 0) AS recordings,
-                 COALESCE(SUM(CASE WHEN archived <> 0 THEN size_bytes END), 0) AS archives
-          FROM clip WHERE camera_id = ?
-          """,
-        arguments: [cameraId])
-      return (row?["recordings"] ?? 0, row?["archives"] ?? 0)
     }
   }
 
