@@ -11,7 +11,8 @@
 /// ## Storage invariants (DESIGN.md) as they apply here
 /// 1. Every clip row points to a file under the data directory, and every finished clip file has a row.
 ///    `beginClip` reserves the file name by creating the (empty) file exclusively in the same transaction
-///    that inserts the row; `deleteClip` removes the row before the files (see there), so a crash at any
+///    that inserts the row; every deletion (`deleteClips`, ClipIndex+Delete.swift) removes the row before
+///    the files, so a crash at any
 ///    point leaves at worst a file without a row, which start-up repair adopts or reports, never a row
 ///    without a file.
 /// 2. A clip is inserted as `recording` before any byte is written (`beginClip`), and becomes `complete`
@@ -259,45 +260,6 @@ public final class ClipIndex: Sendable {
   private func throwWhyNotRecording(id: Int64, _ db: Database) throws -> Never {
     if try ClipRecord.fetchOne(db, key: id) == nil { throw StorageError.clipNotFound(id: id) }
     throw StorageError.clipNotRecording(id: id)
-  }
-
-  /// Removes a clip: first the row (committed), then the thumbnail, then the video.
-  ///
-  /// Why this order: a crash or an I/O error between the steps then leaves files without a row, which
-  /// start-up repair adopts or reports (invariant 1 allows it to notice them); the other order could
-  /// leave a row whose file is gone, which the UI would list and fail to play.
-  ///
-  /// A `recording` clip can be deleted (a recorder that failed to open its file, start-up repair of an
-  /// unplayable file): the caller must make sure no recorder is still writing it, or that recorder
-  /// would fill a file no row points to. Deletions a user asks for should skip `recording` clips.
-  public func deleteClip(id: Int64) throws {
-    let clip = try write { db -> ClipRecord in
-      guard let clip = try ClipRecord.fetchOne(db, key: id) else {
-        throw StorageError.clipNotFound(id: id)
-      }
-      try db.execute(sql: "DELETE FROM clip WHERE id = ?", arguments: [id])
-      return clip
-    }
-    for relative in Self.deletionOrder(of: clip) {
-      let absolute = try layout.absolutePath(of: relative)
-      if unlink(absolute) != 0 && errno != ENOENT {
-        throw StorageError.fileOperationFailed(
-          path: absolute,
-          reason:
-            "clip \(id) was removed from the index but its file could not be deleted (\(String(cString: strerror(errno))))"
-        )
-      }
-    }
-  }
-
-  /// The files of a deleted clip's row, in the order to unlink them: the JPEG beside the video (it may
-  /// exist half-written even when the row says none), the row's thumbnail when it differs, and the
-  /// video last. A crash in between then leaves a video without a row (adopted at start-up, as a clip
-  /// without thumbnail), never a JPEG alone, which start-up would only report.
-  static func deletionOrder(of clip: ClipRecord) -> [String] {
-    var paths = [DataLayout.thumbnailRelativePath(ofClip: clip.file)]
-    if let thumbnail = clip.thumbnail, !paths.contains(thumbnail) { paths.append(thumbnail) }
-    return paths + [clip.file]
   }
 
   // MARK: Queries
