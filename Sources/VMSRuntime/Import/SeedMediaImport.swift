@@ -259,6 +259,7 @@ struct Ledger {
   func save() throws {
     let data = try JSONSerialization.data(
       withJSONObject: ["imported": entries], options: [.prettyPrinted, .sortedKeys])
-    try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    // The same atomic, fsynced replacement as the configuration file.
+    try ConfigFile.write(data, to: path)
   }
 }
