@@ -36,9 +36,12 @@ let package = Package(
     ),
 
     // Pure-logic modules at the bottom of the stack.
+    // Identifiers: the camera id rule, shared by VMSConfig and Storage (see CameraID.swift).
+    .target(name: "Identifiers"),
     .target(name: "Detectors", dependencies: ["COpenCV"]),
-    .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-    .target(name: "VMSConfig", dependencies: ["CYaml", "Detectors"]),
+    .target(
+      name: "Storage", dependencies: ["Identifiers", .product(name: "GRDB", package: "GRDB.swift")]),
+    .target(name: "VMSConfig", dependencies: ["CYaml", "Detectors", "Identifiers"]),
 
     // Media I/O on FFmpeg: inputs, clip writer, decoder, packets. No actor, index or camera.
     .target(name: "VMSMedia", dependencies: ["CFFmpeg", "Detectors", "VMSConfig"]),

@@ -11,6 +11,7 @@
 import Foundation
 import Logging
 import Storage
+import VMSConfig
 import VMSMedia
 
 public struct SeedImportReport: Sendable {
@@ -260,6 +261,7 @@ struct Ledger {
   func save() throws {
     let data = try JSONSerialization.data(
       withJSONObject: ["imported": entries], options: [.prettyPrinted, .sortedKeys])
-    try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    // The same atomic, fsynced replacement as the configuration file.
+    try ConfigFile.write(data, to: path)
   }
 }

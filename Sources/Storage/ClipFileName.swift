@@ -1,4 +1,5 @@
 import Foundation
+import Identifiers
 
 /// What a stored path says about its clip: `TREE/CAMERA_ID/YYYY-MM-DD/HH-MM-SS[-N].mp4|jpg`, parsed
 /// back (the inverse of `DataLayout.clipRelativePath`), so a file found without a row can be adopted
@@ -18,7 +19,7 @@ public struct ClipFileName: Sendable, Equatable, Hashable {
   public init?(relativePath: String, layout: DataLayout) {
     let parts = relativePath.split(separator: "/", omittingEmptySubsequences: false)
     guard parts.count == 4, let tree = ClipTree(rawValue: String(parts[0])),
-      DataLayout.isValidCameraId(String(parts[1])), layout.isValidDay(String(parts[2]))
+      CameraID.isValid(String(parts[1])), layout.isValidDay(String(parts[2]))
     else { return nil }
     let name = parts[3]
     let kind: Kind

@@ -29,7 +29,7 @@ extension ClipIndex {
   /// Deletes every complete clip of `cameraId`, archived ones only when `includeArchives`; clips still
   /// being recorded are never touched (their recorder is writing them).
   ///
-  /// The order, as `deleteClip` and for the same reason: each batch of rows is removed in one
+  /// The order, as every deletion (`deleteClips`): each batch of rows is removed in one
   /// transaction, then their files. A crash between the two leaves files without a row (the start-up
   /// check adopts the playable ones back, so the footage reappears and the action can be repeated),
   /// never a row without a file. Batches keep the write lock short, so a recorder's insert never
@@ -45,24 +45,24 @@ extension ClipIndex {
   {
     try DataLayout.validateCameraId(cameraId)
     var result = FootageDeletion()
-    let condition =
-      "camera_id = ? AND state = 'complete'" + (includeArchives ? "" : " AND archived = 0")
+    let which: DeletableClips = includeArchives ? .complete : .unarchived
     while true {
-      let batch = try write { db -> [ClipRecord] in
-        let rows = try ClipRecord.fetchAll(
-          db, sql: "SELECT * FROM clip WHERE \(condition) ORDER BY start_ms, id LIMIT 500",
+      // Selected with the very condition the deletion checks again, so a row kept by the deletion
+      // (changed meanwhile) is not selected again: the loop ends.
+      let ids = try pool.read { db in
+        try Int64.fetchAll(
+          db,
+          sql: """
+            SELECT id FROM clip WHERE camera_id = ? AND \(which.sql)
+            ORDER BY start_ms, id LIMIT 500
+            """,
           arguments: [cameraId])
-        guard !rows.isEmpty else { return rows }
-        let marks = Array(repeating: "?", count: rows.count).joined(separator: ",")
-        try db.execute(
-          sql: "DELETE FROM clip WHERE id IN (\(marks))",
-          arguments: StatementArguments(rows.map(\.id)))
-        return rows
       }
-      guard !batch.isEmpty else { break }
-      result.deletedClips += batch.count
-      result.freedBytes += batch.reduce(0) { $0 + $1.sizeBytes }
-      for clip in batch { removeFiles(of: clip, into: &result.fileErrors) }
+      guard !ids.isEmpty else { break }
+      let batch = try deleteClips(ids: ids, which)
+      result.deletedClips += batch.clips.count
+      result.freedBytes += batch.freedBytes
+      result.fileErrors += batch.fileErrors
     }
     try pool.read { db in
       result.keptRecording =
@@ -82,21 +82,6 @@ extension ClipIndex {
       }
     }
     return result
-  }
-
-  /// The JPEG beside the video, the row's thumbnail when it differs, then the video (see
-  /// `ClipIndex.deletionOrder`); what cannot be removed goes to `errors`. Shared by every deletion
-  /// of rows already gone from the index (footage, retention).
-  func removeFiles(of clip: ClipRecord, into errors: inout [String]) {
-    for relative in Self.deletionOrder(of: clip) {
-      guard let absolute = try? layout.absolutePath(of: relative) else {
-        errors.append("\(relative): refused path")
-        continue
-      }
-      if unlink(absolute) != 0 && errno != ENOENT {
-        errors.append("\(absolute): \(String(cString: strerror(errno)))")
-      }
-    }
   }
 
   /// rmdir of the day folders, then of the camera folder; a folder with anything left in it (a file

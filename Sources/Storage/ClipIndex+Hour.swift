@@ -1,4 +1,5 @@
-// One local hour of a camera's recordings, for the "delete this hour" button.
+// One local hour of a camera's recordings, for the "delete this hour" button (the deletion itself is
+// `deleteHour`, in ClipIndex+Delete.swift).
 import Foundation
 
 extension ClipIndex {
@@ -13,22 +14,5 @@ extension ClipIndex {
     return try clips(cameraId: cameraId, day: day, archived: archived).filter {
       layout.localTime(ofMs: $0.startMs).timeOfDay.hasPrefix(prefix)
     }
-  }
-
-  /// Deletes the complete, unarchived clips of one local hour (clips still being recorded and
-  /// archived clips are kept); returns how many were deleted. Each deletion follows `deleteClip`'s
-  /// crash-safe order.
-  public func deleteHour(cameraId: String, day: String, hour: Int) throws -> Int {
-    var deleted = 0
-    for clip in try clips(cameraId: cameraId, day: day, hour: hour, archived: false)
-    where clip.state == .complete {
-      do {
-        try deleteClip(id: clip.id)
-        deleted += 1
-      } catch StorageError.clipNotFound {
-        continue  // removed meanwhile (retention): nothing left to do
-      }
-    }
-    return deleted
   }
 }

@@ -1,7 +1,8 @@
-// The queries and the one deletion the storage janitor needs: which clips it may delete (complete,
-// not archived, under `recordings/`), oldest first, per camera or across cameras; how many bytes
-// recordings use, per camera and in total; how many were recorded recently (the bitrate behind the
-// projected retention horizon). Bytes always come from the index (invariant 4), never from the tree.
+// The queries the storage janitor needs: which clips it may delete (complete, not archived, under
+// `recordings/`), oldest first, per camera or across cameras; how many were recorded recently (the
+// bitrate behind the projected retention horizon). It deletes them with `deleteClips(ids:_:)` and
+// `.unarchived` (ClipIndex+Delete.swift), which checks the condition again; how many bytes
+// recordings use is ClipIndex+Usage.swift's. Bytes always come from the index (invariant 4).
 import Foundation
 import GRDB
 
@@ -11,35 +12,10 @@ import GRDB
   import Darwin
 #endif
 
-/// Bytes of a camera's clips, recordings and archives apart.
-public struct ClipUsage: Sendable, Equatable {
-  public var recordingsBytes: Int64
-  public var archivesBytes: Int64
-
-  public init(recordingsBytes: Int64 = 0, archivesBytes: Int64 = 0) {
-    self.recordingsBytes = recordingsBytes
-    self.archivesBytes = archivesBytes
-  }
-}
-
-/// What one retention deletion did: the rows it removed and the files it could not remove (their rows
-/// are gone: the consistency check reports them as files without a row).
-public struct RetentionDeletion: Sendable, Equatable {
-  public var clips: [ClipRecord] = []
-  public var fileErrors: [String] = []
-
-  public init() {}
-
-  public var freedBytes: Int64 { clips.reduce(0) { $0 + $1.sizeBytes } }
-}
-
 extension ClipIndex {
-  /// The condition a row must meet for the janitor to delete it, as SQL. Literals, not parameters, so
-  /// SQLite can use the partial index `clip_deletable_start` (v2-retention-index). `recordings/%` is
-  /// a second lock on archives: a row that says "not archived" but points into `archives/` (an
-  /// interrupted move) is never deleted by retention.
-  static let deletableCondition =
-    "archived = 0 AND state = 'complete' AND file LIKE 'recordings/%'"
+  /// The condition a row must meet for the janitor to delete it (`DeletableClips.unarchived`, which
+  /// the deletion checks again).
+  static let deletableCondition = DeletableClips.unarchived.sql
 
   // Indexes are named, not left to the planner: without ANALYZE statistics SQLite prefers
   // `clip_state` (state = 'complete' matches nearly every row), then sorts the whole table.
@@ -93,35 +69,6 @@ extension ClipIndex {
     }
   }
 
-  /// Bytes of every clip not archived (recordings, including those being recorded): what
-  /// `storage.max_bytes` limits.
-  public func recordingsBytes() throws -> Int64 {
-    try pool.read { db in
-      try Int64.fetchOne(
-        db, sql: "SELECT COALESCE(SUM(size_bytes), 0) FROM clip WHERE archived = 0") ?? 0
-    }
-  }
-
-  /// Usage of every camera that has clips, configured or not, in one pass over the index.
-  public func usageByCamera() throws -> [String: ClipUsage] {
-    try pool.read { db in
-      var usage: [String: ClipUsage] = [:]
-      let rows = try Row.fetchCursor(
-        db,
-        sql: """
-          SELECT camera_id,
-                 COALESCE(SUM(CASE WHEN archived = 0 THEN size_bytes END), 0) AS recordings,
-                 COALESCE(SUM(CASE WHEN archived <> 0 THEN size_bytes END), 0) AS archives
-          FROM clip GROUP BY camera_id
-          """)
-      while let row = try rows.next() {
-        usage[row["camera_id"]] = ClipUsage(
-          recordingsBytes: row["recordings"], archivesBytes: row["archives"])
-      }
-      return usage
-    }
-  }
-
   /// Bytes recorded per camera by clips that started at or after `sinceMs` (archived or not: archiving
   /// does not change what the camera produces). Divided by the window, it is the recent bitrate.
   public func recordedBytesByCamera(startedSinceMs sinceMs: Int64) throws -> [String: Int64] {
@@ -137,35 +84,5 @@ extension ClipIndex {
       while let row = try rows.next() { bytes[row["camera_id"]] = row["bytes"] }
       return bytes
     }
-  }
-
-  /// Deletes clips for retention: first the rows (one transaction), then their files, as
-  /// `deleteClip` does and for the same reason (a crash leaves files without a row, never the reverse).
-  ///
-  /// Only rows that are still deletable at the moment of the transaction go: a clip archived, or
-  /// reopened, since the caller selected it is kept. That re-check is what makes it safe for the janitor
-  /// to select on one connection and delete later while the web API archives clips.
-  public func deleteForRetention(ids: [Int64]) throws -> RetentionDeletion {
-    var deletion = RetentionDeletion()
-    guard !ids.isEmpty else { return deletion }
-    deletion.clips = try write { db in
-      var deleted: [ClipRecord] = []
-      // SQLite caps bound parameters per statement; chunks keep any batch size legal.
-      var start = 0
-      while start < ids.count {
-        let chunk = Array(ids[start..<min(start + 500, ids.count)])
-        start += chunk.count
-        let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-        let condition = "id IN (\(marks)) AND \(Self.deletableCondition)"
-        let arguments = StatementArguments(chunk)
-        deleted += try ClipRecord.fetchAll(
-          db, sql: "SELECT * FROM clip WHERE \(condition) ORDER BY start_ms, id",
-          arguments: arguments)
-        try db.execute(sql: "DELETE FROM clip WHERE \(condition)", arguments: arguments)
-      }
-      return deleted
-    }
-    for clip in deletion.clips { removeFiles(of: clip, into: &deletion.fileErrors) }
-    return deletion
   }
 }

@@ -11,7 +11,8 @@
 /// ## Storage invariants (DESIGN.md) as they apply here
 /// 1. Every clip row points to a file under the data directory, and every finished clip file has a row.
 ///    `beginClip` reserves the file name by creating the (empty) file exclusively in the same transaction
-///    that inserts the row; `deleteClip` removes the row before the files (see there), so a crash at any
+///    that inserts the row; every deletion (`deleteClips`, ClipIndex+Delete.swift) removes the row before
+///    the files, so a crash at any
 ///    point leaves at worst a file without a row, which start-up repair adopts or reports, never a row
 ///    without a file.
 /// 2. A clip is inserted as `recording` before any byte is written (`beginClip`), and becomes `complete`
@@ -22,8 +23,8 @@
 ///    ClipIndex+Archive.swift, documents its order); names are allocated unique across `recordings/`
 ///    and `archives/` so a move can never overwrite another clip.
 /// 4. Retention never touches archived clips and deletes oldest first; disk usage comes from the index
-///    (`usage(cameraId:)` sums `size_bytes`), never from walking the tree.
-/// 5. Paths are built only from validated camera ids (`[a-z0-9_-]{1,64}`), local dates and times
+///    (ClipIndex+Usage.swift sums `size_bytes`), never from walking the tree.
+/// 5. Paths are built only from validated camera ids (`CameraID`), local dates and times
 ///    (`DataLayout`); stored paths are resolved only when they stay inside the data directory
 ///    (`absolutePath(of:)`).
 ///
@@ -261,45 +262,6 @@ public final class ClipIndex: Sendable {
     throw StorageError.clipNotRecording(id: id)
   }
 
-  /// Removes a clip: first the row (committed), then the thumbnail, then the video.
-  ///
-  /// Why this order: a crash or an I/O error between the steps then leaves files without a row, which
-  /// start-up repair adopts or reports (invariant 1 allows it to notice them); the other order could
-  /// leave a row whose file is gone, which the UI would list and fail to play.
-  ///
-  /// A `recording` clip can be deleted (a recorder that failed to open its file, start-up repair of an
-  /// unplayable file): the caller must make sure no recorder is still writing it, or that recorder
-  /// would fill a file no row points to. Deletions a user asks for should skip `recording` clips.
-  public func deleteClip(id: Int64) throws {
-    let clip = try write { db -> ClipRecord in
-      guard let clip = try ClipRecord.fetchOne(db, key: id) else {
-        throw StorageError.clipNotFound(id: id)
-      }
-      try db.execute(sql: "DELETE FROM clip WHERE id = ?", arguments: [id])
-      return clip
-    }
-    for relative in Self.deletionOrder(of: clip) {
-      let absolute = try layout.absolutePath(of: relative)
-      if unlink(absolute) != 0 && errno != ENOENT {
-        throw StorageError.fileOperationFailed(
-          path: absolute,
-          reason:
-            "clip \(id) was removed from the index but its file could not be deleted (\(String(cString: strerror(errno))))"
-        )
-      }
-    }
-  }
-
-  /// The files of a deleted clip's row, in the order to unlink them: the JPEG beside the video (it may
-  /// exist half-written even when the row says none), the row's thumbnail when it differs, and the
-  /// video last. A crash in between then leaves a video without a row (adopted at start-up, as a clip
-  /// without thumbnail), never a JPEG alone, which start-up would only report.
-  static func deletionOrder(of clip: ClipRecord) -> [String] {
-    var paths = [DataLayout.thumbnailRelativePath(ofClip: clip.file)]
-    if let thumbnail = clip.thumbnail, !paths.contains(thumbnail) { paths.append(thumbnail) }
-    return paths + [clip.file]
-  }
-
   // MARK: Queries
 
   public func clip(id: Int64) throws -> ClipRecord? {
@@ -351,23 +313,6 @@ public final class ClipIndex: Sendable {
         fromMs = nextFromMs
       }
       return days
-    }
-  }
-
-  /// Bytes used by a camera's clips, from the index (invariant 4), recordings and archives apart.
-  /// A clip being recorded counts with its last reported size.
-  public func usage(cameraId: String) throws -> (recordingsBytes: Int64, archivesBytes: Int64) {
-    try DataLayout.validateCameraId(cameraId)
-    return try pool.read { db in
-      let row = try Row.fetchOne(
-        db,
-        sql: """
-          SELECT COALESCE(SUM(CASE WHEN archived = 0 THEN size_bytes END), 0) AS recordings,
-                 COALESCE(SUM(CASE WHEN archived <> 0 THEN size_bytes END), 0) AS archives
-          FROM clip WHERE camera_id = ?
-          """,
-        arguments: [cameraId])
-      return (row?["recordings"] ?? 0, row?["archives"] ?? 0)
     }
   }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Identifiers
 
 /// The two trees clip files live in. Archiving moves a clip from one to the other under the same
 /// camera/day/time name, so the name is allocated unique across both.
@@ -19,7 +20,6 @@ public enum ClipTree: String, Sendable, CaseIterable {
 /// they do not depend on the machine's.
 public struct DataLayout: Sendable {
   public static let databaseFileName = "vms.sqlite"
-  public static let maxCameraIdLength = 64
 
   /// Absolute, standardised, without a trailing slash.
   public let rootPath: String
@@ -47,19 +47,12 @@ public struct DataLayout: Sendable {
 
   // MARK: Camera ids
 
-  /// `[a-z0-9_-]{1,64}`: safe as a single path component and in URLs, and never `.` or `..`.
-  public static func isValidCameraId(_ cameraId: String) -> Bool {
-    let bytes = Array(cameraId.utf8)
-    guard !bytes.isEmpty, bytes.count <= maxCameraIdLength else { return false }
-    return bytes.allSatisfy { byte in
-      (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-        || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-        || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-    }
-  }
-
-  public static func validateCameraId(_ cameraId: String) throws {
-    guard isValidCameraId(cameraId) else { throw StorageError.invalidCameraId(cameraId) }
+  /// The checked id, or `StorageError.invalidCameraId`. Every path and query that takes a camera id
+  /// passes here first; the rule itself is `CameraID`'s (safe as one path component, never `.` or `..`).
+  @discardableResult
+  public static func validateCameraId(_ cameraId: String) throws -> CameraID {
+    guard let id = CameraID(cameraId) else { throw StorageError.invalidCameraId(cameraId) }
+    return id
   }
 
   // MARK: Clip paths (relative to the root, as stored in the index)

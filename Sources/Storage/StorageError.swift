@@ -1,4 +1,5 @@
 import Foundation
+import Identifiers
 
 /// Everything Storage can refuse or fail at. Messages name the path or value involved and, where the
 /// user can act, what to do, because they end up in logs and HTTP error bodies.
@@ -21,8 +22,7 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible, L
   public var description: String {
     switch self {
     case .invalidCameraId(let id):
-      return
-        "invalid camera id \(Self.quoted(id)): use 1 to 64 characters among a-z, 0-9, '_' and '-'"
+      return "invalid camera id \(Self.quoted(id)): use \(CameraID.rule)"
     case .invalidDay(let day):
       return "invalid day \(Self.quoted(day)): expected a calendar date as YYYY-MM-DD"
     case .unsafePath(let path):

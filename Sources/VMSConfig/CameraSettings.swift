@@ -1,9 +1,11 @@
 // CameraSettings: one camera of the `cameras:` section, with every default filled in.
 
 import Detectors
+import Identifiers
 
 public struct CameraSettings: Sendable, Equatable {
-  /// Stable key used in URLs, folder names and the index: `[a-z0-9_-]{1,64}`.
+  /// Stable key used in URLs, folder names and the index; valid when `CameraID(id)` is not nil (the
+  /// decoder reports any other with its line).
   public var id: String
   /// Display name; the id when the file gives none.
   public var name: String
@@ -41,15 +43,4 @@ public struct CameraSettings: Sendable, Equatable {
 
   /// The stream analysed for motion and shown live.
   public var effectiveDetectURL: String { detectURL ?? recordURL }
-
-  /// Whether `id` may name a camera. Ids become path components, so this is the only gate between
-  /// a request and the file system: keep it strict.
-  public static func isValidID(_ id: String) -> Bool {
-    guard (1...64).contains(id.utf8.count) else { return false }
-    return id.utf8.allSatisfy { byte in
-      (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-        || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-    }
-  }
 }

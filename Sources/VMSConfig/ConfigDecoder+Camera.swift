@@ -1,6 +1,7 @@
 // The `cameras:` section: one CameraSettings per camera id, in file order.
 
 import Detectors
+import Identifiers
 
 extension ConfigDecoder {
   static let cameraKeys = [
@@ -38,11 +39,10 @@ extension ConfigDecoder {
   private func camera(_ entry: Entry, storage: StorageSettings) -> CameraSettings? {
     let id = entry.name
     let path = "cameras.\(id)"
-    if !CameraSettings.isValidID(id) {
+    if CameraID(id) == nil {
       report(
         entry.keyNode.start, "camera id \"\(id)\" is not valid",
-        hint:
-          "use 1 to 64 characters among a-z, 0-9, '-' and '_'\(Self.idSuggestion(id)); the display name goes in name:",
+        hint: "use \(CameraID.rule)\(Self.idSuggestion(id)); the display name goes in name:",
         key: path)
     }
     guard !entry.value.isNull else {

@@ -1,4 +1,5 @@
 import Foundation
+import Identifiers
 import XCTest
 
 @testable import Storage
@@ -58,14 +59,17 @@ final class DataLayoutTests: XCTestCase {
     )
   }
 
-  func testCameraIdValidation() {
-    for valid in ["front-door", "cam_1", "0", String(repeating: "z", count: 64)] {
-      XCTAssertTrue(DataLayout.isValidCameraId(valid), valid)
+  /// The one camera id rule (`CameraID`), as the layout applies it to paths.
+  func testCameraIdValidation() throws {
+    for valid in ["front-door", "front-door_2", "cam_1", "0", String(repeating: "z", count: 64)] {
+      XCTAssertEqual(CameraID(valid)?.rawValue, valid)
+      XCTAssertEqual(try DataLayout.validateCameraId(valid).rawValue, valid)
     }
     for invalid in [
-      "", "../x", "a/b", "A", "a\0", ".", "..", "-/", "é", String(repeating: "z", count: 65),
+      "", "../x", "../etc", "a/b", "A", "a\0", ".", "..", "-/", "é", "café", "a b",
+      String(repeating: "z", count: 65),
     ] {
-      XCTAssertFalse(DataLayout.isValidCameraId(invalid), invalid)
+      XCTAssertNil(CameraID(invalid), invalid)
       assertThrowsStorageError(
         try layout.clipRelativePath(in: .recordings, cameraId: invalid, startMs: 0),
         .invalidCameraId(invalid))

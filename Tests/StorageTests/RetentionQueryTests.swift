@@ -67,13 +67,13 @@ final class RetentionQueryTests: ClipIndexTestCase {
       try index.recordedBytesByCamera(startedSinceMs: baseMs - dayMs), ["a": 200, "b": 800])
   }
 
-  func testDeleteForRetentionRemovesRowsAndFilesButRechecksEachRow() throws {
+  func testRetentionDeletionRemovesRowsAndFilesButRechecksEachRow() throws {
     let gone = try clip("a", startMs: baseMs - 3_000_000)
     let archivedMeanwhile = try clip("a", startMs: baseMs - 2_000_000)
     try markArchived(archivedMeanwhile.id)
     let open = try index.beginClip(cameraId: "a", startMs: baseMs - 1_000_000)
 
-    let deletion = try index.deleteForRetention(ids: [gone.id, archivedMeanwhile.id, open.id, 9_999])
+    let deletion = try index.deleteClips(ids: [gone.id, archivedMeanwhile.id, open.id, 9_999], .unarchived)
     XCTAssertEqual(deletion.clips.map(\.id), [gone.id])
     XCTAssertEqual(deletion.freedBytes, 1_000)
     XCTAssertEqual(deletion.fileErrors, [])
@@ -97,7 +97,7 @@ final class RetentionQueryTests: ClipIndexTestCase {
       try db.execute(sql: "UPDATE clip SET file = ? WHERE id = ?", arguments: [moved, clip.id])
     }
     XCTAssertEqual(try index.oldestDeletableClips(limit: 10), [])
-    XCTAssertEqual(try index.deleteForRetention(ids: [clip.id]).clips, [])
+    XCTAssertEqual(try index.deleteClips(ids: [clip.id], .unarchived).clips, [])
     XCTAssertTrue(directory.exists(moved))
   }
 
@@ -106,7 +106,7 @@ final class RetentionQueryTests: ClipIndexTestCase {
     for second in 0..<1_200 {
       ids.append(try clip("a", startMs: baseMs + Int64(second) * 1_000, sizeBytes: 1).id)
     }
-    let deletion = try index.deleteForRetention(ids: ids)
+    let deletion = try index.deleteClips(ids: ids, .unarchived)
     XCTAssertEqual(deletion.clips.count, 1_200)
     XCTAssertEqual(try index.recordingsBytes(), 0)
   }

@@ -288,9 +288,10 @@ public actor StorageJanitor {
   private func delete(_ batch: [ClipRecord], because reason: String, _ report: inout PassReport)
     -> [ClipRecord]
   {
-    let deletion: RetentionDeletion
+    let deletion: ClipDeletion
     do {
-      deletion = try index.deleteForRetention(ids: batch.map(\.id))
+      // Checked again in the deleting transaction: a clip archived since the selection is kept.
+      deletion = try index.deleteClips(ids: batch.map(\.id), .unarchived)
     } catch {
       fail("cannot delete \(batch.count) clip(s): \(error)", &report)
       return []

@@ -1,16 +1,16 @@
 // Strict parsing of every id, date and hour a request carries, before anything touches the index or
 // the disk: what does not match exactly is a 400 with what to send instead.
 import Hummingbird
+import Identifiers
 import Storage
 
 enum RequestParameters {
-  /// `[a-z0-9_-]{1,64}` (the same rule as folder names: it is the only gate to the file system).
+  /// A `CameraID` (the same rule as folder names: it is the only gate to the file system).
   static func cameraId(_ text: String?) throws -> String {
-    guard let text, DataLayout.isValidCameraId(text) else {
-      throw APIError.badRequest(
-        "invalid camera id: use 1 to 64 characters among a-z, 0-9, '_' and '-'")
+    guard let text, let id = CameraID(text) else {
+      throw APIError.badRequest("invalid camera id: use \(CameraID.rule)")
     }
-    return text
+    return id.rawValue
   }
 
   /// A positive decimal integer without sign or leading zero, at most 18 digits.

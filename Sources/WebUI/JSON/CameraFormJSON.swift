@@ -1,5 +1,6 @@
 // The body of POST /api/v1/cameras and PUT /api/v1/cameras/{id}: the `Camera` shape of
 // docs/api.md (every field optional on an edit) plus the `config_hash` the client loaded.
+import Identifiers
 import VMSRuntime
 
 struct CameraFormJSON: Decodable {
@@ -132,10 +133,14 @@ struct ConfigStateJSON: Encodable {
   var applied: Bool
   var problems: [String]
   var restartNeeded: [String]
+  /// What a new camera's id may be, in words, for the form's hint; the rule is `CameraID`'s and the
+  /// server checks it on every request (the browser does not copy it).
+  var cameraIdRule = CameraID.rule
 
   enum CodingKeys: String, CodingKey {
     case path, applied, problems
     case configHash = "config_hash"
     case restartNeeded = "restart_needed"
+    case cameraIdRule = "camera_id_rule"
   }
 }

@@ -4,6 +4,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Identifiers
 import VMSRuntime
 
 enum CameraManagementRoutes {
@@ -20,7 +21,7 @@ enum CameraManagementRoutes {
 
     router.post("/api/v1/cameras") { request, context -> Response in
       let body = try await decode(request, context)
-      guard let id = body.id else { throw APIError.badRequest("give the new camera an \"id\" (a-z, 0-9, _ and -)") }
+      guard let id = body.id else { throw APIError.badRequest("give the new camera an \"id\" (\(CameraID.rule))") }
       let hash = try await run { try await editing.save(id: id, form: body.form, isNew: true, expectedHash: body.configHash) }
       let user = try context.requireUser().name
       context.logger.info("user \(user) added camera \(id)")

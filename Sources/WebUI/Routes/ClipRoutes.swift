@@ -69,7 +69,10 @@ enum ClipRoutes {
         throw APIError.conflict("clip \(clip.id) is still being recorded: try again when it is complete")
       }
       let user = try context.requireUser().name
-      try await Blocking.run { try index.deleteClip(id: clip.id) }
+      // Complete is checked again in the deleting transaction (archived clips may be deleted here).
+      guard try await Blocking.run({ try index.deleteClip(id: clip.id, only: .complete) }) else {
+        throw APIError.conflict("clip \(clip.id) is still being recorded: try again when it is complete")
+      }
       context.logger.info("user \(user) deleted clip \(clip.id)")
       return Response(status: .noContent)
     }

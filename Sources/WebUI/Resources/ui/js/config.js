@@ -195,6 +195,9 @@ function editableShape(camera) {
   return rest;
 }
 
+/** The server's rule on camera ids, in words (GET /api/v1/config): shown as the Id field's hint. */
+let cameraIdRule = null;
+
 function withHash(body) {
   return api.configHash ? { ...body, config_hash: api.configHash } : body;
 }
@@ -204,6 +207,7 @@ function withHash(body) {
 async function loadConfigState() {
   const state = await get("/api/v1/config", { quiet: true }).catch(() => null);
   if (state && state.config_hash) api.configHash = state.config_hash;
+  if (state && state.camera_id_rule) cameraIdRule = state.camera_id_rule;
 }
 
 async function setEnabled(camera, enabled) {
@@ -355,7 +359,7 @@ function openForm(camera) {
   const form = el("form", { novalidate: true, autocomplete: "off" },
     errorBox,
     el("div", { class: "grid-2" },
-      field("Id", input("id", { value: c.id || "", disabled: editing, spellcheck: "false", autocapitalize: "none" }), editing ? "The id cannot change (it names the camera's folders)." : "Lower-case letters, digits, - and _.", "id"),
+      field("Id", input("id", { value: c.id || "", disabled: editing, spellcheck: "false", autocapitalize: "none" }), editing ? "The id cannot change (it names the camera's folders)." : cameraIdRule ? `Use ${cameraIdRule}.` : null, "id"),
       field("Name", input("name", { value: c.name || "" }), null, "name")),
     checkField("enabled", "Enabled", c.enabled !== false, "enabled"),
     field("Record URL (main stream)", input("record_url", { value: c.record_url || "", spellcheck: "false", placeholder: "rtsp://user@192.0.2.10:554/stream1" }), null, "record_url"),

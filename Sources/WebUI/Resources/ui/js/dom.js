@@ -148,11 +148,6 @@ export function param(name) {
   return new URLSearchParams(location.search).get(name);
 }
 
-/** Camera ids are [a-z0-9_-]{1,64}; anything else is ignored rather than sent to the server. */
-export function validCameraId(id) {
-  return typeof id === "string" && /^[a-z0-9_-]{1,64}$/.test(id);
-}
-
 export function pageUrl(page, params) {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params || {})) if (v !== undefined && v !== null && v !== "") query.set(k, v);

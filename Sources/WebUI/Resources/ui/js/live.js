@@ -1,7 +1,7 @@
 // Full-screen live view of one camera (MJPEG), with its status from the events WebSocket. While the
 // camera is not connected, its frozen last picture is covered by its state and the reason.
 import { api } from "./api.js";
-import { icon, isoDay, pageUrl, param, validCameraId, whenPicture, $ } from "./dom.js";
+import { icon, isoDay, pageUrl, param, whenPicture, $ } from "./dom.js";
 import { createDownCover } from "./down-cover.js";
 import { events, stateLabel } from "./events.js";
 import { initPage } from "./layout.js";
@@ -15,9 +15,12 @@ const cover = createDownCover();
 stage.append(cover.node, cover.warning);
 let streaming = false;
 let retry = null;
+// Set once the server lists the camera of ?camera=: nothing is requested for an id it does not know
+// (the rule on ids is the server's, not repeated here).
+let known = false;
 
 function startStream() {
-  if (document.visibilityState === "hidden" || !validCameraId(id)) return;
+  if (document.visibilityState === "hidden" || !known) return;
   clearTimeout(retry);
   img.classList.add("pending-picture");
   whenPicture(img, () => {
@@ -74,7 +77,7 @@ async function main() {
   $("#back").append(icon("back"), " All cameras");
   $("#timeline-link").prepend(icon("timeline"), " ");
   $("#fullscreen-button").prepend(icon("fullscreen"), " ");
-  if (!validCameraId(id)) {
+  if (!id) {
     placeholder.textContent = "No camera chosen. Go back and pick one.";
     return;
   }
@@ -95,6 +98,7 @@ async function main() {
     placeholder.textContent = `Unknown camera "${id}".`;
     return;
   }
+  known = true;
   apply({ ...(camera.status || {}), name: camera.name });
   if (!camera.enabled) placeholder.textContent = "This camera is disabled.";
   events.on("snapshot", (m) => { const s = m.cameras.find((c) => c.id === id); if (s) apply(s); });
