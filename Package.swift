@@ -81,8 +81,10 @@ let package = Package(
     .testTarget(
       name: "WebUITests",
       dependencies: [
-        "WebUI", "VMSRuntime", "Storage",
+        "WebUI", "VMSRuntime", "Storage", "VMSConfig", "Detectors",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "NIOCore", package: "swift-nio"),
       ]
     ),
