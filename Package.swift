@@ -27,9 +27,12 @@ let package = Package(
     // C libraries: module maps and shims only.
     .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat"),
     .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1"),
+    // OpenCV's headers through `opencv4`, a symlink to /usr/include/opencv4 (Debian's libopencv-dev),
+    // and only the three libraries vms uses: pkg-config's `opencv4` would link all 55 modules.
     .target(
       name: "COpenCV",
-      cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+      exclude: ["opencv4"],
+      cxxSettings: [.headerSearchPath("opencv4")],
       linkerSettings: [
         .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"),
         .linkedLibrary("opencv_video"),
