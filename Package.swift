@@ -18,6 +18,7 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+    .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -26,9 +27,12 @@ let package = Package(
     // C libraries: module maps and shims only.
     .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat"),
     .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1"),
+    // OpenCV's headers through `opencv4`, a symlink to /usr/include/opencv4 (Debian's libopencv-dev),
+    // and only the three libraries vms uses: pkg-config's `opencv4` would link all 55 modules.
     .target(
       name: "COpenCV",
-      cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+      exclude: ["opencv4"],
+      cxxSettings: [.headerSearchPath("opencv4")],
       linkerSettings: [
         .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"),
         .linkedLibrary("opencv_video"),
@@ -66,7 +70,9 @@ let package = Package(
         "VMSRuntime", "Storage",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+        .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -94,8 +100,10 @@ let package = Package(
     .testTarget(
       name: "WebUITests",
       dependencies: [
-        "WebUI", "VMSRuntime", "Storage",
+        "WebUI", "VMSRuntime", "Storage", "VMSConfig", "Detectors",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
+        .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "NIOCore", package: "swift-nio"),
       ]
     ),

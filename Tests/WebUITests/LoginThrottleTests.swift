@@ -151,7 +151,7 @@ final class SharedPasswordCheckTests: XCTestCase {
     let header = basic("admin", "test-password")
     let callers = await withTaskGroup(of: Authenticator.Caller.self) { group in
       for _ in 0..<200 {
-        group.addTask { await auth.caller(cookieHeader: nil, authorization: header, client: "192.0.2.1") }
+        group.addTask { await auth.caller(headers: [.authorization: header], client: "192.0.2.1") }
       }
       return await group.reduce(into: [Authenticator.Caller]()) { $0.append($1) }
     }

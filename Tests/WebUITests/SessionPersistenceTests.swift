@@ -43,7 +43,7 @@ final class SessionPersistenceTests: XCTestCase {
     sessions.flush()
     let text = try String(contentsOfFile: path, encoding: .utf8)
     XCTAssertFalse(text.contains(token), "the raw session token is on disk")
-    XCTAssertTrue(text.contains(SHA256.hex(token)))
+    XCTAssertTrue(text.contains(Digest.sha256Hex(token)))
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
     XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
     XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".tmp"))

@@ -35,8 +35,7 @@ struct AuthMiddleware: RouterMiddleware {
 
     let user: SignedInUser
     switch await authenticator.caller(
-      cookieHeader: request.headers[.cookie], authorization: request.headers[.authorization],
-      client: ClientAddress.key(of: context.remoteAddress))
+      headers: request.headers, client: ClientAddress.key(of: context.remoteAddress))
     {
     case .user(let caller): user = caller
     case .nobody: throw APIError.unauthorized

@@ -2,6 +2,8 @@
 // Password checks are limited per client address (`LoginThrottle`), shared between parallel requests
 // with the same credentials (`SingleFlight`) and run on a bounded queue (`FairBlockingQueue`).
 import Foundation
+import HTTPTypes
+import HummingbirdAuth
 import HummingbirdBcrypt
 import VMSConfig
 
@@ -47,7 +49,7 @@ public final class Authenticator: Sendable {
   /// same time share one check, and count once.
   func verify(name: String, password: String, client: String) async -> PasswordCheck {
     // The key is a digest: the table of running checks never holds a password.
-    let key = SHA256.hex([client, name, password].joined(separator: "\u{0}"))
+    let key = Digest.sha256Hex([client, name, password].joined(separator: "\u{0}"))
     return await sharedChecks.value(for: key) {
       await self.check(name: name, password: password, client: client)
     }
@@ -69,12 +71,10 @@ public final class Authenticator: Sendable {
     return .accepted(user)
   }
 
-  /// The user of a request from its `Cookie` and `Authorization` headers and the address it
-  /// comes from.
-  func caller(cookieHeader: String?, authorization: String?, client: String) async -> Caller {
-    if let token = SessionCookie.token(fromCookieHeader: cookieHeader),
-      let holder = sessions.holder(of: token)
-    {
+  /// The user of a request from its headers (the session cookie, else HTTP Basic credentials,
+  /// parsed by HummingbirdAuth) and the address it comes from.
+  func caller(headers: HTTPFields, client: String) async -> Caller {
+    if let token = SessionCookie.token(of: headers), let holder = sessions.holder(of: token) {
       if let user = await accounts.user(named: holder.userName),
         SessionStore.credentialStamp(passwordHash: user.passwordHash) == holder.credential
       {
@@ -82,7 +82,8 @@ public final class Authenticator: Sendable {
       }
       sessions.remove(token: token)  // the user was removed, or their password changed
     }
-    guard let authorization, let (name, password) = Self.basicCredentials(authorization) else {
+    // `basic` splits at the first colon (a password may contain colons).
+    guard let authorization = headers[.authorization], let credentials = headers.basic else {
       return .nobody
     }
     let users = await accounts.users()
@@ -93,7 +94,9 @@ public final class Authenticator: Sendable {
     {
       return .user(SignedInUser(name: user.name, role: user.role))
     }
-    switch await verify(name: name, password: password, client: client) {
+    switch await verify(
+      name: credentials.username, password: credentials.password, client: client)
+    {
     case .accepted(let user):
       basicCache.remember(header: authorization, userName: user.name, passwordHash: user.passwordHash)
       return .user(SignedInUser(name: user.name, role: user.role))
@@ -102,16 +105,5 @@ public final class Authenticator: Sendable {
     case .throttled(let seconds):
       return .throttled(retryAfterSeconds: seconds)
     }
-  }
-
-  /// `Basic base64(name:password)` split at the first colon (a password may contain colons).
-  static func basicCredentials(_ header: String) -> (name: String, password: String)? {
-    let parts = header.split(separator: " ", maxSplits: 1)
-    guard parts.count == 2, parts[0].lowercased() == "basic",
-      let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
-      let decoded = String(data: data, encoding: .utf8),
-      let colon = decoded.firstIndex(of: ":")
-    else { return nil }
-    return (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
   }
 }

@@ -25,7 +25,7 @@ final class BasicCredentialCache: Sendable {
     self.now = now
   }
 
-  static func key(ofHeader header: String) -> String { SHA256.hex(header) }
+  static func key(ofHeader header: String) -> String { Digest.sha256Hex(header) }
 
   /// The user name verified for this header, if the check is recent and made against `currentHash`.
   func userName(forHeader header: String, currentHash: (String) -> String?) -> String? {

@@ -69,7 +69,9 @@ public final class SessionStore: Sendable {
   }
 
   /// The stamp a session keeps of the password hash its user signed in with.
-  static func credentialStamp(passwordHash: String) -> String { String(SHA256.hex(passwordHash).prefix(16)) }
+  static func credentialStamp(passwordHash: String) -> String {
+    String(Digest.sha256Hex(passwordHash).prefix(16))
+  }
 
   /// A new session for `userName`, who signed in with the password whose stamp is `credential`;
   /// returns its token.
@@ -120,7 +122,7 @@ public final class SessionStore: Sendable {
 
   var count: Int { state.withLock { $0.sessions.count } }
 
-  private static func key(_ token: String) -> String { SHA256.hex(token) }
+  private static func key(_ token: String) -> String { Digest.sha256Hex(token) }
 
   /// Queues a snapshot for the file; called with the lock held so snapshots are written in order.
   private func save(_ state: inout State, at now: Date) {

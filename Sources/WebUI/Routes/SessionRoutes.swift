@@ -33,25 +33,27 @@ enum SessionRoutes {
       let token = authenticator.sessions.create(
         userName: user.name, credential: SessionStore.credentialStamp(passwordHash: user.passwordHash))
       var response = JSONBody.response(SignedInUser(name: user.name, role: user.role))
-      response.headers[.setCookie] = SessionCookie.setValue(token: token, maxAgeSeconds: maxAge)
+      response.setCookie(SessionCookie.cookie(token: token, maxAgeSeconds: maxAge))
       context.logger.info("user \(user.name) signed in")
       return response
     }
 
     router.post("/api/v1/logout") { request, _ -> Response in
-      if let token = SessionCookie.token(fromCookieHeader: request.headers[.cookie]) {
+      if let token = SessionCookie.token(in: request.cookies) {
         authenticator.sessions.remove(token: token)
       }
-      return Response(status: .noContent, headers: [.setCookie: SessionCookie.clearValue])
+      var response = Response(status: .noContent)
+      response.setCookie(SessionCookie.cleared)
+      return response
     }
 
     router.get("/api/v1/me") { request, context -> Response in
       var response = JSONBody.response(try context.requireUser())
       // Slide the browser's copy of the cookie along with the server's expiry.
-      if let token = SessionCookie.token(fromCookieHeader: request.headers[.cookie]),
+      if let token = SessionCookie.token(in: request.cookies),
         authenticator.sessions.userName(for: token) != nil
       {
-        response.headers[.setCookie] = SessionCookie.setValue(token: token, maxAgeSeconds: maxAge)
+        response.setCookie(SessionCookie.cookie(token: token, maxAgeSeconds: maxAge))
       }
       return response
     }

@@ -35,7 +35,7 @@ struct StaticFiles: Sendable {
         let key = String(path.dropFirst(root.count))
         files[key] = File(
           body: ByteBuffer(bytes: data), contentType: Self.contentType(ofPath: key),
-          etag: "\"" + String(SHA256.hex(bytes: Array(data)).prefix(16)) + "\"")
+          etag: "\"" + String(Digest.sha256Hex(bytes: Array(data)).prefix(16)) + "\"")
       }
     }
     self.files = files
@@ -67,25 +67,15 @@ struct StaticFiles: Sendable {
     }
   }
 
+  /// The `Content-Type` of a UI file, by its extension (Hummingbird's `MediaType` table); text
+  /// and JSON say they are UTF-8, as every file of the UI is.
   static func contentType(ofPath path: String) -> String {
     let ext = (path as NSString).pathExtension.lowercased()
-    switch ext {
-    case "html", "htm": return "text/html; charset=utf-8"
-    case "css": return "text/css; charset=utf-8"
-    case "js", "mjs": return "text/javascript; charset=utf-8"
-    case "json", "map": return "application/json; charset=utf-8"
-    case "webmanifest": return "application/manifest+json; charset=utf-8"
-    case "svg": return "image/svg+xml"
-    case "png": return "image/png"
-    case "jpg", "jpeg": return "image/jpeg"
-    case "gif": return "image/gif"
-    case "webp": return "image/webp"
-    case "ico": return "image/x-icon"
-    case "woff2": return "font/woff2"
-    case "woff": return "font/woff"
-    case "txt": return "text/plain; charset=utf-8"
-    default: return "application/octet-stream"
+    guard let type = MediaType.getMediaType(forExtension: ext) else {
+      return MediaType.applicationBinary.description
     }
+    let isText = type.type == .text || type.subType == "json" || type.subType.hasSuffix("+json")
+    return (isText ? type.withParameter(name: "charset", value: "utf-8") : type).description
   }
 }
 
