@@ -2,20 +2,28 @@
 SWIFT ?= swift
 CONFIG ?= config/vms.yaml
 
-.PHONY: run test deps test-deps build build-release unit-test e2e-test demo-video clean bench install deb
+.PHONY: run test deps test-deps build build-release unit-test e2e-test demo-video clean bench install deb lint format
 
 run: deps build-release demo-video
 	@echo "vms: serving $(CONFIG). Open the URL printed below and sign in as admin: on the first start the"
 	@echo "     password is printed once in a box below (it is kept in data/auth/users.json). Ctrl-C stops cleanly."
 	.build/release/vms serve --config $(CONFIG)
 
-test: test-deps build
+test: lint test-deps build
 	@# XCTest only: the tests are XCTest, and Swift Testing's runner would close on "0 tests".
 	$(SWIFT) test --disable-swift-testing
 	@# The benchmark harness, once at N = 1 for 10 s on the debug build: proves it produces its
 	@# numbers (speed is never asserted in a test; `make bench` measures a release build).
 	BENCH_QUICK=1 VMS_BIN=$(CURDIR)/.build/debug/vms /usr/bin/python3 bench/bench.py
 	./scripts/run-e2e-tests
+
+# Style: swift-format (part of the toolchain) with the checked-in .swift-format; `make format` fixes
+# what `make lint` finds.
+lint:
+	$(SWIFT) format lint --strict --parallel -r Sources Tests Package.swift
+
+format:
+	$(SWIFT) format format --in-place --parallel -r Sources Tests Package.swift
 
 deps:
 	@./scripts/install-deps

@@ -62,7 +62,9 @@ let package = Package(
     // The import of the original program (Mon VMS Web): its cameras, settings, clips, archives.
     .target(
       name: "SeedImport",
-      dependencies: ["Storage", "VMSConfig", "VMSMedia", .product(name: "Logging", package: "swift-log")]
+      dependencies: [
+        "Storage", "VMSConfig", "VMSMedia", .product(name: "Logging", package: "swift-log"),
+      ]
     ),
     .target(
       name: "WebUI",

@@ -29,7 +29,9 @@ public enum SeedCameraId {
       pendingDash = false
       out += piece
     }
-    if out.count > 60 { out = String(out.prefix(60)).trimmingCharacters(in: CharacterSet(charactersIn: "-")) }
+    if out.count > 60 {
+      out = String(out.prefix(60)).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+    }
     return out.isEmpty ? "camera" : out
   }
 

@@ -15,14 +15,18 @@ public enum SeedConfigWriter {
       fields.append(("detect_url", .string(detect)))
     }
     fields.append(
-      ("detector", .mapping([
-        ("type", .string("mog2")),
-        ("min_area_percent", .number(minAreaPercent(sensitivity: camera.sensitivity))),
-      ])))
+      (
+        "detector",
+        .mapping([
+          ("type", .string("mog2")),
+          ("min_area_percent", .number(minAreaPercent(sensitivity: camera.sensitivity))),
+        ])
+      ))
     if let seconds = camera.minRecordSeconds, seconds > 0 {
       // Our clips also get pre- and post-roll; the minimum keeps the original's meaning: no clip
       // shorter than this.
-      fields.append(("recording", .mapping([("min_duration", .string("\(Int(seconds.rounded()))s"))])))
+      fields.append(
+        ("recording", .mapping([("min_duration", .string("\(Int(seconds.rounded()))s"))])))
     }
     if let days = camera.retentionDays { fields.append(("retention_days", .integer(days))) }
     return fields

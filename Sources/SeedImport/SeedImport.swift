@@ -26,9 +26,12 @@ public enum SeedImport {
     detectorOptionKeys: [String: Set<String>], log: Logger
   ) throws -> SeedImportSummary {
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: seedPath, isDirectory: &isDirectory), isDirectory.boolValue
+    guard FileManager.default.fileExists(atPath: seedPath, isDirectory: &isDirectory),
+      isDirectory.boolValue
     else {
-      throw SeedImportError("\(seedPath) is not a folder: give the folder of the original program (the one with cameras.json, recordings/, archives/)")
+      throw SeedImportError(
+        "\(seedPath) is not a folder: give the folder of the original program (the one with cameras.json, recordings/, archives/)"
+      )
     }
     let seed = try SeedSettings.read(root: seedPath)
     var summary = SeedImportSummary()
@@ -37,7 +40,8 @@ public enum SeedImport {
     // The configuration: existing (cameras added) or new.
     // An existing file with no settings at all (empty, or only comments) is written anew: the
     // configuration refuses an empty file, and there is nothing in it to keep.
-    let existingText = (FileManager.default.fileExists(atPath: configPath) ? ConfigFile.read(configPath) : nil)
+    let existingText =
+      (FileManager.default.fileExists(atPath: configPath) ? ConfigFile.read(configPath) : nil)
       .flatMap { text in ConfigLoader.isEmpty(text: text) ? nil : text }
     var existingCameras: [CameraSettings] = []
     if let existingText {
@@ -47,7 +51,8 @@ public enum SeedImport {
         ).cameras
       } catch {
         throw SeedImportError(
-          "\(configPath) has problems; fix them first (vms check-config --config \(configPath)):\n\(error)")
+          "\(configPath) has problems; fix them first (vms check-config --config \(configPath)):\n\(error)"
+        )
       }
     }
     var taken = Set(existingCameras.map(\.id))
@@ -65,10 +70,12 @@ public enum SeedImport {
     let text: String
     do {
       if let existingText {
-        text = try SeedConfigWriter.adding(cameras: mapped, existing: Set(existingCameras.map(\.id)), to: existingText)
+        text = try SeedConfigWriter.adding(
+          cameras: mapped, existing: Set(existingCameras.map(\.id)), to: existingText)
       } else {
         text = try SeedConfigWriter.newFile(
-          cameras: mapped, retentionDays: seed.retentionDays, dataDirectory: dataDirectory ?? "data",
+          cameras: mapped, retentionDays: seed.retentionDays,
+          dataDirectory: dataDirectory ?? "data",
           seedPath: seedPath)
         summary.configCreated = true
       }
@@ -77,17 +84,20 @@ public enum SeedImport {
     }
     let configuration: VMSConfiguration
     do {
-      configuration = try ConfigLoader.parse(text: text, path: configPath, detectorOptionKeys: detectorOptionKeys)
+      configuration = try ConfigLoader.parse(
+        text: text, path: configPath, detectorOptionKeys: detectorOptionKeys)
     } catch {
       throw SeedImportError(
-        "the converted configuration is not valid, nothing was written (report this with the cameras.json):\n\(error)")
+        "the converted configuration is not valid, nothing was written (report this with the cameras.json):\n\(error)"
+      )
     }
     // The data directory that configuration names, locked before anything is written: a running
     // server would otherwise hot-reload half an import.
     let data = configuration.server.dataDirectory
     summary.dataDirectory = data
     guard let lock = try DataDirectoryLock.acquire(dataDirectory: data) else {
-      throw SeedImportError("vms serve is running on \(data): stop it, run import-seed, then start it again")
+      throw SeedImportError(
+        "vms serve is running on \(data): stop it, run import-seed, then start it again")
     }
     defer { withExtendedLifetime(lock) {} }
     let index: ClipIndex
@@ -99,7 +109,8 @@ public enum SeedImport {
     defer { try? index.close() }
     if existingText != text {
       summary.configChanged = true
-      let folder = (URL(fileURLWithPath: configPath).standardizedFileURL.path as NSString).deletingLastPathComponent
+      let folder = (URL(fileURLWithPath: configPath).standardizedFileURL.path as NSString)
+        .deletingLastPathComponent
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
       try ConfigFile.write(text, to: configPath)
     }
@@ -107,7 +118,9 @@ public enum SeedImport {
     // Folder names of the original are its camera names.
     let byName = Dictionary(
       (seed.cameras.map(\.name).compactMap { name in
-        (summary.camerasAdded + summary.camerasKept).first(where: { $0.name == name }).map { (name, $0.id) }
+        (summary.camerasAdded + summary.camerasKept).first(where: { $0.name == name }).map {
+          (name, $0.id)
+        }
       }) + configuration.cameras.map { ($0.name, $0.id) },
       uniquingKeysWith: { first, _ in first })
     let bySlug = Dictionary(
@@ -116,8 +129,10 @@ public enum SeedImport {
       byName[folder] ?? bySlug[SeedCameraId.slug(folder)] ?? SeedCameraId.slug(folder)
     }
     let retention = Dictionary(
-      configuration.cameras.map { ($0.id, $0.retentionDays) }, uniquingKeysWith: { first, _ in first })
-    let media = SeedMediaImport(seedRoot: seedPath, index: index, cameraIdForName: cameraId, log: log)
+      configuration.cameras.map { ($0.id, $0.retentionDays) },
+      uniquingKeysWith: { first, _ in first })
+    let media = SeedMediaImport(
+      seedRoot: seedPath, index: index, cameraIdForName: cameraId, log: log)
     summary.media = try media.run(retentionDaysFor: {
       retention[$0] ?? configuration.storage.retentionDays
     })

@@ -111,7 +111,8 @@ public struct SeedMediaImport {
       cameraName = components[0]
     } else {
       let stem = (components[0] as NSString).deletingPathExtension
-      let prefix = stem.prefix { !$0.isNumber }.trimmingCharacters(in: CharacterSet(charactersIn: "_- "))
+      let prefix = stem.prefix { !$0.isNumber }.trimmingCharacters(
+        in: CharacterSet(charactersIn: "_- "))
       guard !prefix.isEmpty else {
         throw SeedImportError("no camera folder nor camera name in the file name")
       }
@@ -144,7 +145,8 @@ public struct SeedMediaImport {
     var clip = try index.adoptClip(file: file, durationMs: durationMs, sizeBytes: size)
     var withComment = false
     if let comment, !comment.isEmpty {
-      clip = try index.setComment(id: clip.id, comment: String(comment.prefix(ClipIndex.maxCommentLength)))
+      clip = try index.setComment(
+        id: clip.id, comment: String(comment.prefix(ClipIndex.maxCommentLength)))
       withComment = true
     }
     return .imported(clip, thumbnail: withThumbnail, comment: withComment)
@@ -155,7 +157,8 @@ public struct SeedMediaImport {
     for sequence in 0..<1000 {
       let file = try index.layout.clipRelativePath(
         in: tree, cameraId: cameraId, startMs: startMs, sequence: sequence)
-      let other = try index.layout.relativePath(file, movedTo: tree == .recordings ? .archives : .recordings)
+      let other = try index.layout.relativePath(
+        file, movedTo: tree == .recordings ? .archives : .recordings)
       let taken = try [file, other].contains { candidate in
         try [candidate, DataLayout.thumbnailRelativePath(ofClip: candidate)].contains {
           FileManager.default.fileExists(atPath: try index.absolutePath(of: $0))

@@ -51,7 +51,9 @@ public struct SeedSettings: Sendable, Equatable {
     do {
       return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
     } catch {
-      throw SeedImportError("\(path) is not valid JSON (\(error.localizedDescription)): fix or remove it, then run import-seed again")
+      throw SeedImportError(
+        "\(path) is not valid JSON (\(error.localizedDescription)): fix or remove it, then run import-seed again"
+      )
     }
   }
 
@@ -85,10 +87,14 @@ public struct SeedSettings: Sendable, Equatable {
       name: name, url: url,
       detectURL: string(object, ["detect_url", "sub_url", "substream_url", "substream"]),
       enabled: bool(object, ["enabled", "active", "actif", "enable"]) ?? true,
-      sensitivity: double(object, ["sensitivity", "sensibilite", "sensibilité", "motion_sensitivity"]),
+      sensitivity: double(
+        object, ["sensitivity", "sensibilite", "sensibilité", "motion_sensitivity"]),
       minRecordSeconds: double(
         object,
-        ["min_record_time", "min_recording_time", "min_duration", "duree_min", "min_record_duration"]),
+        [
+          "min_record_time", "min_recording_time", "min_duration", "duree_min",
+          "min_record_duration",
+        ]),
       retentionDays: int(object, ["retention_days", "retention"]))
   }
 
@@ -117,7 +123,8 @@ public struct SeedSettings: Sendable, Equatable {
     switch value(object, keys) {
     case let number as NSNumber: return number.doubleValue
     case let text as String:
-      return Double(text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "."))
+      return Double(
+        text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "."))
     default: return nil
     }
   }

@@ -5,7 +5,10 @@ import Identifiers
 /// back (the inverse of `DataLayout.clipRelativePath`), so a file found without a row can be adopted
 /// with its camera, tree and start time.
 public struct ClipFileName: Sendable, Equatable, Hashable {
-  public enum Kind: String, Sendable { case video = "mp4", thumbnail = "jpg" }
+  public enum Kind: String, Sendable {
+    case video = "mp4"
+    case thumbnail = "jpg"
+  }
 
   public var tree: ClipTree
   public var cameraId: String

@@ -100,7 +100,8 @@ private func durableLink(from source: String, to target: String) throws {
   }
   guard failure == EXDEV || failure == EPERM || failure == EMLINK else {
     throw StorageError.fileOperationFailed(
-      path: target, reason: "cannot link the clip into archives/ (\(String(cString: strerror(failure))))")
+      path: target,
+      reason: "cannot link the clip into archives/ (\(String(cString: strerror(failure))))")
   }
   let partial = target + ".partial"
   unlink(partial)

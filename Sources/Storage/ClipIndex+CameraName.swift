@@ -26,7 +26,9 @@ extension ClipIndex {
   public func cameraNames() throws -> [String: String] {
     try pool.read { db in
       let rows = try Row.fetchAll(db, sql: "SELECT camera_id, name FROM camera_name")
-      return Dictionary(rows.map { ($0["camera_id"] as String, $0["name"] as String) }, uniquingKeysWith: { a, _ in a })
+      return Dictionary(
+        rows.map { ($0["camera_id"] as String, $0["name"] as String) },
+        uniquingKeysWith: { a, _ in a })
     }
   }
 }

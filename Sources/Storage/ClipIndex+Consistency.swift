@@ -68,7 +68,9 @@ extension ClipIndex {
     }
 
     for file in inventory.files.values {
-      guard let name = ClipFileName(relativePath: file.relativePath, layout: layout) else { continue }
+      guard let name = ClipFileName(relativePath: file.relativePath, layout: layout) else {
+        continue
+      }
       // Names are allocated unique across both trees, so the same name in the other tree can only
       // be this clip: if a row holds that copy, this one is what an interrupted move left.
       let otherTree: ClipTree = name.tree == .archives ? .recordings : .archives
@@ -193,13 +195,16 @@ extension ClipIndex {
   /// Inserts a complete row for a video found without one, with the duration the caller probed and
   /// the file's size. Camera, start time and tree come from the path; the JPEG beside it, if any, is
   /// its thumbnail; a file under `archives/` is adopted as archived, so retention never takes it.
-  public func adoptClip(file: String, durationMs: Int64, sizeBytes: Int64, recordedAtMs: Int64? = nil) throws
+  public func adoptClip(
+    file: String, durationMs: Int64, sizeBytes: Int64, recordedAtMs: Int64? = nil
+  ) throws
     -> ClipRecord
   {
     guard let name = ClipFileName(relativePath: file, layout: layout), name.kind == .video else {
       throw StorageError.unsafePath(file)
     }
-    guard let startMs = Self.adoptionStart(name: name, recordedAtMs: recordedAtMs, layout: layout) else {
+    guard let startMs = Self.adoptionStart(name: name, recordedAtMs: recordedAtMs, layout: layout)
+    else {
       throw StorageError.undatable(file)
     }
     let absolute = try layout.absolutePath(of: file)
@@ -232,7 +237,8 @@ extension ClipIndex {
   /// When an adopted clip began: the time the file itself carries, when it is within a day of what
   /// its name says (a name can be ambiguous, in the hour a fall-back repeats, or impossible, in the
   /// hour a spring-forward skips); else the name's own instant.
-  static func adoptionStart(name: ClipFileName, recordedAtMs: Int64?, layout: DataLayout) -> Int64? {
+  static func adoptionStart(name: ClipFileName, recordedAtMs: Int64?, layout: DataLayout) -> Int64?
+  {
     if let recordedAtMs, let day = try? layout.msRange(ofDay: name.day),
       recordedAtMs >= day.lowerBound - 86_400_000, recordedAtMs < day.upperBound + 86_400_000
     {

@@ -126,7 +126,8 @@ extension ClipIndex {
   private static func throwFileErrors(_ deletion: ClipDeletion, what: String) throws {
     guard let first = deletion.fileErrors.first else { return }
     throw StorageError.fileOperationFailed(
-      path: first, reason: "\(what) but a file could not be deleted (\(deletion.fileErrors.count) in all)")
+      path: first,
+      reason: "\(what) but a file could not be deleted (\(deletion.fileErrors.count) in all)")
   }
 
   /// The files of a deleted clip's row, in the order to unlink them: the JPEG beside the video (it may

@@ -50,7 +50,8 @@ public struct ConsistencyReport: Sendable, Equatable {
   /// Every inconsistency found, all kinds together (one list per kind above).
   public var problemCount: Int {
     rowsWithoutFile.count + misplaced.count + recording.count + filesWithoutRow.count
-      + thumbnailsWithoutClip.count + leftoverCopies.count + sizeMismatches.count + thumbnailMismatches.count
+      + thumbnailsWithoutClip.count + leftoverCopies.count + sizeMismatches.count
+      + thumbnailMismatches.count
       + unknownFiles.count + unreadable.count
   }
 }

@@ -46,7 +46,9 @@ extension ConfigDecoder {
         key: path)
     }
     guard !entry.value.isNull else {
-      report(entry.keyNode.start, "\(path): record_url is missing", hint: Self.recordURLHint, key: "\(path).record_url")
+      report(
+        entry.keyNode.start, "\(path): record_url is missing", hint: Self.recordURLHint,
+        key: "\(path).record_url")
       return nil
     }
     guard
@@ -58,7 +60,9 @@ extension ConfigDecoder {
     if let node = f["record_url"] {
       recordURL = source(node, path: "\(path).record_url")
     } else {
-      report(entry.keyNode.start, "\(path): record_url is missing", hint: Self.recordURLHint, key: "\(path).record_url")
+      report(
+        entry.keyNode.start, "\(path): record_url is missing", hint: Self.recordURLHint,
+        key: "\(path).record_url")
     }
     var camera = CameraSettings(
       id: id, recordURL: recordURL ?? "", retentionDays: storage.retentionDays)
@@ -67,7 +71,8 @@ extension ConfigDecoder {
     {
       if name.allSatisfy(\.isWhitespace) {
         report(
-          node.start, "\(path).name: is empty", hint: "write a name, or remove name: to show the id",
+          node.start, "\(path).name: is empty",
+          hint: "write a name, or remove name: to show the id",
           key: "\(path).name")
       } else {
         camera.name = name
@@ -120,7 +125,8 @@ extension ConfigDecoder {
       return source
     case .invalid(let message, let hint):
       // Messages end up in logs and the UI: never echo a password.
-      report(node.start, "\(path): \"\(redactingPassword(text))\" \(message)", hint: hint, key: path)
+      report(
+        node.start, "\(path): \"\(redactingPassword(text))\" \(message)", hint: hint, key: path)
       return nil
     }
   }
@@ -141,11 +147,13 @@ extension ConfigDecoder {
           ?? ""
         report(
           typeNode.start, "\(path).type: unknown detector type \"\(type)\"",
-          hint: "\(suggestion)known types: \(knownTypes.joined(separator: ", "))", key: "\(path).type")
+          hint: "\(suggestion)known types: \(knownTypes.joined(separator: ", "))",
+          key: "\(path).type")
       }
     }
     if let fps = double(
-      f["fps"], path: "\(path).fps", range: 0...1000, rangeText: "more than 0 and at most 1000 (frames per second)",
+      f["fps"], path: "\(path).fps", range: 0...1000,
+      rangeText: "more than 0 and at most 1000 (frames per second)",
       example: "5", excludingLowerBound: true)
     {
       settings.fps = fps
@@ -181,19 +189,24 @@ extension ConfigDecoder {
         optionsReadable = false
       }
     }
-    if optionsReadable { checkOptionValues(settings, fields: f, typeNode: f["type"] ?? node, path: path) }
+    if optionsReadable {
+      checkOptionValues(settings, fields: f, typeNode: f["type"] ?? node, path: path)
+    }
     return settings
   }
 
   /// Builds the detector once, as the camera will, so a value it refuses is reported at its line.
-  private func checkOptionValues(_ settings: DetectorSettings, fields f: Fields, typeNode: YAMLNode, path: String) {
+  private func checkOptionValues(
+    _ settings: DetectorSettings, fields f: Fields, typeNode: YAMLNode, path: String
+  ) {
     guard let detectors, detectors.entries[settings.type] != nil else { return }
     do {
       _ = try detectors.make(settings)
     } catch DetectorError.invalidOption(_, let key, let value, let expected) {
       let node = f[key] ?? typeNode
       report(
-        node.start, "\(path).\(key): \(ConfigEditor.numberText(value)) is not accepted by detector \(settings.type)",
+        node.start,
+        "\(path).\(key): \(ConfigEditor.numberText(value)) is not accepted by detector \(settings.type)",
         hint: "use \(expected)", key: "\(path).\(key)")
     } catch {
       report(typeNode.start, "\(path): \(error)", hint: "fix the detector block", key: path)
@@ -235,7 +248,8 @@ extension ConfigDecoder {
       if maximum == 0 {
         report(
           f["max_duration"]!.start, "\(path).max_duration: must be more than 0",
-          hint: "write how long one clip may last at most, for example 10m", key: "\(path).max_duration")
+          hint: "write how long one clip may last at most, for example 10m",
+          key: "\(path).max_duration")
       } else {
         settings.maxDurationSeconds = maximum
       }

@@ -22,7 +22,8 @@ extension ConfigDecoder {
       report(
         YAMLMark(line: 1, column: 1), "the file is empty (no settings, only comments or nothing)",
         hint:
-          "restore the file (config/vms.yaml in the release is a starting point); to run without cameras, write \"cameras: {}\"")
+          "restore the file (config/vms.yaml in the release is a starting point); to run without cameras, write \"cameras: {}\""
+      )
       return configuration
     }
     guard
@@ -70,7 +71,9 @@ extension ConfigDecoder {
         server.dataDirectory = FilePath.resolve(text, against: directory)
       }
     }
-    if let seconds = duration(f["health_down_after"], path: "server.health_down_after", example: "5m") {
+    if let seconds = duration(
+      f["health_down_after"], path: "server.health_down_after", example: "5m")
+    {
       server.healthDownAfterSeconds = seconds
     }
     return server

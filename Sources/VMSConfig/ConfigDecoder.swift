@@ -16,7 +16,8 @@ final class ConfigDecoder {
   let detectors: DetectorRegistry?
   private(set) var problems: [ConfigProblem] = []
 
-  init(file: String, detectorOptionKeys: [String: Set<String>], detectors: DetectorRegistry? = nil) {
+  init(file: String, detectorOptionKeys: [String: Set<String>], detectors: DetectorRegistry? = nil)
+  {
     self.file = file
     self.directory = FilePath.directory(of: file)
     self.detectorOptionKeys = detectorOptionKeys
@@ -26,7 +27,8 @@ final class ConfigDecoder {
   /// Records a problem at `mark`; `key` is the dotted key path it concerns (see `ConfigProblem.key`).
   func report(_ mark: YAMLMark, _ message: String, hint: String?, key: String? = nil) {
     problems.append(
-      ConfigProblem(file: file, line: mark.line, column: mark.column, message: message, hint: hint, key: key))
+      ConfigProblem(
+        file: file, line: mark.line, column: mark.column, message: message, hint: hint, key: key))
   }
 
   // MARK: Mappings
@@ -131,7 +133,9 @@ final class ConfigDecoder {
     } else {
       hint = "known keys here: \(known.joined(separator: ", "))"
     }
-    report(entry.keyNode.start, "\(path): unknown key \"\(entry.name)\"", hint: hint, key: "\(path).\(entry.name)")
+    report(
+      entry.keyNode.start, "\(path): unknown key \"\(entry.name)\"", hint: hint,
+      key: "\(path).\(entry.name)")
   }
 
   // MARK: Scalars
@@ -197,7 +201,9 @@ final class ConfigDecoder {
       return nil
     }
     guard range.contains(value), !(excludingLowerBound && value == range.lowerBound) else {
-      report(node.start, "\(path): \(text) is out of range", hint: "write a number \(rangeText)", key: path)
+      report(
+        node.start, "\(path): \(text) is out of range", hint: "write a number \(rangeText)",
+        key: path)
       return nil
     }
     return value
@@ -210,11 +216,14 @@ final class ConfigDecoder {
     guard let seconds = ConfigDuration.seconds(from: text) else {
       report(
         node.start, "\(path): bad duration \"\(text)\"",
-        hint: "write a number of seconds or a duration such as 500ms, 5s, 10m, 1h or 1h30m", key: path)
+        hint: "write a number of seconds or a duration such as 500ms, 5s, 10m, 1h or 1h30m",
+        key: path)
       return nil
     }
     guard seconds >= 0 else {
-      report(node.start, "\(path): duration \"\(text)\" is negative", hint: "write 0s or more", key: path)
+      report(
+        node.start, "\(path): duration \"\(text)\" is negative", hint: "write 0s or more", key: path
+      )
       return nil
     }
     return seconds
@@ -231,7 +240,8 @@ final class ConfigDecoder {
       return nil
     }
     guard bytes >= 0 else {
-      report(node.start, "\(path): size \"\(text)\" is negative", hint: "write 0 or more", key: path)
+      report(
+        node.start, "\(path): size \"\(text)\" is negative", hint: "write 0 or more", key: path)
       return nil
     }
     return bytes

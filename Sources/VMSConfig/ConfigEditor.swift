@@ -44,23 +44,25 @@ public indirect enum YAMLValue: Sendable, Equatable {
 public enum ConfigEditor {
   /// `text` with camera `id`'s keys changed by `edits`, each in place: nothing else in the file
   /// changes, not even the other keys of that camera (see `ConfigKeyEditor`).
-  public static func editingCamera(_ id: String, _ edits: [CameraKeyEdit], in text: String) throws(
-    ConfigEditError
-  ) -> String {
+  public static func editingCamera(_ id: String, _ edits: [CameraKeyEdit], in text: String)
+    throws(ConfigEditError) -> String
+  {
     try ConfigKeyEditor.apply(edits, camera: id, in: text)
   }
 
   /// `text` with a new camera `id` appended to `cameras:`, holding only the keys `edits` set (in
   /// their order), so every other setting follows its default.
-  public static func addingCamera(_ id: String, _ edits: [CameraKeyEdit], in text: String) throws(
-    ConfigEditError
-  ) -> String {
+  public static func addingCamera(_ id: String, _ edits: [CameraKeyEdit], in text: String)
+    throws(ConfigEditError) -> String
+  {
     var fields: [(String, YAMLValue)] = []
     for case .set(let path, let value) in edits { insert(value, at: path[...], into: &fields) }
     return try settingCamera(id, to: fields, in: text)
   }
 
-  private static func insert(_ value: YAMLValue, at path: ArraySlice<String>, into fields: inout [(String, YAMLValue)]) {
+  private static func insert(
+    _ value: YAMLValue, at path: ArraySlice<String>, into fields: inout [(String, YAMLValue)]
+  ) {
     guard let key = path.first else { return }
     let index = fields.firstIndex { $0.0 == key }
     var new = value
@@ -74,9 +76,9 @@ public enum ConfigEditor {
   }
 
   /// `text` with camera `id` set to `fields`: its block replaced, or a new block appended to `cameras:`.
-  public static func settingCamera(_ id: String, to fields: [(String, YAMLValue)], in text: String) throws(
-    ConfigEditError
-  ) -> String {
+  public static func settingCamera(_ id: String, to fields: [(String, YAMLValue)], in text: String)
+    throws(ConfigEditError) -> String
+  {
     var lines = splitLines(text)
     let place = try locate(id, in: text, lines: lines)
     switch place {
@@ -96,7 +98,9 @@ public enum ConfigEditor {
   }
 
   /// `text` without camera `id`'s block.
-  public static func removingCamera(_ id: String, from text: String) throws(ConfigEditError) -> String {
+  public static func removingCamera(_ id: String, from text: String) throws(ConfigEditError)
+    -> String
+  {
     var lines = splitLines(text)
     guard case .block(let range, _) = try locate(id, in: text, lines: lines) else {
       throw ConfigEditError("camera \(id) is not in the configuration file")
@@ -122,16 +126,20 @@ public enum ConfigEditor {
     return pairs.last { $0.key.scalar == "cameras" }
   }
 
-  private static func locate(_ id: String, in text: String, lines: [String]) throws(ConfigEditError) -> Place {
+  private static func locate(_ id: String, in text: String, lines: [String]) throws(ConfigEditError)
+    -> Place
+  {
     let root: YAMLNode?
     do {
       root = try YAMLParser.parse(text)
     } catch {
-      throw ConfigEditError("the configuration file is not valid YAML (\(error)); fix it by hand first")
+      throw ConfigEditError(
+        "the configuration file is not valid YAML (\(error)); fix it by hand first")
     }
     guard let root else { return .noCameras }
     guard case .mapping(let rootPairs) = root.content else {
-      throw ConfigEditError("the configuration file is not a mapping of sections; fix it by hand first")
+      throw ConfigEditError(
+        "the configuration file is not a mapping of sections; fix it by hand first")
     }
     guard let cameras = camerasPair(in: root) else { return .noCameras }
     // Where the cameras section ends: the next top-level key's line, or the end of the file.
@@ -142,7 +150,9 @@ public enum ConfigEditor {
     switch cameras.value.content {
     case .mapping(let pairs) where !pairs.isEmpty:
       guard !cameras.value.isFlow else {
-        throw ConfigEditError("cameras: is written in flow style ({ ... }); rewrite it as an indented block to edit it from the UI")
+        throw ConfigEditError(
+          "cameras: is written in flow style ({ ... }); rewrite it as an indented block to edit it from the UI"
+        )
       }
       let indent = pairs[0].key.start.column - 1
       if let i = pairs.lastIndex(where: { $0.key.scalar == id }) {

@@ -64,7 +64,9 @@ public enum ConfigFile {
         written += n
       }
     }
-    if failure == nil, fchmod(fd, mode) != 0 { failure = ("cannot set the permissions of \(temporary)", errno) }
+    if failure == nil, fchmod(fd, mode) != 0 {
+      failure = ("cannot set the permissions of \(temporary)", errno)
+    }
     if failure == nil, fsync(fd) != 0 { failure = ("cannot flush \(temporary) to disk", errno) }
     if close(fd) != 0, failure == nil { failure = ("cannot write \(temporary)", errno) }
     if failure == nil, rename(temporary, path) != 0 { failure = ("cannot replace \(path)", errno) }

@@ -10,7 +10,8 @@
 // then changed; a changed single value is written in the camera, where it wins over the anchor.
 
 enum ConfigKeyEditor {
-  static func apply(_ edits: [CameraKeyEdit], camera id: String, in text: String) throws(ConfigEditError)
+  static func apply(_ edits: [CameraKeyEdit], camera id: String, in text: String)
+    throws(ConfigEditError)
     -> String
   {
     var text = text
@@ -24,21 +25,26 @@ enum ConfigKeyEditor {
   }
 
   /// The mapping of camera `id` as written in the file.
-  private static func cameraMapping(_ id: String, in text: String) throws(ConfigEditError) -> YAMLNode {
+  private static func cameraMapping(_ id: String, in text: String) throws(ConfigEditError)
+    -> YAMLNode
+  {
     let root: YAMLNode?
     do {
       root = try YAMLParser.parse(text)
     } catch {
-      throw ConfigEditError("the configuration file is not valid YAML (\(error)); fix it by hand first")
+      throw ConfigEditError(
+        "the configuration file is not valid YAML (\(error)); fix it by hand first")
     }
     guard case .mapping(let sections)? = root?.content,
       let cameras = sections.last(where: { $0.key.scalar == "cameras" })?.value,
       case .mapping(let pairs) = cameras.content,
       let camera = pairs.last(where: { $0.key.scalar == id })
     else { throw ConfigEditError("camera \(id) is not in the configuration file") }
-    guard camera.value.start.offset >= camera.key.end.offset, case .mapping = camera.value.content else {
+    guard camera.value.start.offset >= camera.key.end.offset, case .mapping = camera.value.content
+    else {
       throw ConfigEditError(
-        "cameras.\(id) is not written as its own block of settings (an alias?): write its settings out to edit it from the UI")
+        "cameras.\(id) is not written as its own block of settings (an alias?): write its settings out to edit it from the UI"
+      )
     }
     return camera.value
   }
@@ -65,7 +71,11 @@ indirect enum YAMLPiece: Equatable {
       switch edit {
       case .set(_, let value):
         let text = YAMLPiece.text(YAMLScalarText.text(value))
-        if let index { entries[index].value = text } else { entries.append(Entry(key: key, value: text)) }
+        if let index {
+          entries[index].value = text
+        } else {
+          entries.append(Entry(key: key, value: text))
+        }
       case .remove:
         if let index { entries.remove(at: index) }
       }
@@ -73,7 +83,11 @@ indirect enum YAMLPiece: Equatable {
       if index == nil, case .remove = edit { return }
       var child = index.map { entries[$0].value } ?? .mapping([])
       child.apply(edit, path: rest)
-      if let index { entries[index].value = child } else { entries.append(Entry(key: key, value: child)) }
+      if let index {
+        entries[index].value = child
+      } else {
+        entries.append(Entry(key: key, value: child))
+      }
     }
     self = .mapping(entries)
   }
@@ -84,7 +98,9 @@ indirect enum YAMLPiece: Equatable {
     case .text(let text): return text
     case .mapping(let entries) where entries.isEmpty: return "{}"
     case .mapping(let entries):
-      return "{ " + entries.map { "\(YAMLScalarText.key($0.key)): \($0.value.flowText)" }.joined(separator: ", ") + " }"
+      return "{ "
+        + entries.map { "\(YAMLScalarText.key($0.key)): \($0.value.flowText)" }.joined(
+          separator: ", ") + " }"
     }
   }
 
@@ -93,9 +109,11 @@ indirect enum YAMLPiece: Equatable {
     let pad = String(repeating: " ", count: indent)
     switch self {
     case .text(let text): return ["\(pad)\(YAMLScalarText.key(key)): \(text)"]
-    case .mapping(let entries) where entries.isEmpty: return ["\(pad)\(YAMLScalarText.key(key)): {}"]
+    case .mapping(let entries) where entries.isEmpty:
+      return ["\(pad)\(YAMLScalarText.key(key)): {}"]
     case .mapping(let entries):
-      return ["\(pad)\(YAMLScalarText.key(key)):"] + entries.flatMap { $0.value.blockLines(key: $0.key, indent: indent + 2) }
+      return ["\(pad)\(YAMLScalarText.key(key)):"]
+        + entries.flatMap { $0.value.blockLines(key: $0.key, indent: indent + 2) }
     }
   }
 }
@@ -129,14 +147,17 @@ private struct EditableText {
   private static func mergeSources(_ node: YAMLNode) -> [YAMLNode] {
     switch node.content {
     case .mapping: return [node]
-    case .sequence(let items): return items.filter { if case .mapping = $0.content { true } else { false } }
+    case .sequence(let items):
+      return items.filter { if case .mapping = $0.content { true } else { false } }
     case .scalar: return []
     }
   }
 
   private static func lookup(_ key: String, in node: YAMLNode) -> Found {
     guard case .mapping(let pairs) = node.content else { return .absent }
-    if let pair = pairs.first(where: { !isMergeKey($0.key) && $0.key.scalar == key }) { return .written(pair) }
+    if let pair = pairs.first(where: { !isMergeKey($0.key) && $0.key.scalar == key }) {
+      return .written(pair)
+    }
     for merge in pairs where isMergeKey(merge.key) {
       for source in mergeSources(merge.value) {
         switch lookup(key, in: source) {
@@ -149,7 +170,9 @@ private struct EditableText {
     return .absent
   }
 
-  mutating func apply(_ edit: CameraKeyEdit, below mapping: YAMLNode, path: ArraySlice<String>) throws(ConfigEditError) {
+  mutating func apply(_ edit: CameraKeyEdit, below mapping: YAMLNode, path: ArraySlice<String>)
+    throws(ConfigEditError)
+  {
     guard let key = path.first else { return }
     let rest = path.dropFirst()
     switch Self.lookup(key, in: mapping) {
@@ -158,7 +181,10 @@ private struct EditableText {
       if rest.isEmpty {
         switch edit {
         case .set(_, let value):
-          replace(span.range, with: span.lead + YAMLScalarText.text(value, like: span.isAlias ? nil : pair.value) + span.trail)
+          replace(
+            span.range,
+            with: span.lead + YAMLScalarText.text(value, like: span.isAlias ? nil : pair.value)
+              + span.trail)
         case .remove:
           try remove(pair, from: mapping)
         }
@@ -198,7 +224,8 @@ private struct EditableText {
     switch node.content {
     case .scalar(let text, let style):
       if node.isNull { return .text("~") }
-      return .text(style == .plain && YAMLScalarText.isPlainSafe(text) ? text : ConfigEditor.quoted(text))
+      return .text(
+        style == .plain && YAMLScalarText.isPlainSafe(text) ? text : ConfigEditor.quoted(text))
     case .mapping(let pairs):
       var entries: [YAMLPiece.Entry] = []
       for pair in pairs where !Self.isMergeKey(pair.key) {
@@ -208,12 +235,15 @@ private struct EditableText {
       for merge in pairs where Self.isMergeKey(merge.key) {
         for source in Self.mergeSources(merge.value) {
           guard case .mapping(let inherited) = try copy(source) else { continue }
-          for entry in inherited where !entries.contains(where: { $0.key == entry.key }) { entries.append(entry) }
+          for entry in inherited where !entries.contains(where: { $0.key == entry.key }) {
+            entries.append(entry)
+          }
         }
       }
       return .mapping(entries)
     case .sequence:
-      throw ConfigEditError("a list where the editor expected settings (line \(node.start.line)): edit it by hand")
+      throw ConfigEditError(
+        "a list where the editor expected settings (line \(node.start.line)): edit it by hand")
     }
   }
 
@@ -230,14 +260,18 @@ private struct EditableText {
   }
 
   /// An alias's node carries the positions of its anchor, which come before the key using it.
-  private static func isAlias(_ pair: YAMLPair) -> Bool { pair.value.start.offset < pair.key.end.offset }
+  private static func isAlias(_ pair: YAMLPair) -> Bool {
+    pair.value.start.offset < pair.key.end.offset
+  }
 
   private func valueSpan(_ pair: YAMLPair) throws(ConfigEditError) -> Span {
     if Self.isAlias(pair) {
       var at = try colon(after: pair.key) + 1
       while at < scalars.count, " \t\r\n".unicodeScalars.contains(scalars[at]) { at += 1 }
       guard at < scalars.count, scalars[at] == "*" else {
-        throw ConfigEditError("the value at line \(pair.key.start.line) is written in a way the editor cannot change: edit it by hand")
+        throw ConfigEditError(
+          "the value at line \(pair.key.start.line) is written in a way the editor cannot change: edit it by hand"
+        )
       }
       var end = at + 1
       while end < scalars.count, !" \t\r\n,]}".unicodeScalars.contains(scalars[end]) { end += 1 }
@@ -261,7 +295,8 @@ private struct EditableText {
     var at = key.end.offset
     while at < scalars.count, scalars[at] == " " || scalars[at] == "\t" { at += 1 }
     guard at < scalars.count, scalars[at] == ":" else {
-      throw ConfigEditError("cannot find the colon after the key at line \(key.start.line): edit it by hand")
+      throw ConfigEditError(
+        "cannot find the colon after the key at line \(key.start.line): edit it by hand")
     }
     return at
   }
@@ -309,18 +344,25 @@ private struct EditableText {
   }
 
   /// Adds `key: piece` at the end of `mapping`: a new line in a block, `, key: value` in `{ ... }`.
-  private mutating func add(_ key: String, _ piece: YAMLPiece, to mapping: YAMLNode) throws(ConfigEditError) {
+  private mutating func add(_ key: String, _ piece: YAMLPiece, to mapping: YAMLNode)
+    throws(ConfigEditError)
+  {
     guard case .mapping(let pairs) = mapping.content else { return }
     if mapping.isFlow {
       if pairs.isEmpty {
-        replace(mapping.start.offset..<mapping.end.offset, with: YAMLPiece.mapping([.init(key: key, value: piece)]).flowText)
+        replace(
+          mapping.start.offset..<mapping.end.offset,
+          with: YAMLPiece.mapping([.init(key: key, value: piece)]).flowText)
         return
       }
       var at = mapping.end.offset - 1
       guard at > mapping.start.offset, scalars[at] == "}" else {
-        throw ConfigEditError("cannot find the } closing the block at line \(mapping.start.line): edit it by hand")
+        throw ConfigEditError(
+          "cannot find the } closing the block at line \(mapping.start.line): edit it by hand")
       }
-      while at > mapping.start.offset + 1, " \t\r\n".unicodeScalars.contains(scalars[at - 1]) { at -= 1 }
+      while at > mapping.start.offset + 1, " \t\r\n".unicodeScalars.contains(scalars[at - 1]) {
+        at -= 1
+      }
       replace(at..<at, with: ", \(YAMLScalarText.key(key)): \(piece.flowText)")
       return
     }
@@ -351,7 +393,8 @@ private struct EditableText {
     }
     let start = lineStart(containing: pair.key.start.offset)
     guard scalars[start..<pair.key.start.offset].allSatisfy({ $0 == " " || $0 == "\t" }) else {
-      throw ConfigEditError("the key at line \(pair.key.start.line) does not start its line: edit it by hand")
+      throw ConfigEditError(
+        "the key at line \(pair.key.start.line) does not start its line: edit it by hand")
     }
     replace(start..<lineEnd(containing: try end(of: pair) - 1), with: "")
   }

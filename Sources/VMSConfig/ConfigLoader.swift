@@ -37,12 +37,15 @@ public enum ConfigLoader {
 
   /// Reads and validates the file at `path` for a server with these detectors: besides the types
   /// and option keys, every option value is checked by building the detector once.
-  public static func load(path: String, detectors: DetectorRegistry) throws(ConfigError) -> VMSConfiguration {
+  public static func load(path: String, detectors: DetectorRegistry) throws(ConfigError)
+    -> VMSConfiguration
+  {
     let absolutePath = FilePath.absolute(path)
     switch readFile(absolutePath) {
     case .success(let bytes):
       return try decode(
-        bytes: bytes, path: absolutePath, detectorOptionKeys: detectors.optionKeysByType, detectors: detectors)
+        bytes: bytes, path: absolutePath, detectorOptionKeys: detectors.optionKeysByType,
+        detectors: detectors)
     case .failure(let reason):
       throw ConfigError(problems: [
         ConfigProblem(
@@ -63,11 +66,13 @@ public enum ConfigLoader {
   }
 
   /// `parse(text:path:detectorOptionKeys:)` that also checks every option value with `detectors`.
-  public static func parse(text: String, path: String, detectors: DetectorRegistry) throws(ConfigError)
+  public static func parse(text: String, path: String, detectors: DetectorRegistry)
+    throws(ConfigError)
     -> VMSConfiguration
   {
     try decode(
-      bytes: Array(text.utf8), path: FilePath.absolute(path), detectorOptionKeys: detectors.optionKeysByType,
+      bytes: Array(text.utf8), path: FilePath.absolute(path),
+      detectorOptionKeys: detectors.optionKeysByType,
       detectors: detectors)
   }
 
@@ -82,7 +87,8 @@ public enum ConfigLoader {
   }
 
   private static func decode(
-    bytes: [UInt8], path: String, detectorOptionKeys: [String: Set<String>], detectors: DetectorRegistry? = nil
+    bytes: [UInt8], path: String, detectorOptionKeys: [String: Set<String>],
+    detectors: DetectorRegistry? = nil
   )
     throws(ConfigError) -> VMSConfiguration
   {
@@ -96,7 +102,8 @@ public enum ConfigLoader {
           hint: error.hint)
       ])
     }
-    let decoder = ConfigDecoder(file: path, detectorOptionKeys: detectorOptionKeys, detectors: detectors)
+    let decoder = ConfigDecoder(
+      file: path, detectorOptionKeys: detectorOptionKeys, detectors: detectors)
     let configuration = decoder.configuration(root: root)
     guard decoder.problems.isEmpty else {
       let ordered = decoder.problems.enumerated().sorted {

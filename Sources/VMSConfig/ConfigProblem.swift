@@ -13,7 +13,9 @@ public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
   /// message starts with this path or one of its parents ("cameras.front.name: is empty").
   public var key: String?
 
-  public init(file: String, line: Int, column: Int, message: String, hint: String? = nil, key: String? = nil) {
+  public init(
+    file: String, line: Int, column: Int, message: String, hint: String? = nil, key: String? = nil
+  ) {
     self.file = file
     self.line = line
     self.column = column

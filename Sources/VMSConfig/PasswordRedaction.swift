@@ -26,7 +26,9 @@ public func redactingPassword(_ url: String) -> String {
 
 private func redactingQuery(_ tail: Substring) -> String {
   guard let query = QueryParts(tail) else { return String(tail) }
-  return query.rebuilt { key, value in secretQueryKeys.contains(key) && !value.isEmpty ? "***" : value }
+  return query.rebuilt { key, value in
+    secretQueryKeys.contains(key) && !value.isEmpty ? "***" : value
+  }
 }
 
 /// The inverse of `redactingPassword` for a URL edited in a form: every `***` the server showed in
@@ -34,7 +36,8 @@ private func redactingQuery(_ tail: Substring) -> String {
 /// `stored`, the URL as configured; whatever the user changed is kept.
 public func restoringPassword(_ url: String, from stored: String) -> String {
   if redactingPassword(stored) == url { return stored }
-  guard let edited = URLParts(url, lenient: true), let original = URLParts(stored, lenient: true) else {
+  guard let edited = URLParts(url, lenient: true), let original = URLParts(stored, lenient: true)
+  else {
     return url
   }
   var result = String(edited.scheme) + "://"

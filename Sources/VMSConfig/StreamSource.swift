@@ -24,7 +24,8 @@ enum StreamSource {
             message: "is a file URL with a host",
             hint: "write file:///absolute/path or just the path")
         }
-        return existingFile(FilePath.normalize(String(parts.tail)), configDirectory: configDirectory)
+        return existingFile(
+          FilePath.normalize(String(parts.tail)), configDirectory: configDirectory)
       }
       return checkNetworkURL(text, parts: parts, allowed: schemes)
     }
@@ -45,7 +46,8 @@ enum StreamSource {
     if text.contains("\n") {
       return .invalid(message: "contains a line break", hint: "write the path on one line")
     }
-    return existingFile(FilePath.resolve(text, against: configDirectory), configDirectory: configDirectory)
+    return existingFile(
+      FilePath.resolve(text, against: configDirectory), configDirectory: configDirectory)
   }
 
   /// A file source must name a video file that is there: a typo in a path is found by
@@ -60,13 +62,16 @@ enum StreamSource {
       )
     }
     if isDirectory.boolValue {
-      return .invalid(message: "names a folder, not a video file: \(path)", hint: "write the path of a video file")
+      return .invalid(
+        message: "names a folder, not a video file: \(path)", hint: "write the path of a video file"
+      )
     }
     return .valid(path)
   }
 
   static let acceptedForms =
-    schemes.sorted().map { "\($0)://host/path" }.joined(separator: ", ") + ", file:///absolute/path.mp4 or a file path"
+    schemes.sorted().map { "\($0)://host/path" }.joined(separator: ", ")
+    + ", file:///absolute/path.mp4 or a file path"
 
   /// Shared by stream sources and the update feed, which allow different schemes.
   static func checkNetworkURL(_ text: String, parts: URLParts, allowed: Set<String>) -> Outcome {

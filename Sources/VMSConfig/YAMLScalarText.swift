@@ -9,8 +9,12 @@ enum YAMLScalarText {
     case .string(let text):
       if case .scalar(_, let style)? = written?.content {
         if style == .plain, isPlainSafe(text) { return text }
-        if style == .singleQuoted, text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) {
-          return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+        if style == .singleQuoted,
+          text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+        {
+          return "'"
+            + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''")
+            + "'"
         }
       }
       return ConfigEditor.quoted(text)
@@ -42,5 +46,7 @@ enum YAMLScalarText {
     return allowed && !reservedWords.contains(text.lowercased())
   }
 
-  private static let reservedWords: Set<String> = ["null", "true", "false", "yes", "no", "on", "off", "y", "n"]
+  private static let reservedWords: Set<String> = [
+    "null", "true", "false", "yes", "no", "on", "off", "y", "n",
+  ]
 }

@@ -40,7 +40,9 @@ public final class AudioTranscoder {
     decoder = avcodec_alloc_context3(decodec)
     avcodec_parameters_to_context(decoder, stream.parameters)
     if decoder!.pointee.sample_rate <= 0 { decoder!.pointee.sample_rate = sampleRate }
-    if decoder!.pointee.ch_layout.nb_channels <= 0 { av_channel_layout_default(&decoder!.pointee.ch_layout, 1) }
+    if decoder!.pointee.ch_layout.nb_channels <= 0 {
+      av_channel_layout_default(&decoder!.pointee.ch_layout, 1)
+    }
     var result = avcodec_open2(decoder, decodec, nil)
     if result < 0 { throw MediaError.fromFFmpeg(result, while: "cannot open the G.711 decoder") }
 
@@ -79,7 +81,9 @@ public final class AudioTranscoder {
     if nextSample == nil { nextSample = inputTimeBase.rescale(input.pts, to: outputTimeBase) }
     av_packet_unref(packet)
     guard av_new_packet(packet, Int32(input.data.count)) >= 0 else { return [] }
-    input.data.withUnsafeBufferPointer { packet.pointee.data.update(from: $0.baseAddress!, count: $0.count) }
+    input.data.withUnsafeBufferPointer {
+      packet.pointee.data.update(from: $0.baseAddress!, count: $0.count)
+    }
     guard avcodec_send_packet(decoder, packet) >= 0 else { return [] }
     while avcodec_receive_frame(decoder, decoded) >= 0 {
       appendMono(decoded)
@@ -91,7 +95,8 @@ public final class AudioTranscoder {
   private func appendMono(_ source: UnsafeMutablePointer<AVFrame>) {
     let count = Int(source.pointee.nb_samples)
     let channels = max(1, Int(source.pointee.ch_layout.nb_channels))
-    guard source.pointee.format == AV_SAMPLE_FMT_S16.rawValue, let base = source.pointee.data.0 else { return }
+    guard source.pointee.format == AV_SAMPLE_FMT_S16.rawValue, let base = source.pointee.data.0
+    else { return }
     base.withMemoryRebound(to: Int16.self, capacity: count * channels) { samples in
       for i in 0..<count {
         var sum: Float = 0
@@ -121,7 +126,8 @@ public final class AudioTranscoder {
       guard avcodec_send_frame(encoder, frame) >= 0 else { continue }
       while avcodec_receive_packet(encoder, packet) >= 0 {
         let size = Int(packet.pointee.size)
-        let data = packet.pointee.data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+        let data =
+          packet.pointee.data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
         out.append(
           MediaPacket(
             streamIndex: streamIndex, data: data, pts: packet.pointee.pts, dts: packet.pointee.dts,

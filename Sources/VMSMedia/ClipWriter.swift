@@ -29,7 +29,9 @@ public final class ClipWriter {
   /// `start` is the first packet of the clip (a video keyframe); its time becomes zero.
   /// `startedAtMs`, the wall time of that first frame, is written as the file's creation time, so
   /// the file says when it was recorded whatever its name (a rebuilt index dates it by that).
-  public init(path: String, layout: StreamLayout, start: MediaPacket, startedAtMs: Int64) throws(MediaError) {
+  public init(path: String, layout: StreamLayout, start: MediaPacket, startedAtMs: Int64)
+    throws(MediaError)
+  {
     self.path = path
     guard let video = layout.video, let packet = av_packet_alloc() else {
       throw MediaError("no video stream to record")
@@ -48,7 +50,8 @@ public final class ClipWriter {
     }
     self.context = context
 
-    for stream in layout.streams where stream.isVideo && stream.index == video.index || Self.canCopyAudio(stream) {
+    for stream in layout.streams
+    where stream.isVideo && stream.index == video.index || Self.canCopyAudio(stream) {
       guard let out = avformat_new_stream(context, nil) else { continue }
       avcodec_parameters_copy(out.pointee.codecpar, stream.parameters)
       out.pointee.codecpar.pointee.codec_tag = Self.mp4Tag(stream.parameters)
@@ -61,7 +64,8 @@ public final class ClipWriter {
       inputTimeBase[stream.index] = stream.timeBase
     }
 
-    av_dict_set(&context.pointee.metadata, "creation_time", ClipCreationTime.text(ms: startedAtMs), 0)
+    av_dict_set(
+      &context.pointee.metadata, "creation_time", ClipCreationTime.text(ms: startedAtMs), 0)
     result = avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE)
     if result < 0 {
       avformat_free_context(context)
@@ -98,8 +102,10 @@ public final class ClipWriter {
   /// and Chrome play H.265 in MP4 only under that tag; FFmpeg's default, `hev1`, they refuse), and
   /// FFmpeg's choice (0) for everything else, or for H.265 that carries its parameter sets in-band only.
   public static func mp4Tag(_ parameters: UnsafePointer<AVCodecParameters>) -> UInt32 {
-    guard parameters.pointee.codec_id == AV_CODEC_ID_HEVC, parameters.pointee.extradata_size > 0 else { return 0 }
-    return UInt32(UInt8(ascii: "h")) | UInt32(UInt8(ascii: "v")) << 8 | UInt32(UInt8(ascii: "c")) << 16
+    guard parameters.pointee.codec_id == AV_CODEC_ID_HEVC, parameters.pointee.extradata_size > 0
+    else { return 0 }
+    return UInt32(UInt8(ascii: "h")) | UInt32(UInt8(ascii: "v")) << 8 | UInt32(UInt8(ascii: "c"))
+      << 16
       | UInt32(UInt8(ascii: "1")) << 24
   }
 
@@ -131,7 +137,9 @@ public final class ClipWriter {
     lastOutputDts[media.streamIndex] = dts
 
     av_packet_unref(packet)
-    guard av_new_packet(packet, Int32(media.data.count)) >= 0 else { throw MediaError("out of memory") }
+    guard av_new_packet(packet, Int32(media.data.count)) >= 0 else {
+      throw MediaError("out of memory")
+    }
     media.data.withUnsafeBufferPointer { source in
       packet.pointee.data.update(from: source.baseAddress!, count: source.count)
     }

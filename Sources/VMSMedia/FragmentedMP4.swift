@@ -7,14 +7,17 @@ public enum FragmentedMP4 {
   /// Bytes of `path` up to the end of its last complete fragment (or of its `moov`, when no fragment
   /// is complete yet). Throws when even the header is incomplete.
   public static func completeLength(of path: String) throws(MediaError) -> Int64 {
-    guard let file = FileHandle(forReadingAtPath: path) else { throw MediaError("cannot open \(path)") }
+    guard let file = FileHandle(forReadingAtPath: path) else {
+      throw MediaError("cannot open \(path)")
+    }
     defer { try? file.close() }
     let fileSize = Int64((try? file.seekToEnd()) ?? 0)
     var offset: Int64 = 0
     var complete: Int64?
     var pendingFragment = false
     while offset + 8 <= fileSize {
-      guard (try? file.seek(toOffset: UInt64(offset))) != nil, let header = try? file.read(upToCount: 16),
+      guard (try? file.seek(toOffset: UInt64(offset))) != nil,
+        let header = try? file.read(upToCount: 16),
         header.count >= 8
       else { break }
       let bytes = [UInt8](header)

@@ -23,12 +23,15 @@ public final class FrameScaler {
 
   /// `source` scaled to `width` x `height`; the frame belongs to the scaler and is overwritten by
   /// the next call.
-  public func scale(_ source: UnsafeMutablePointer<AVFrame>, width: Int32, height: Int32) -> UnsafeMutablePointer<AVFrame>? {
+  public func scale(_ source: UnsafeMutablePointer<AVFrame>, width: Int32, height: Int32)
+    -> UnsafeMutablePointer<AVFrame>?
+  {
     let wanted = (source.pointee.width, source.pointee.height, source.pointee.format, width, height)
     if context == nil || wanted != key {
       sws_freeContext(context)
       context = sws_getContext(
-        wanted.0, wanted.1, AVPixelFormat(rawValue: wanted.2), width, height, format, SWS_BILINEAR, nil, nil, nil)
+        wanted.0, wanted.1, AVPixelFormat(rawValue: wanted.2), width, height, format, SWS_BILINEAR,
+        nil, nil, nil)
       key = wanted
       av_frame_unref(output)
       output.pointee.width = width
@@ -44,9 +47,11 @@ public final class FrameScaler {
   }
 
   /// The height that keeps `source`'s aspect at `width`, even (chroma subsampling needs it).
-  public static func height(of source: UnsafeMutablePointer<AVFrame>, atWidth width: Int32) -> Int32 {
+  public static func height(of source: UnsafeMutablePointer<AVFrame>, atWidth width: Int32) -> Int32
+  {
     guard source.pointee.width > 0 else { return 2 }
-    let height = Int32((Double(source.pointee.height) * Double(width) / Double(source.pointee.width)).rounded())
+    let height = Int32(
+      (Double(source.pointee.height) * Double(width) / Double(source.pointee.width)).rounded())
     return max(2, height & ~1)
   }
 }

@@ -8,7 +8,11 @@ import Foundation
 import Synchronization
 
 public final class InterruptState: Sendable {
-  public enum Reason: Int { case none = 0, stop = 1, deadline = 2 }
+  public enum Reason: Int {
+    case none = 0
+    case stop = 1
+    case deadline = 2
+  }
 
   private let stopRequested = Atomic<Bool>(false)
   /// Monotonic nanoseconds after which blocking calls are aborted; 0 = none.
@@ -49,6 +53,7 @@ public final class InterruptState: Sendable {
   /// The C callback FFmpeg calls; `opaque` is an unretained `InterruptState`.
   public static let callback: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { opaque in
     guard let opaque else { return 0 }
-    return Unmanaged<InterruptState>.fromOpaque(opaque).takeUnretainedValue().shouldInterrupt() ? 1 : 0
+    return Unmanaged<InterruptState>.fromOpaque(opaque).takeUnretainedValue().shouldInterrupt()
+      ? 1 : 0
   }
 }

@@ -31,7 +31,8 @@ public final class JPEGEncoder {
   /// Encodes `source`; `outline` boxes (in a `outlineSpace`-sized frame's pixels) are drawn as white
   /// rectangles, for the live view's "show detection" option.
   public func encode(
-    _ source: UnsafeMutablePointer<AVFrame>, outline: [MotionRegion] = [], outlineSpace: (width: Int, height: Int) = (0, 0)
+    _ source: UnsafeMutablePointer<AVFrame>, outline: [MotionRegion] = [],
+    outlineSpace: (width: Int, height: Int) = (0, 0)
   ) -> [UInt8]? {
     guard source.pointee.width > 0, source.pointee.height > 0 else { return nil }
     let w = Int32(min(width, Int(source.pointee.width))) & ~1
@@ -61,13 +62,16 @@ public final class JPEGEncoder {
     nextPts += 1
     guard avcodec_send_frame(codec, scaled) >= 0 else { return nil }
     defer { av_packet_unref(packet) }
-    guard avcodec_receive_packet(codec, packet) >= 0, let data = packet.pointee.data else { return nil }
+    guard avcodec_receive_packet(codec, packet) >= 0, let data = packet.pointee.data else {
+      return nil
+    }
     return Array(UnsafeBufferPointer(start: data, count: Int(packet.pointee.size)))
   }
 
   /// Draws box edges on the luma plane: enough to see what moved, no colour conversion needed.
   private func drawOutline(
-    _ boxes: [MotionRegion], space: (width: Int, height: Int), on scaled: UnsafeMutablePointer<AVFrame>
+    _ boxes: [MotionRegion], space: (width: Int, height: Int),
+    on scaled: UnsafeMutablePointer<AVFrame>
   ) {
     guard let luma = scaled.pointee.data.0 else { return }
     let stride = Int(scaled.pointee.linesize.0)

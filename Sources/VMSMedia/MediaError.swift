@@ -23,18 +23,25 @@ public struct MediaError: Error, CustomStringConvertible, Sendable {
   public static func fromFFmpeg(_ code: Int32, while action: String) -> MediaError {
     switch code {
     case vms_averror_http_unauthorized():
-      return MediaError(code: code, "\(action) (401 Unauthorized): check the user and password in the URL")
+      return MediaError(
+        code: code, "\(action) (401 Unauthorized): check the user and password in the URL")
     case vms_averror_http_forbidden():
-      return MediaError(code: code, "\(action) (403 Forbidden): check this user's rights on the camera")
+      return MediaError(
+        code: code, "\(action) (403 Forbidden): check this user's rights on the camera")
     case vms_averror_http_not_found():
       return MediaError(code: code, "\(action) (404 Not Found): check the stream path in the URL")
     case vms_averror_invaliddata():
       return MediaError(
-        code: code, "\(action): the source sent data that is not a video stream; check the URL and the camera's stream settings")
+        code: code,
+        "\(action): the source sent data that is not a video stream; check the URL and the camera's stream settings"
+      )
     case -ECONNREFUSED:
-      return MediaError(code: code, "\(action): connection refused; check the address and port, and that the camera is on")
+      return MediaError(
+        code: code,
+        "\(action): connection refused; check the address and port, and that the camera is on")
     case -EHOSTUNREACH, -ENETUNREACH:
-      return MediaError(code: code, "\(action): host unreachable; check the address and the network")
+      return MediaError(
+        code: code, "\(action): host unreachable; check the address and the network")
     case -ENOENT:
       return MediaError(code: code, "\(action): no such file; check the path")
     case -ETIMEDOUT:

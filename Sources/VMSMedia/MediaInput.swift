@@ -6,7 +6,6 @@ import CFFmpeg
 import Foundation
 import VMSConfig
 
-
 public final class MediaInput {
   /// Seconds of silence after which a source counts as stalled (open included).
   public static let stallTimeoutSeconds = 8.0
@@ -75,14 +74,16 @@ public final class MediaInput {
       avformat_close_input(&context)
       var p: UnsafeMutablePointer<AVPacket>? = packet
       av_packet_free(&p)
-      throw Self.failure(infoResult, interrupt: interrupt, action: "cannot read the stream's format")
+      throw Self.failure(
+        infoResult, interrupt: interrupt, action: "cannot read the stream's format")
     }
     self.context = context
     let format = context!.pointee.iformat
     let formatName = format.map { String(cString: $0.pointee.name) } ?? ""
     timedByArrival =
       !isFile
-      && ((format.map { $0.pointee.flags & AVFMT_NOTIMESTAMPS != 0 } ?? false) || formatName == "mpjpeg"
+      && ((format.map { $0.pointee.flags & AVFMT_NOTIMESTAMPS != 0 } ?? false)
+        || formatName == "mpjpeg"
         || formatName == "mjpeg")
     arrivalOriginNanos = InterruptState.now()
     self.layout = StreamLayout(context: context!, rateUnknown: timedByArrival)
@@ -92,8 +93,10 @@ public final class MediaInput {
     nextDts = Array(repeating: 0, count: count)
     lastDts = Array(repeating: Int64.min, count: count)
     awaitingTimedKeyframe = (0..<count).map { i in
-      guard let stream = context!.pointee.streams[i], let parameters = stream.pointee.codecpar else { return false }
-      return parameters.pointee.codec_type == AVMEDIA_TYPE_VIDEO && parameters.pointee.video_delay > 0
+      guard let stream = context!.pointee.streams[i], let parameters = stream.pointee.codecpar
+      else { return false }
+      return parameters.pointee.codec_type == AVMEDIA_TYPE_VIDEO
+        && parameters.pointee.video_delay > 0
     }
     guard layout.video != nil else {
       close()
@@ -111,13 +114,16 @@ public final class MediaInput {
     if context != nil { avformat_close_input(&context) }
   }
 
-  private static func failure(_ code: Int32, interrupt: InterruptState, action: String) -> MediaError {
+  private static func failure(_ code: Int32, interrupt: InterruptState, action: String)
+    -> MediaError
+  {
     switch interrupt.reason {
     case .stop: return MediaError(code: code, "stopped")
     case .deadline:
       return MediaError(
         code: code,
-        "\(action): no answer within \(Int(stallTimeoutSeconds)) s; the camera accepted the connection but sends nothing")
+        "\(action): no answer within \(Int(stallTimeoutSeconds)) s; the camera accepted the connection but sends nothing"
+      )
     case .none: return MediaError.fromFFmpeg(code, while: action)
     }
   }
@@ -135,7 +141,8 @@ public final class MediaInput {
       // it still held as a success (or, for RTSP over TCP, reports the end of the stream). Either
       // way nothing came for the whole timeout; reading on would double it.
       if interrupt.reason == .deadline {
-        throw MediaError(code: result, "no video for \(Int(Self.stallTimeoutSeconds)) s: the camera stalled")
+        throw MediaError(
+          code: result, "no video for \(Int(Self.stallTimeoutSeconds)) s: the camera stalled")
       }
       if result == vms_averror_eof() && isFile && !loopedWithoutPacket {
         rewind()
@@ -154,7 +161,9 @@ public final class MediaInput {
         // A stream with B-frames starts (over RTSP) with packets that carry no decode time; made
         // up, they would come out of order. Its first packets are skipped until a keyframe that
         // carries one: at most one GOP, and every timestamp after it is the camera's own.
-        guard packet.pointee.dts != vms_nopts(), packet.pointee.flags & AV_PKT_FLAG_KEY != 0 else { continue }
+        guard packet.pointee.dts != vms_nopts(), packet.pointee.flags & AV_PKT_FLAG_KEY != 0 else {
+          continue
+        }
         awaitingTimedKeyframe[index] = false
       }
       normaliseTimestamps(index)

@@ -16,7 +16,8 @@ public struct MediaPacket: Sendable, Equatable {
   public var receivedAtMs: Int64
 
   public init(
-    streamIndex: Int, data: [UInt8], pts: Int64, dts: Int64, duration: Int64, isKeyframe: Bool, receivedAtMs: Int64
+    streamIndex: Int, data: [UInt8], pts: Int64, dts: Int64, duration: Int64, isKeyframe: Bool,
+    receivedAtMs: Int64
   ) {
     self.streamIndex = streamIndex
     self.data = data

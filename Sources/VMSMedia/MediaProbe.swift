@@ -18,7 +18,9 @@ public enum MediaProbe {
   public static func probe(path: String) throws(MediaError) -> ProbeResult {
     var context: UnsafeMutablePointer<AVFormatContext>?
     var result = avformat_open_input(&context, path, nil, nil)
-    guard result >= 0, context != nil else { throw MediaError.fromFFmpeg(result, while: "cannot open \(path)") }
+    guard result >= 0, context != nil else {
+      throw MediaError.fromFFmpeg(result, while: "cannot open \(path)")
+    }
     defer { avformat_close_input(&context) }
     result = avformat_find_stream_info(context, nil)
     if result < 0 { throw MediaError.fromFFmpeg(result, while: "cannot read \(path)") }
@@ -38,7 +40,9 @@ public enum MediaProbe {
     var frames = 0
     while av_read_frame(context, packet) >= 0 {
       defer { av_packet_unref(packet) }
-      guard packet.pointee.stream_index == videoIndex, packet.pointee.pts != vms_nopts() else { continue }
+      guard packet.pointee.stream_index == videoIndex, packet.pointee.pts != vms_nopts() else {
+        continue
+      }
       frames += 1
       let pts = packet.pointee.pts
       first = min(first ?? pts, pts)
@@ -50,12 +54,15 @@ public enum MediaProbe {
     }
     guard let first, frames > 0 else { throw MediaError("\(path) holds no complete video frame") }
     var createdAtMs: Int64?
-    if let entry = av_dict_get(context!.pointee.metadata, "creation_time", nil, 0), let value = entry.pointee.value {
+    if let entry = av_dict_get(context!.pointee.metadata, "creation_time", nil, 0),
+      let value = entry.pointee.value
+    {
       createdAtMs = ClipCreationTime.ms(text: String(cString: value))
     }
     return ProbeResult(
       durationSeconds: timeBase.seconds(end - first), videoFrames: frames,
-      width: Int(stream.pointee.codecpar.pointee.width), height: Int(stream.pointee.codecpar.pointee.height),
+      width: Int(stream.pointee.codecpar.pointee.width),
+      height: Int(stream.pointee.codecpar.pointee.height),
       codecName: String(cString: avcodec_get_name(stream.pointee.codecpar.pointee.codec_id)),
       createdAtMs: createdAtMs)
   }

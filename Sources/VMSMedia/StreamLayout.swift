@@ -29,7 +29,9 @@ public final class StreamLayout: @unchecked Sendable {
         let copy = avcodec_parameters_alloc()
       else { continue }
       avcodec_parameters_copy(copy, source)
-      let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
+      let rate =
+        stream.pointee.avg_frame_rate.num > 0
+        ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
       streams.append(
         Stream(
           index: i,
@@ -52,7 +54,8 @@ public final class StreamLayout: @unchecked Sendable {
 
   /// The same layout with one stream's codec replaced (audio transcoded before recording).
   public func replacing(
-    _ index: Int, parameters: UnsafePointer<AVCodecParameters>, timeBase: Rational, codecName: String
+    _ index: Int, parameters: UnsafePointer<AVCodecParameters>, timeBase: Rational,
+    codecName: String
   ) -> StreamLayout {
     let copies = streams.map { stream in
       var copy = stream
@@ -83,7 +86,8 @@ public final class StreamLayout: @unchecked Sendable {
   public var summary: String {
     var parts: [String] = []
     if let v = video {
-      parts.append("\(v.codecName) \(v.width)x\(v.height) \(String(format: "%.3g", v.frameRate.asDouble)) fps")
+      parts.append(
+        "\(v.codecName) \(v.width)x\(v.height) \(String(format: "%.3g", v.frameRate.asDouble)) fps")
     }
     for a in streams where a.isAudio { parts.append(a.codecName) }
     return parts.isEmpty ? "no stream" : parts.joined(separator: " + ")

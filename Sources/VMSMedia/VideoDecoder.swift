@@ -10,10 +10,13 @@ public final class VideoDecoder {
   private let grayScaler: FrameScaler
   public let analysisWidth: Int
 
-  public init(parameters: UnsafePointer<AVCodecParameters>, analysisWidth: Int = 320) throws(MediaError) {
+  public init(parameters: UnsafePointer<AVCodecParameters>, analysisWidth: Int = 320)
+    throws(MediaError)
+  {
     self.analysisWidth = analysisWidth
     guard let decoder = avcodec_find_decoder(parameters.pointee.codec_id) else {
-      throw MediaError("no decoder for \(String(cString: avcodec_get_name(parameters.pointee.codec_id)))")
+      throw MediaError(
+        "no decoder for \(String(cString: avcodec_get_name(parameters.pointee.codec_id)))")
     }
     guard let frame = av_frame_alloc() else { throw MediaError("out of memory") }
     self.frame = frame
@@ -39,7 +42,9 @@ public final class VideoDecoder {
   /// Feeds a packet and calls `body` with each decoded frame. Corrupt packets are skipped (and
   /// counted in `damagedFrames`): a camera that sends a few bad frames must not lose its connection
   /// over them.
-  public func decode(_ packet: UnsafePointer<AVPacket>, _ body: (UnsafeMutablePointer<AVFrame>) -> Void) {
+  public func decode(
+    _ packet: UnsafePointer<AVPacket>, _ body: (UnsafeMutablePointer<AVFrame>) -> Void
+  ) {
     let sent = avcodec_send_packet(codec, packet)
     guard sent >= 0 else {
       if sent != vms_averror_eagain() { damagedFrames += 1 }
@@ -47,7 +52,9 @@ public final class VideoDecoder {
     }
     while avcodec_receive_frame(codec, frame) >= 0 {
       // AV_FRAME_FLAG_CORRUPT is 1 << 0; decode_error_flags marks concealed errors.
-      if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & 1 != 0 { damagedFrames += 1 }
+      if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & 1 != 0 {
+        damagedFrames += 1
+      }
       body(frame)
       av_frame_unref(frame)
     }
@@ -68,7 +75,8 @@ public final class VideoDecoder {
   public func grayFrame(of source: UnsafeMutablePointer<AVFrame>) -> GrayFrame? {
     let width = Int32(analysisWidth)
     guard source.pointee.width > 0,
-      let gray = grayScaler.scale(source, width: width, height: FrameScaler.height(of: source, atWidth: width)),
+      let gray = grayScaler.scale(
+        source, width: width, height: FrameScaler.height(of: source, atWidth: width)),
       let base = gray.pointee.data.0
     else { return nil }
     let w = Int(gray.pointee.width)

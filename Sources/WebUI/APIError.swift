@@ -25,7 +25,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
   public var description: String { "\(status.code) \(message)" }
 
   public func response(from request: Request, context: some RequestContext) throws -> Response {
-    var response = JSONBody.response(Body(error: message, problems: problems.isEmpty ? nil : problems), status: status)
+    var response = JSONBody.response(
+      Body(error: message, problems: problems.isEmpty ? nil : problems), status: status)
     response.headers.append(contentsOf: headers)
     return response
   }
@@ -35,7 +36,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
   static let forbiddenForViewer = APIError(
     .forbidden, "your account can only watch: ask an admin to do this")
   static let crossOrigin = APIError(
-    .forbidden, "refused: this request comes from another site (Origin or Referer is not this server)")
+    .forbidden,
+    "refused: this request comes from another site (Origin or Referer is not this server)")
 
   /// 429: the client's address had too many password checks lately (`LoginThrottle`).
   static func tooManySignInAttempts(retryAfterSeconds: Int) -> APIError {

@@ -30,7 +30,8 @@ struct HealthResponse: Encodable {
 enum HealthRoutes {
   /// `downAfterSeconds`: the configured `server.health_down_after` (0 = never degraded).
   static func add(
-    to router: Router<some RequestContext>, hub: StatusHub, downAfterSeconds: @escaping @Sendable () async -> Double
+    to router: Router<some RequestContext>, hub: StatusHub,
+    downAfterSeconds: @escaping @Sendable () async -> Double
   ) {
     router.get("/api/v1/health") { _, _ -> Response in
       let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
@@ -41,10 +42,12 @@ enum HealthRoutes {
         let downFor = status.downSinceMs.map { Int((nowMs - $0) / 1000) }
         if let downFor, limit > 0, Double(downFor) >= limit { degraded = true }
         cameras[status.id] = .init(
-          state: status.state.rawValue, error: status.error, motion: status.motion, recording: status.recording,
+          state: status.state.rawValue, error: status.error, motion: status.motion,
+          recording: status.recording,
           downForSeconds: downFor)
       }
-      let body = HealthResponse(status: degraded ? "degraded" : "ok", version: VMSVersion.string, cameras: cameras)
+      let body = HealthResponse(
+        status: degraded ? "degraded" : "ok", version: VMSVersion.string, cameras: cameras)
       return JSONBody.response(body, status: degraded ? .serviceUnavailable : .ok)
     }
   }

@@ -4,7 +4,9 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 
-public struct VMSRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
+public struct VMSRequestContext: RequestContext, WebSocketRequestContext,
+  RemoteAddressRequestContext
+{
   public var coreContext: CoreRequestContextStorage
   public let webSocket: WebSocketHandlerReference<VMSRequestContext>
   /// Set by `AuthMiddleware` for every route that requires a user.

@@ -46,7 +46,9 @@ public enum WebServer {
   }
 
   /// Every route and middleware; separate from `application` so tests drive it without a socket.
-  static func makeRouter(environment: WebEnvironment, staticFiles: StaticFiles) -> Router<VMSRequestContext> {
+  static func makeRouter(environment: WebEnvironment, staticFiles: StaticFiles) -> Router<
+    VMSRequestContext
+  > {
     let router = Router(context: VMSRequestContext.self)
     // Outermost first: every answer, errors included, gets the security headers; errors become
     // JSON; UI files are served before the auth gate; everything under /api/, and /metrics, passes
@@ -74,16 +76,19 @@ public enum WebServer {
   /// YAML defines none, the generated `admin` of DATA/auth/users.json, created when first needed.
   /// `oneTimeNotice` is the boxed text with the new password when it was created at start-up: print
   /// it once to stderr (a later creation prints its own).
-  public static func authenticator(configuration: VMSConfiguration, supervisor: Supervisor) throws -> (
-    authenticator: Authenticator, oneTimeNotice: String?
-  ) {
+  public static func authenticator(configuration: VMSConfiguration, supervisor: Supervisor) throws
+    -> (
+      authenticator: Authenticator, oneTimeNotice: String?
+    )
+  {
     let admin = GeneratedAdminSource(
       dataDirectory: configuration.server.dataDirectory,
       announce: { text in FileHandle.standardError.write(Data((text + "\n").utf8)) })
     let notice = configuration.auth.users.isEmpty ? try admin.prepare() : nil
     let initialUsers = configuration.auth.users
     let accounts = AccountBook(
-      configured: { await supervisor.configuration?.auth.users ?? initialUsers }, generated: { admin.user() })
+      configured: { await supervisor.configuration?.auth.users ?? initialUsers },
+      generated: { admin.user() })
     let sessions = SessionStore(dataDirectory: configuration.server.dataDirectory)
     return (Authenticator(accounts: accounts, sessions: sessions), notice)
   }

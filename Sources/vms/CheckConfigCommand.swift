@@ -5,7 +5,8 @@ import VMSConfig
 
 struct CheckConfigCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "check-config", abstract: "Check a configuration file and list every problem in it.")
+    commandName: "check-config",
+    abstract: "Check a configuration file and list every problem in it.")
 
   @Option(name: .long, help: "Path of the YAML configuration file.")
   var config: String = "config/vms.yaml"

@@ -20,7 +20,8 @@ struct HashPasswordCommand: ParsableCommand {
 
   func validate() throws {
     guard (4...16).contains(cost) else {
-      throw ValidationError("--cost must be between 4 and 16 (12, the default, takes about 250 ms to check)")
+      throw ValidationError(
+        "--cost must be between 4 and 16 (12, the default, takes about 250 ms to check)")
     }
   }
 
@@ -30,7 +31,8 @@ struct HashPasswordCommand: ParsableCommand {
     let password = interactive ? readWithoutEcho() : readLine(strippingNewline: true)
     if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
     guard let password, !password.isEmpty else {
-      printError("no password read: type it, or pipe it in (printf '%s' \"$PASSWORD\" | vms hash-password)")
+      printError(
+        "no password read: type it, or pipe it in (printf '%s' \"$PASSWORD\" | vms hash-password)")
       throw ExitCode(1)
     }
     // bcrypt only uses the first 72 bytes: say so rather than let a long passphrase be silently cut.

@@ -4,8 +4,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import VMSMedia
 import SeedImport
+import VMSMedia
 import VMSRuntime
 
 struct ImportSeedCommand: ParsableCommand {
@@ -62,7 +62,9 @@ struct ImportSeedCommand: ParsableCommand {
     }
     for warning in summary.warnings { printError("warning: \(warning)") }
     let state = summary.configCreated ? "written" : summary.configChanged ? "updated" : "unchanged"
-    print("\(config): \(state), \(summary.camerasAdded.count) camera(s) added, \(summary.camerasKept.count) already there")
+    print(
+      "\(config): \(state), \(summary.camerasAdded.count) camera(s) added, \(summary.camerasKept.count) already there"
+    )
     for camera in summary.camerasAdded { print("  + \(camera.id) (\(camera.name))") }
     let media = summary.media
     print(

@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
   var config: String = "config/vms.yaml"
 
   @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-  var logLevel: Logger.Level = .info
+  var logLevel: LogLevel = .info
 
   func run() async throws {
     // Read once: the engine starts from the very text validated here, not from a second read that
@@ -31,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     let configuration = try parseConfiguration(text: configText, path: config)
-    let level = logLevel
+    let level = Logger.Level(rawValue: logLevel.rawValue) ?? .info
     LoggingSystem.bootstrap { label in
       var handler = StreamLogHandler.standardError(label: label)
       handler.logLevel = level
@@ -56,7 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     guard let dataLock else {
-      printError("another vms serve uses \(configuration.server.dataDirectory): stop it first, one server per data directory")
+      printError(
+        "another vms serve uses \(configuration.server.dataDirectory): stop it first, one server per data directory"
+      )
       throw ExitCode(1)
     }
     let index: ClipIndex
@@ -67,20 +69,26 @@ struct ServeCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     let checked = StorageCheck.run(index: index, repairs: .startUp, log: log)
-    for line in checked.lines { log.log(level: checked.report.isConsistent ? .info : .notice, "storage check: \(line)") }
+    for line in checked.lines {
+      log.log(level: checked.report.isConsistent ? .info : .notice, "storage check: \(line)")
+    }
     let hub = StatusHub()
     let janitor = StorageJanitor(
       index: index, policy: RetentionPolicy(configuration: configuration), log: log,
       onPressureChange: { reason in hub.post(.diskPressure(reason)) })
     let janitorTask = Task { await janitor.run() }
-    defer { janitorTask.cancel(); withExtendedLifetime(dataLock) {} }
+    defer {
+      janitorTask.cancel()
+      withExtendedLifetime(dataLock) {}
+    }
 
     let live = LiveFeeds()
     let supervisor = Supervisor(
       hub: hub, index: index, live: live, registry: detectorRegistry,
       storage: StorageHooks(janitor: janitor), log: log)
     let services = WebServices(
-      hub: hub, index: index, supervisor: supervisor, live: live, configPath: config, metrics: metrics)
+      hub: hub, index: index, supervisor: supervisor, live: live, configPath: config,
+      metrics: metrics)
     let auth: (authenticator: Authenticator, oneTimeNotice: String?)
     do {
       auth = try WebServer.authenticator(configuration: configuration, supervisor: supervisor)
@@ -90,9 +98,11 @@ struct ServeCommand: AsyncParsableCommand {
     }
     if let notice = auth.oneTimeNotice { printError(notice) }
     let app = WebServer.application(
-      host: configuration.server.listenHost, port: configuration.server.listenPort, services: services,
+      host: configuration.server.listenHost, port: configuration.server.listenPort,
+      services: services,
       authenticator: auth.authenticator, configuration: configuration, log: log)
-    let engine = EngineService(supervisor: supervisor, configPath: config, initialText: configText, log: log)
+    let engine = EngineService(
+      supervisor: supervisor, configPath: config, initialText: configText, log: log)
     let group = ServiceGroup(
       configuration: .init(
         services: [.init(service: app), .init(service: engine)],
@@ -128,7 +138,8 @@ struct EngineService: Service, CustomStringConvertible {
   func run() async throws {
     let text = initialText
     await supervisor.reload(text: text, path: configPath)
-    let watcher = ConfigWatcher(path: configPath, supervisor: supervisor, initialText: text, log: log)
+    let watcher = ConfigWatcher(
+      path: configPath, supervisor: supervisor, initialText: text, log: log)
     let watching = Task { await watcher.run() }
     try? await gracefulShutdown()
     watching.cancel()
@@ -137,4 +148,8 @@ struct EngineService: Service, CustomStringConvertible {
   }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
+/// `--log-level`: swift-log's levels by name (our own type: conforming swift-log's type to
+/// ArgumentParser's protocol would be a retroactive conformance).
+enum LogLevel: String, CaseIterable, ExpressibleByArgument {
+  case trace, debug, info, notice, warning, error, critical
+}

@@ -10,7 +10,8 @@ struct VMSCommand: AsyncParsableCommand {
     abstract: "A video management system: records what moves on your cameras, serves a web UI.",
     version: VMSVersion.string,
     subcommands: [
-      ServeCommand.self, CheckConfigCommand.self, HashPasswordCommand.self, CheckStorageCommand.self,
+      ServeCommand.self, CheckConfigCommand.self, HashPasswordCommand.self,
+      CheckStorageCommand.self,
       ImportSeedCommand.self,
     ])
 }

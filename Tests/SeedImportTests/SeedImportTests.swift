@@ -20,7 +20,8 @@ final class SeedImportTests: XCTestCase {
     let expected: Int64 = 1_709_301_909_000  // 2024-03-01 14:05:09 UTC
     for path in [
       "Entrée/2024-03-01/14-05-09.mp4", "Entrée/Entrée_20240301_140509.mp4",
-      "Entrée_2024-03-01_14-05-09.mp4", "cam1/2024-03-01 14:05:09.mp4", "cam_2024_03_01_14_05_09.mp4",
+      "Entrée_2024-03-01_14-05-09.mp4", "cam1/2024-03-01 14:05:09.mp4",
+      "cam_2024_03_01_14_05_09.mp4",
     ] {
       XCTAssertEqual(SeedClipName.startMs(of: path, timeZone: utc), expected, path)
     }
@@ -52,7 +53,8 @@ final class SeedImportTests: XCTestCase {
       XCTAssertEqual(settings.cameras.first?.url, "rtsp://a", shape)
       XCTAssertEqual(settings.cameras.first?.enabled, true, shape)
     }
-    try Data(#"{"retention_days": "7"}"#.utf8).write(to: folder.appendingPathComponent("settings.json"))
+    try Data(#"{"retention_days": "7"}"#.utf8).write(
+      to: folder.appendingPathComponent("settings.json"))
     XCTAssertEqual(try SeedSettings.read(root: folder.path).retentionDays, 7)
   }
 

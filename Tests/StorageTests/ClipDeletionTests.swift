@@ -32,7 +32,8 @@ final class ClipDeletionTests: ClipIndexTestCase {
     XCTAssertNil(try index.clip(id: doomed.id))
     XCTAssertFalse(directory.exists(doomed.file))
     XCTAssertFalse(directory.exists(doomed.thumbnail!))
-    let kept = try XCTUnwrap(try index.clip(id: archivedMeanwhile.id), "the archived clip's row survives")
+    let kept = try XCTUnwrap(
+      try index.clip(id: archivedMeanwhile.id), "the archived clip's row survives")
     XCTAssertTrue(kept.archived)
     XCTAssertTrue(kept.file.hasPrefix("archives/"), kept.file)
     XCTAssertTrue(directory.exists(kept.file), "the archived clip's video survives")

@@ -123,7 +123,8 @@ final class ConsistencyCheckTests: ClipIndexTestCase {
     }
 
     let report = try index.checkConsistency()
-    XCTAssertEqual(report.filesWithoutRow, [], "a leftover copy must never be adopted as a new clip")
+    XCTAssertEqual(
+      report.filesWithoutRow, [], "a leftover copy must never be adopted as a new clip")
     XCTAssertEqual(
       report.leftoverCopies,
       [
@@ -175,7 +176,8 @@ final class ConsistencyCheckTests: ClipIndexTestCase {
 
     // Refusals: paths outside the trees, a non-empty file, a thumbnail whose video exists.
     XCTAssertThrowsError(try index.removeStrayThumbnail("../vms.sqlite"))
-    XCTAssertThrowsError(try index.adoptClip(file: "recordings/x/../../y.mp4", durationMs: 1, sizeBytes: 1))
+    XCTAssertThrowsError(
+      try index.adoptClip(file: "recordings/x/../../y.mp4", durationMs: 1, sizeBytes: 1))
     try index.removeEmptyOrphan(adoptedFile)
     XCTAssertTrue(directory.exists(adoptedFile))
     try index.removeStrayThumbnail("archives/back/2026-11-25/21-03-04.jpg")
@@ -202,7 +204,8 @@ final class ConsistencyCheckTests: ClipIndexTestCase {
     configuration.busyMode = .timeout(5)
     try DatabaseQueue(path: index.databasePath, configuration: configuration).write { db in
       let statement = try db.makeStatement(
-        sql: "INSERT INTO clip (camera_id, start_ms, end_ms, duration_ms, size_bytes, file, state) VALUES (?, ?, ?, 10000, 0, ?, 'complete')"
+        sql:
+          "INSERT INTO clip (camera_id, start_ms, end_ms, duration_ms, size_bytes, file, state) VALUES (?, ?, ?, 10000, 0, ?, 'complete')"
       )
       for n in 0..<count {
         let camera = "cam\(n % 4)"

@@ -24,9 +24,13 @@ final class RetentionQueryTests: ClipIndexTestCase {
     let expired = try index.expiredClips(
       cameraId: "front", endedBeforeMs: baseMs - 5 * dayMs, limit: 100)
     XCTAssertEqual(expired.map(\.id), [older.id, old.id])
-    XCTAssertFalse(expired.contains { [straddling.id, recent.id, archived.id, open.id, otherCamera.id].contains($0.id) })
+    XCTAssertFalse(
+      expired.contains {
+        [straddling.id, recent.id, archived.id, open.id, otherCamera.id].contains($0.id)
+      })
     XCTAssertEqual(
-      try index.expiredClips(cameraId: "front", endedBeforeMs: baseMs, limit: 1).map(\.id), [older.id])
+      try index.expiredClips(cameraId: "front", endedBeforeMs: baseMs, limit: 1).map(\.id),
+      [older.id])
   }
 
   func testOldestDeletableAcrossCamerasSkipsArchivesAndOpenClips() throws {
@@ -45,7 +49,8 @@ final class RetentionQueryTests: ClipIndexTestCase {
     let plan = try directory.rawDatabase().read { db in
       try Row.fetchAll(
         db,
-        sql: "EXPLAIN QUERY PLAN SELECT * FROM \(ClipIndex.acrossCameras) WHERE \(ClipIndex.deletableCondition) ORDER BY start_ms, id LIMIT 5"
+        sql:
+          "EXPLAIN QUERY PLAN SELECT * FROM \(ClipIndex.acrossCameras) WHERE \(ClipIndex.deletableCondition) ORDER BY start_ms, id LIMIT 5"
       ).map { $0["detail"] as String }.joined(separator: "; ")
     }
     XCTAssertTrue(plan.contains("clip_deletable_start"), plan)
@@ -73,7 +78,8 @@ final class RetentionQueryTests: ClipIndexTestCase {
     try markArchived(archivedMeanwhile.id)
     let open = try index.beginClip(cameraId: "a", startMs: baseMs - 1_000_000)
 
-    let deletion = try index.deleteClips(ids: [gone.id, archivedMeanwhile.id, open.id, 9_999], .unarchived)
+    let deletion = try index.deleteClips(
+      ids: [gone.id, archivedMeanwhile.id, open.id, 9_999], .unarchived)
     XCTAssertEqual(deletion.clips.map(\.id), [gone.id])
     XCTAssertEqual(deletion.freedBytes, 1_000)
     XCTAssertEqual(deletion.fileErrors, [])

@@ -71,7 +71,8 @@ final class ConfigFileTests: XCTestCase {
   /// what was there, and leaves no temporary file.
   func testAFailedReplacementLeavesTheOldFileAndNoTemporary() throws {
     let path = folder + "/vms.yaml"
-    try FileManager.default.createDirectory(atPath: path + "/kept", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: path + "/kept", withIntermediateDirectories: true)
 
     XCTAssertThrowsError(try ConfigFile.write("cameras: {}\n", to: path)) { error in
       XCTAssertTrue("\(error)".contains("cannot replace \(path)"), "\(error)")

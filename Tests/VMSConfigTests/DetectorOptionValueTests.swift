@@ -57,8 +57,10 @@ final class DetectorOptionValueTests: XCTestCase {
 
   func testWithoutARegistryOnlyKeysAreChecked() throws {
     // The keys-only entry point (no detector to build) keeps accepting any number.
-    let text = "cameras:\n  a:\n    record_url: \"rtsp://192.0.2.1/s\"\n    detector: {type: framediff, threshold: 999}\n"
-    let config = try ConfigLoader.parse(text: text, path: testPath, detectorOptionKeys: testDetectorOptions)
+    let text =
+      "cameras:\n  a:\n    record_url: \"rtsp://192.0.2.1/s\"\n    detector: {type: framediff, threshold: 999}\n"
+    let config = try ConfigLoader.parse(
+      text: text, path: testPath, detectorOptionKeys: testDetectorOptions)
     XCTAssertEqual(config.cameras.first?.detector.options["threshold"], 999)
   }
 }

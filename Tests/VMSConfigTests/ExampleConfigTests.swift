@@ -83,7 +83,9 @@ final class ExampleConfigTests: XCTestCase {
     } catch {
       // The demo camera's video is made by `make run` (scripts/make-demo-video): until then, that
       // is the one problem check-config may find.
-      let problems = error.problems.filter { !$0.description.contains("data/demo-camera.mp4\" names a file that does not exist") }
+      let problems = error.problems.filter {
+        !$0.description.contains("data/demo-camera.mp4\" names a file that does not exist")
+      }
       XCTAssertEqual(problems, [], "config/vms.yaml:\n\(error)")
     }
   }
@@ -230,7 +232,8 @@ final class ExampleConfigTests: XCTestCase {
       ("file://\(root)/nope.mp4", "names a file that does not exist: \(root)/nope.mp4"),
       (root, "names a folder, not a video file"),
     ] {
-      let found = problems("cameras:\n  demo:\n    record_url: \"\(value)\"\n", path: root + "/vms.yaml")
+      let found = problems(
+        "cameras:\n  demo:\n    record_url: \"\(value)\"\n", path: root + "/vms.yaml")
       XCTAssertEqual(found.count, 1, "\(value): \(found)")
       XCTAssertEqual(found.first?.line, 3)
       XCTAssertTrue(found.first?.description.contains(message) ?? false, "\(value): \(found)")

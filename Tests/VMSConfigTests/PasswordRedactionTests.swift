@@ -46,7 +46,8 @@ final class PasswordRedactionTests: XCTestCase {
     XCTAssertEqual(restoringPassword(redactingPassword(stored), from: stored), stored)
     // Host changed: both secrets come back, the new host stays.
     XCTAssertEqual(
-      restoringPassword("rtsp://admin:***@192.0.2.9:554/Streaming/101?channel=1&password=***&user=x", from: stored),
+      restoringPassword(
+        "rtsp://admin:***@192.0.2.9:554/Streaming/101?channel=1&password=***&user=x", from: stored),
       "rtsp://admin:s3cret@192.0.2.9:554/Streaming/101?channel=1&password=q%26r&user=x")
     // New secrets typed in: kept as typed.
     XCTAssertEqual(
@@ -54,7 +55,8 @@ final class PasswordRedactionTests: XCTestCase {
       "rtsp://admin:new@192.0.2.1:554/s?password=other")
     // A query secret whose key the stored URL lacks stays as typed; a URL without secrets is untouched.
     XCTAssertEqual(
-      restoringPassword("http://192.0.2.1/snap?pwd=***", from: stored), "http://192.0.2.1/snap?pwd=***")
+      restoringPassword("http://192.0.2.1/snap?pwd=***", from: stored),
+      "http://192.0.2.1/snap?pwd=***")
     XCTAssertEqual(restoringPassword("rtsp://192.0.2.1/s#x", from: stored), "rtsp://192.0.2.1/s#x")
     XCTAssertEqual(restoringPassword("/media/demo.mp4", from: stored), "/media/demo.mp4")
   }

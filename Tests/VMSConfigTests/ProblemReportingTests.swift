@@ -28,12 +28,15 @@ final class ProblemReportingTests: XCTestCase {
   /// A truncated file must never be read as "no cameras, no users".
   func testEmptyFileIsRefused() {
     for text in ["", "\n\n", "# only a comment\n# and another\n", "---\n", "---\n...\n"] {
-      assertProblem(text, line: 1, column: 1, messageContains: "the file is empty", hintContains: "cameras: {}")
+      assertProblem(
+        text, line: 1, column: 1, messageContains: "the file is empty", hintContains: "cameras: {}")
       XCTAssertEqual(problems(text).count, 1, "one problem for \(text.debugDescription)")
-      XCTAssertTrue(ConfigLoader.isEmpty(text: text), "the same rule for other tools: \(text.debugDescription)")
+      XCTAssertTrue(
+        ConfigLoader.isEmpty(text: text), "the same rule for other tools: \(text.debugDescription)")
     }
     XCTAssertFalse(ConfigLoader.isEmpty(text: "cameras: {}\n"))
-    XCTAssertFalse(ConfigLoader.isEmpty(text: "a: b\n c: d: e\n"), "a syntax error is not an empty file")
+    XCTAssertFalse(
+      ConfigLoader.isEmpty(text: "a: b\n c: d: e\n"), "a syntax error is not an empty file")
   }
 
   func testSyntaxErrorCarriesLibyamlPosition() {
@@ -240,13 +243,16 @@ final class ProblemReportingTests: XCTestCase {
     assertProblem(head + "    record_url: \"\"\n", line: 3, column: 17, messageContains: "is empty")
     // A mistyped scheme is not taken for a file path.
     assertProblem(
-      head + "    record_url: \"htp:/bad url\"\n", line: 3, column: 17, messageContains: "scheme \"htp\"",
+      head + "    record_url: \"htp:/bad url\"\n", line: 3, column: 17,
+      messageContains: "scheme \"htp\"",
       hintContains: "http://host/path, https://host/path, rtsp://host/path, rtsps://host/path")
     assertProblem(
-      head + "    record_url: rtps:/192.0.2.1/live\n", line: 3, column: 17, messageContains: "nor a file path",
+      head + "    record_url: rtps:/192.0.2.1/live\n", line: 3, column: 17,
+      messageContains: "nor a file path",
       hintContains: "file:///absolute/path")
     assertProblem(
-      head + "    record_url: \"htp://bad url\"\n", line: 3, column: 17, messageContains: "unsupported scheme \"htp\"",
+      head + "    record_url: \"htp://bad url\"\n", line: 3, column: 17,
+      messageContains: "unsupported scheme \"htp\"",
       hintContains: "rtsp://")
     assertProblem(
       head + "    record_url: rtmp://192.0.2.1/live\n", line: 3, column: 17,
@@ -380,13 +386,18 @@ final class ProblemReportingTests: XCTestCase {
           recording: { min_duration: 20s, max_duration: 10s }
           live: { width: 3 }
       """)
-    let byKey = Dictionary(found.map { ($0.key ?? "-", $0.detail) }, uniquingKeysWith: { a, _ in a })
+    let byKey = Dictionary(
+      found.map { ($0.key ?? "-", $0.detail) }, uniquingKeysWith: { a, _ in a })
     XCTAssertEqual(byKey["cameras.Front Door"], "camera id \"Front Door\" is not valid", "\(found)")
     XCTAssertEqual(byKey["cameras.Front Door.record_url"], "record_url is missing")
     XCTAssertEqual(byKey["cameras.Front Door.name"], "is empty")
     XCTAssertEqual(byKey["cameras.Front Door.detector.fps"], "5000 is out of range")
-    XCTAssertEqual(byKey["cameras.Front Door.detector.threshold"], "unknown key \"threshold\" for detector type mog2")
-    XCTAssertEqual(byKey["cameras.Front Door.recording.min_duration"], "min_duration (20s) is longer than max_duration (10s)")
+    XCTAssertEqual(
+      byKey["cameras.Front Door.detector.threshold"],
+      "unknown key \"threshold\" for detector type mog2")
+    XCTAssertEqual(
+      byKey["cameras.Front Door.recording.min_duration"],
+      "min_duration (20s) is longer than max_duration (10s)")
     XCTAssertEqual(byKey["cameras.Front Door.live.width"], "3 is too small")
     XCTAssertEqual(found.count, 7, "\(found)")
   }

@@ -7,7 +7,9 @@ import XCTest
 final class FragmentedMP4Tests: XCTestCase {
   func box(_ type: String, payload: Int) -> [UInt8] {
     let size = UInt32(8 + payload)
-    return [UInt8(size >> 24), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size & 0xFF)]
+    return [
+      UInt8(size >> 24), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size & 0xFF),
+    ]
       + Array(type.utf8) + [UInt8](repeating: 0x5A, count: payload)
   }
 
@@ -24,7 +26,8 @@ final class FragmentedMP4Tests: XCTestCase {
     let fragment2 = box("moof", payload: 20) + box("mdat", payload: 300)
     let path = try file(head + fragment1 + Array(fragment2.prefix(200)))
     XCTAssertEqual(try FragmentedMP4.completeLength(of: path), Int64(head.count + fragment1.count))
-    XCTAssertEqual(try FragmentedMP4.trimToCompleteFragments(path), Int64(head.count + fragment1.count))
+    XCTAssertEqual(
+      try FragmentedMP4.trimToCompleteFragments(path), Int64(head.count + fragment1.count))
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
     XCTAssertEqual((attributes[.size] as? NSNumber)?.intValue, head.count + fragment1.count)
   }
@@ -51,11 +54,16 @@ extension FragmentedMP4Tests {
     let head = box("ftyp", payload: 8) + box("moov", payload: 40)
     let fragment = box("moof", payload: 20) + box("mdat", payload: 100)
     let complete = Int64(head.count + fragment.count)
-    let huge: [UInt8] = [0, 0, 0, 1] + Array("mdat".utf8) + [0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF0] + [1, 2, 3, 4]
+    let huge: [UInt8] =
+      [0, 0, 0, 1] + Array("mdat".utf8) + [0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF0] + [
+        1, 2, 3, 4,
+      ]
     XCTAssertEqual(try FragmentedMP4.completeLength(of: try file(head + fragment + huge)), complete)
     let writing: [UInt8] = [0, 0, 0, 0] + Array("moof".utf8) + [UInt8](repeating: 7, count: 30)
-    XCTAssertEqual(try FragmentedMP4.completeLength(of: try file(head + fragment + writing)), complete)
+    XCTAssertEqual(
+      try FragmentedMP4.completeLength(of: try file(head + fragment + writing)), complete)
     let zeros = [UInt8](repeating: 0, count: 64)
-    XCTAssertEqual(try FragmentedMP4.completeLength(of: try file(head + fragment + zeros)), complete)
+    XCTAssertEqual(
+      try FragmentedMP4.completeLength(of: try file(head + fragment + zeros)), complete)
   }
 }

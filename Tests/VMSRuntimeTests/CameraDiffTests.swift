@@ -23,7 +23,8 @@ final class CameraDiffTests: XCTestCase {
   func testARenameIsAppliedInPlace() {
     var renamed = camera("door")
     renamed.name = "Front door"
-    let diff = CameraDiff(running: running([camera("door"), camera("yard")]), wanted: [renamed, camera("yard")])
+    let diff = CameraDiff(
+      running: running([camera("door"), camera("yard")]), wanted: [renamed, camera("yard")])
     XCTAssertEqual(diff.updated.map(\.name), ["Front door"])
     XCTAssertTrue(diff.restarted.isEmpty && diff.removed.isEmpty && diff.added.isEmpty)
   }
@@ -48,14 +49,16 @@ final class CameraDiffTests: XCTestCase {
     detect.detectURL = "rtsp://cam/d-sub"
     let before = [camera("a"), camera("b"), camera("c"), camera("d")]
     let diff = CameraDiff(
-      running: running(before), wanted: [camera("a", url: "rtsp://other/a"), transport, disabled, detect])
+      running: running(before),
+      wanted: [camera("a", url: "rtsp://other/a"), transport, disabled, detect])
     XCTAssertEqual(diff.restarted.map(\.id), ["a", "b", "c", "d"])
     XCTAssertTrue(diff.updated.isEmpty)
   }
 
   func testRemovedAndAddedCameras() {
     let diff = CameraDiff(
-      running: running([camera("door"), camera("yard"), camera("attic")]), wanted: [camera("gate"), camera("door")])
+      running: running([camera("door"), camera("yard"), camera("attic")]),
+      wanted: [camera("gate"), camera("door")])
     XCTAssertEqual(diff.removed, ["attic", "yard"])
     XCTAssertEqual(diff.added.map(\.id), ["gate"])
     XCTAssertTrue(diff.updated.isEmpty && diff.restarted.isEmpty)
@@ -63,7 +66,8 @@ final class CameraDiffTests: XCTestCase {
   }
 
   func testARepeatedIdKeepsItsFirstEntry() {
-    let diff = CameraDiff(running: [:], wanted: [camera("door"), camera("door", url: "rtsp://other/door")])
+    let diff = CameraDiff(
+      running: [:], wanted: [camera("door"), camera("door", url: "rtsp://other/door")])
     XCTAssertEqual(diff.added.map(\.recordURL), ["rtsp://cam/door"])
   }
 

@@ -9,7 +9,8 @@ import XCTest
 final class CameraEditsTests: XCTestCase {
   let base: CameraSettings = {
     var camera = CameraSettings(
-      id: "front", name: "Front door", recordURL: "rtsp://user:s3cret@10.0.0.1/main", retentionDays: 14)
+      id: "front", name: "Front door", recordURL: "rtsp://user:s3cret@10.0.0.1/main",
+      retentionDays: 14)
     camera.detector.options = ["var_threshold": 25]
     return camera
   }()
@@ -23,13 +24,17 @@ final class CameraEditsTests: XCTestCase {
     form.detectURL = ""
     form.rtspTransport = "tcp"
     form.detector = .init(
-      type: base.detector.type, fps: base.detector.fps, minAreaPercent: base.detector.minAreaPercent,
+      type: base.detector.type, fps: base.detector.fps,
+      minAreaPercent: base.detector.minAreaPercent,
       warmupSeconds: base.detector.warmupSeconds)
     form.recording = .init(
-      enabled: true, preRollSeconds: base.recording.preRollSeconds, postRollSeconds: base.recording.postRollSeconds,
-      minDurationSeconds: base.recording.minDurationSeconds, maxDurationSeconds: base.recording.maxDurationSeconds)
+      enabled: true, preRollSeconds: base.recording.preRollSeconds,
+      postRollSeconds: base.recording.postRollSeconds,
+      minDurationSeconds: base.recording.minDurationSeconds,
+      maxDurationSeconds: base.recording.maxDurationSeconds)
     form.retentionDays = base.retentionDays
-    form.live = .init(fps: base.live.fps, width: base.live.width, showDetection: base.live.showDetection)
+    form.live = .init(
+      fps: base.live.fps, width: base.live.width, showDetection: base.live.showDetection)
     return form
   }
 
@@ -45,14 +50,18 @@ final class CameraEditsTests: XCTestCase {
     form.live.width = 960
     XCTAssertEqual(
       CameraEditing.edits(from: form, against: base),
-      [.set(["name"], .string("Porch")), .set(["recording", "pre_roll"], .word("2s")), .set(["live", "width"], .integer(960))])
+      [
+        .set(["name"], .string("Porch")), .set(["recording", "pre_roll"], .word("2s")),
+        .set(["live", "width"], .integer(960)),
+      ])
   }
 
   func testPasswordsAreRestoredAndANewOneIsWritten() {
     var form = unchangedForm()
     form.recordURL = "rtsp://user:***@10.0.0.9/main"
     XCTAssertEqual(
-      CameraEditing.edits(from: form, against: base), [.set(["record_url"], .string("rtsp://user:s3cret@10.0.0.9/main"))])
+      CameraEditing.edits(from: form, against: base),
+      [.set(["record_url"], .string("rtsp://user:s3cret@10.0.0.9/main"))])
   }
 
   func testANewTypeDropsTheOldTypesOptions() {
@@ -70,20 +79,27 @@ final class CameraEditsTests: XCTestCase {
     form.retentionDaysToDefault = true
     form.detectURL = ""
     XCTAssertEqual(
-      CameraEditing.edits(from: form, against: camera), [.remove(["detect_url"]), .remove(["retention_days"])])
+      CameraEditing.edits(from: form, against: camera),
+      [.remove(["detect_url"]), .remove(["retention_days"])])
   }
 
   func testAProblemIsPlacedOnItsKeyWithoutThePath() {
     let problem = ConfigProblem(
-      file: "/v.yaml", line: 4, column: 9, message: "cameras.front.detector.fps: 5000 is out of range",
+      file: "/v.yaml", line: 4, column: 9,
+      message: "cameras.front.detector.fps: 5000 is out of range",
       hint: "write a number more than 0", key: "cameras.front.detector.fps")
     XCTAssertEqual(
       CameraEditProblem(problem, camera: "front"),
-      CameraEditProblem(key: "detector.fps", message: "5000 is out of range (write a number more than 0)"))
+      CameraEditProblem(
+        key: "detector.fps", message: "5000 is out of range (write a number more than 0)"))
     let id = ConfigProblem(
-      file: "/v.yaml", line: 2, column: 3, message: "camera id \"A B\" is not valid", hint: "use a-z", key: "cameras.A B")
+      file: "/v.yaml", line: 2, column: 3, message: "camera id \"A B\" is not valid",
+      hint: "use a-z", key: "cameras.A B")
     XCTAssertEqual(CameraEditProblem(id, camera: "A B").key, "id")
-    let elsewhere = ConfigProblem(file: "/v.yaml", line: 1, column: 1, message: "server.listen: bad", key: "server.listen")
-    XCTAssertEqual(CameraEditProblem(elsewhere, camera: "front"), CameraEditProblem(key: nil, message: "server.listen: bad"))
+    let elsewhere = ConfigProblem(
+      file: "/v.yaml", line: 1, column: 1, message: "server.listen: bad", key: "server.listen")
+    XCTAssertEqual(
+      CameraEditProblem(elsewhere, camera: "front"),
+      CameraEditProblem(key: nil, message: "server.listen: bad"))
   }
 }

@@ -16,7 +16,9 @@ final class ClipMachineTests: XCTestCase {
   }
 
   private func videoSeconds(_ clip: MachineDriver.Clip, _ camera: ScriptedCamera) -> [Double] {
-    clip.packets.filter { $0.streamIndex == ScriptedCamera.videoIndex }.map { camera.timeBase.seconds($0.dts) }
+    clip.packets.filter { $0.streamIndex == ScriptedCamera.videoIndex }.map {
+      camera.timeBase.seconds($0.dts)
+    }
   }
 
   func testNoMotionNoClip() {
@@ -51,7 +53,8 @@ final class ClipMachineTests: XCTestCase {
     driver.motion(true, at: 25.5)
     driver.feed(until: 30.1)
     let first = driver.clips[0].packets[0]
-    XCTAssertEqual(driver.camera.timeBase.seconds(first.dts), 25, accuracy: 1e-9, "kept: 2 + 3 s before 30")
+    XCTAssertEqual(
+      driver.camera.timeBase.seconds(first.dts), 25, accuracy: 1e-9, "kept: 2 + 3 s before 30")
   }
 
   func testClosesAfterPostRollOnceMinDurationIsReached() {
@@ -105,12 +108,15 @@ final class ClipMachineTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(driver.clips.count, 3)
     for (earlier, later) in zip(driver.clips, driver.clips.dropFirst()) {
       XCTAssertEqual(earlier.closeReason, "max_duration reached")
-      XCTAssertEqual(later.startMs, earlier.endMs, "the next row starts where the previous one ended")
+      XCTAssertEqual(
+        later.startMs, earlier.endMs, "the next row starts where the previous one ended")
       let lastWritten = videoSeconds(earlier, driver.camera).last!
       let firstOfNext = videoSeconds(later, driver.camera).first!
-      XCTAssertEqual(firstOfNext - lastWritten, 0.1, accuracy: 1e-9, "the next frame, not a repeat or a skip")
+      XCTAssertEqual(
+        firstOfNext - lastWritten, 0.1, accuracy: 1e-9, "the next frame, not a repeat or a skip")
       XCTAssertTrue(later.packets[0].isKeyframe)
-      XCTAssertEqual(earlier.endMs! - earlier.startMs, 10_000, "cut at the first keyframe past 10 s")
+      XCTAssertEqual(
+        earlier.endMs! - earlier.startMs, 10_000, "cut at the first keyframe past 10 s")
     }
   }
 
@@ -254,7 +260,9 @@ final class ClipMachineTests: XCTestCase {
     XCTAssertEqual(driver.clips.count, 1, "packets without a connection are ignored")
     driver.machine.connected(video: driver.camera.video)
     driver.feed(until: 21.05)
-    XCTAssertEqual(driver.clips.count, 2, "motion still on: a clip from the first keyframe of the new connection")
+    XCTAssertEqual(
+      driver.clips.count, 2, "motion still on: a clip from the first keyframe of the new connection"
+    )
     XCTAssertEqual(videoSeconds(driver.clips[1], driver.camera).first!, 20, accuracy: 1e-9)
   }
 
@@ -296,7 +304,10 @@ final class ClipMachineTests: XCTestCase {
     driver.carryOut()
     // The file says 242 s; the row ends 0.5 s after the last packet arrived (12.9 s).
     XCTAssertEqual(driver.clips[0].endMs, driver.wallMs(12.9) + ClipMachine.endSlackMs)
-    XCTAssertTrue(driver.clips[0].progressBounds.allSatisfy { $0 <= driver.wallMs(12.9) + ClipMachine.endSlackMs })
+    XCTAssertTrue(
+      driver.clips[0].progressBounds.allSatisfy {
+        $0 <= driver.wallMs(12.9) + ClipMachine.endSlackMs
+      })
   }
 
   func testProgressIsReportedEveryTwoSecondsOfStream() {
@@ -305,6 +316,7 @@ final class ClipMachineTests: XCTestCase {
     driver.motion(true, at: 10)
     driver.feed(until: 21.05)
     // Opened at 11.0; progress at 13, 15, 17, 19, 21.
-    XCTAssertEqual(driver.clips[0].progressBounds, [13, 15, 17, 19, 21].map { driver.wallMs($0) + 500 })
+    XCTAssertEqual(
+      driver.clips[0].progressBounds, [13, 15, 17, 19, 21].map { driver.wallMs($0) + 500 })
   }
 }

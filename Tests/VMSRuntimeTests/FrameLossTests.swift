@@ -25,7 +25,8 @@ final class FrameLossTests: XCTestCase {
     for _ in 0..<5 { frame() }
     frame(after: 2)
     XCTAssertEqual(missing, 4)
-    frame(after: 36_000)  // the camera's clock jumps an hour ahead: a resync, not 36 000 lost frames
+    // The camera's clock jumps an hour ahead: a resync, not 36 000 lost frames.
+    frame(after: 36_000)
     XCTAssertEqual(missing, 4)
     frame()
     XCTAssertEqual(missing, 4)

@@ -7,7 +7,8 @@ import XCTest
 final class PacketRingTests: XCTestCase {
   private func packet(_ seconds: Double, key: Bool) -> MediaPacket {
     MediaPacket(
-      streamIndex: 0, data: [1], pts: Int64(seconds * 1000), dts: Int64(seconds * 1000), duration: 100,
+      streamIndex: 0, data: [1], pts: Int64(seconds * 1000), dts: Int64(seconds * 1000),
+      duration: 100,
       isKeyframe: key, receivedAtMs: Int64(seconds * 1000))
   }
 
@@ -18,8 +19,10 @@ final class PacketRingTests: XCTestCase {
       let seconds = Double(tenth) / 10
       ring.append(packet(seconds, key: tenth % 10 == 0), videoSeconds: seconds, keepSeconds: 6)
     }
-    XCTAssertEqual(ring.packets(fromKeyframeAtOrBefore: 5.5).first?.dts, 5_000, "the keyframe at or before")
-    XCTAssertEqual(ring.packets(fromKeyframeAtOrBefore: 0).first?.dts, 3_000, "the oldest kept keyframe")
+    XCTAssertEqual(
+      ring.packets(fromKeyframeAtOrBefore: 5.5).first?.dts, 5_000, "the keyframe at or before")
+    XCTAssertEqual(
+      ring.packets(fromKeyframeAtOrBefore: 0).first?.dts, 3_000, "the oldest kept keyframe")
     // The previous clip ended at 6.2 s: the pre-roll starts at the first keyframe after it.
     XCTAssertEqual(ring.packets(fromKeyframeAtOrBefore: 5.5, after: 6.2).first?.dts, 7_000)
     XCTAssertEqual(ring.packets(fromKeyframeAtOrBefore: 5.5, after: 4.0).first?.dts, 5_000)

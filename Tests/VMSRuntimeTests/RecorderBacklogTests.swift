@@ -11,9 +11,12 @@ final class RecorderBacklogTests: XCTestCase {
   private static let video = 0
   private static let audio = 1
 
-  private func packet(_ n: Int, stream: Int = video, key: Bool = false, bytes: Int = 1_000) -> MediaPacket {
+  private func packet(_ n: Int, stream: Int = video, key: Bool = false, bytes: Int = 1_000)
+    -> MediaPacket
+  {
     MediaPacket(
-      streamIndex: stream, data: [UInt8](repeating: 0, count: bytes), pts: Int64(n), dts: Int64(n), duration: 1,
+      streamIndex: stream, data: [UInt8](repeating: 0, count: bytes), pts: Int64(n), dts: Int64(n),
+      duration: 1,
       isKeyframe: key, receivedAtMs: Int64(n))
   }
 
@@ -42,7 +45,8 @@ final class RecorderBacklogTests: XCTestCase {
     if case .packets(let written) = events[0] { backlog.written(written) }
     XCTAssertEqual(backlog.bytesQueued, 0)
     let resumed = backlog.admit(
-      [packet(9), packet(10, stream: Self.audio, key: true), packet(11, key: true), packet(12)], videoIndex: Self.video)
+      [packet(9), packet(10, stream: Self.audio, key: true), packet(11, key: true), packet(12)],
+      videoIndex: Self.video)
     XCTAssertEqual(describe(resumed), ["packets [11, 12]"])
     XCTAssertEqual(backlog.packetsDropped, 6)
   }
@@ -60,7 +64,8 @@ final class RecorderBacklogTests: XCTestCase {
       for await event in events {
         received.append(event)
         if case .packets(let packets) = event {
-          try? await Task.sleep(for: .milliseconds(2))  // a disk that writes ~1 packet per ms at best
+          // A disk that writes ~1 packet per ms at best.
+          try? await Task.sleep(for: .milliseconds(2))
           backlog.written(packets)
         }
       }
@@ -71,7 +76,9 @@ final class RecorderBacklogTests: XCTestCase {
     let started = ContinuousClock.now
     for n in 0..<produced {
       // 25 fps with a keyframe every 10 frames, 2 kB each, handed over as fast as the loop goes.
-      for event in backlog.admit([packet(n, key: n % 10 == 0, bytes: 2_000)], videoIndex: Self.video) {
+      for event in backlog.admit(
+        [packet(n, key: n % 10 == 0, bytes: 2_000)], videoIndex: Self.video)
+      {
         input.yield(event)
       }
       let queued = backlog.bytesQueued
@@ -82,7 +89,8 @@ final class RecorderBacklogTests: XCTestCase {
     input.finish()
     let received = await sink.value
 
-    XCTAssertLessThanOrEqual(highest.load(ordering: .relaxed), limit, "the backlog grew past its limit")
+    XCTAssertLessThanOrEqual(
+      highest.load(ordering: .relaxed), limit, "the backlog grew past its limit")
     XCTAssertGreaterThan(backlog.packetsDropped, 0, "a sink this slow must make the reader drop")
     XCTAssertLessThan(producing, .seconds(5), "the producer waited on the sink")
     var afterGap = false
@@ -95,7 +103,8 @@ final class RecorderBacklogTests: XCTestCase {
         afterGap = true
       case .packets(let packets):
         if afterGap {
-          XCTAssertTrue(packets.first?.isKeyframe == true, "a run after a gap starts on \(packets.first!.dts)")
+          XCTAssertTrue(
+            packets.first?.isKeyframe == true, "a run after a gap starts on \(packets.first!.dts)")
           afterGap = false
         }
         delivered += packets.count
@@ -103,7 +112,8 @@ final class RecorderBacklogTests: XCTestCase {
       }
     }
     XCTAssertGreaterThan(gaps, 0)
-    XCTAssertEqual(delivered + backlog.packetsDropped, produced, "every packet is either delivered or counted")
+    XCTAssertEqual(
+      delivered + backlog.packetsDropped, produced, "every packet is either delivered or counted")
     XCTAssertEqual(backlog.bytesQueued, 0)
   }
 }

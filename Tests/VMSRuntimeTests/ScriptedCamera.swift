@@ -3,6 +3,7 @@
 // decoding. What the clip state machine sees from a camera, without a camera or a network.
 import VMSConfig
 import VMSMedia
+
 @testable import VMSRuntime
 
 struct ScriptedCamera {
@@ -36,17 +37,22 @@ struct ScriptedCamera {
     var packets: [MediaPacket] = []
     for n in range {
       let seconds = seconds(ofFrame: n)
-      let jump = seconds >= jumpAfterSeconds ? Int64(jumpSeconds * Double(timeBase.den) / Double(timeBase.num)) : 0
+      let jump =
+        seconds >= jumpAfterSeconds
+        ? Int64(jumpSeconds * Double(timeBase.den) / Double(timeBase.num)) : 0
       let dts = Int64(n) * ticksPerFrame + jump
       let arrivedMs = wallOriginMs + Int64((seconds * 1000).rounded())
       packets.append(
         MediaPacket(
-          streamIndex: Self.videoIndex, data: [UInt8](repeating: 0, count: 100), pts: dts + Int64(reorderFrames) * ticksPerFrame,
-          dts: dts, duration: ticksPerFrame, isKeyframe: n % framesPerGOP == 0, receivedAtMs: arrivedMs))
+          streamIndex: Self.videoIndex, data: [UInt8](repeating: 0, count: 100),
+          pts: dts + Int64(reorderFrames) * ticksPerFrame,
+          dts: dts, duration: ticksPerFrame, isKeyframe: n % framesPerGOP == 0,
+          receivedAtMs: arrivedMs))
       if audio {
         packets.append(
           MediaPacket(
-            streamIndex: Self.audioIndex, data: [1, 2], pts: Int64(n) * 800, dts: Int64(n) * 800, duration: 800,
+            streamIndex: Self.audioIndex, data: [1, 2], pts: Int64(n) * 800, dts: Int64(n) * 800,
+            duration: 800,
             isKeyframe: true, receivedAtMs: arrivedMs))
       }
     }
@@ -136,7 +142,8 @@ struct MachineDriver {
         let video = clip.packets.filter { $0.streamIndex == ScriptedCamera.videoIndex }
         let firstShown = video.map(\.pts).min() ?? 0
         let lastShown = video.map(\.pts).max() ?? 0
-        let fileMs = Int64((camera.timeBase.seconds(lastShown + camera.ticksPerFrame - firstShown) * 1000).rounded())
+        let fileMs = Int64(
+          (camera.timeBase.seconds(lastShown + camera.ticksPerFrame - firstShown) * 1000).rounded())
         let endMs = min(clip.startMs + fileMs, max(clip.startMs, endBoundMs))
         clip.closeReason = reason
         clip.endMs = endMs
@@ -150,5 +157,7 @@ struct MachineDriver {
   }
 
   /// Wall clock (ms) of stream second `seconds`.
-  func wallMs(_ seconds: Double) -> Int64 { camera.wallOriginMs + Int64((seconds * 1000).rounded()) }
+  func wallMs(_ seconds: Double) -> Int64 {
+    camera.wallOriginMs + Int64((seconds * 1000).rounded())
+  }
 }

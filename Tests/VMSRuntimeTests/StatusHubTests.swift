@@ -7,7 +7,8 @@ final class StatusHubTests: XCTestCase {
   /// Waits (up to 5 s) until the hub's snapshot satisfies `condition`: posts are applied in order
   /// but asynchronously.
   private func settled(
-    _ hub: StatusHub, _ condition: @escaping ([CameraStatus]) -> Bool, file: StaticString = #filePath, line: UInt = #line
+    _ hub: StatusHub, _ condition: @escaping ([CameraStatus]) -> Bool,
+    file: StaticString = #filePath, line: UInt = #line
   ) async -> [CameraStatus] {
     let deadline = ContinuousClock.now + .seconds(5)
     while ContinuousClock.now < deadline {
@@ -31,7 +32,9 @@ final class StatusHubTests: XCTestCase {
     hub.post(.added(cameraId: "yard", name: "Yard", enabled: false, roles: [.both]))
     _ = await settled(hub) { $0.count == 2 && $0[0].state == .connected }
     var events = await hub.subscribe().makeAsyncIterator()
-    guard case .snapshot(let snapshot)? = await events.next() else { return XCTFail("no snapshot first") }
+    guard case .snapshot(let snapshot)? = await events.next() else {
+      return XCTFail("no snapshot first")
+    }
     XCTAssertEqual(snapshot.map(\.id), ["door", "yard"], "in configuration order")
     XCTAssertEqual(snapshot.map(\.state), [.connected, .disabled])
   }
@@ -66,7 +69,8 @@ final class StatusHubTests: XCTestCase {
         break
       }
     }
-    XCTAssertEqual(last?.name, "Front door", "the fast subscriber got every change through to the end")
+    XCTAssertEqual(
+      last?.name, "Front door", "the fast subscriber got every change through to the end")
     // The slow one kept only the newest events (a bounded buffer), ending with the rename.
     var kept = 0
     var final: StatusEvent?
@@ -83,7 +87,8 @@ final class StatusHubTests: XCTestCase {
     let hub = StatusHub()
     hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.record, .detect]))
     hub.post(.stream(cameraId: "door", role: .record, state: .connected, error: nil))
-    hub.post(.stream(cameraId: "door", role: .detect, state: .reconnecting, error: "401 Unauthorized"))
+    hub.post(
+      .stream(cameraId: "door", role: .detect, state: .reconnecting, error: "401 Unauthorized"))
     let snapshot = await settled(hub) { $0.first?.state == .reconnecting }
     XCTAssertEqual(status(snapshot, "door")?.error, "detect_url: 401 Unauthorized")
     XCTAssertNotNil(status(snapshot, "door")?.downSinceMs)
@@ -102,14 +107,16 @@ final class StatusHubTests: XCTestCase {
     _ = await settled(hub) { $0.first?.motion == true }
     hub.post(.stream(cameraId: "door", role: .detect, state: .reconnecting, error: "stalled"))
     let snapshot = await settled(hub) { $0.first?.state == .reconnecting }
-    XCTAssertEqual(status(snapshot, "door")?.motion, false, "no motion is shown for a camera nobody watches")
+    XCTAssertEqual(
+      status(snapshot, "door")?.motion, false, "no motion is shown for a camera nobody watches")
   }
 
   func testDamageAndAFullDiskAreShownOnAConnectedCamera() async {
     let hub = StatusHub()
     hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
     hub.post(.stream(cameraId: "door", role: .both, state: .connected, error: nil))
-    hub.post(.damage(cameraId: "door", role: .both, message: "video damaged: 40 bad frames in 10 s"))
+    hub.post(
+      .damage(cameraId: "door", role: .both, message: "video damaged: 40 bad frames in 10 s"))
     var snapshot = await settled(hub) { $0.first?.error != nil }
     XCTAssertEqual(snapshot.first?.state, .connected)
     XCTAssertEqual(snapshot.first?.error, "video damaged: 40 bad frames in 10 s")

@@ -14,7 +14,8 @@ final class StorageCheckTests: XCTestCase {
     process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
     process.arguments = [
       "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "2",
-      "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "frag_keyframe+empty_moov+default_base_moof",
+      "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags",
+      "frag_keyframe+empty_moov+default_base_moof",
       path,
     ]
     guard (try? process.run()) != nil else { return nil }
@@ -23,7 +24,9 @@ final class StorageCheckTests: XCTestCase {
   }()
 
   private func sample() throws -> Data {
-    guard let path = Self.sampleClip else { throw XCTSkip("ffmpeg is needed to make a sample clip") }
+    guard let path = Self.sampleClip else {
+      throw XCTSkip("ffmpeg is needed to make a sample clip")
+    }
     return try Data(contentsOf: URL(fileURLWithPath: path))
   }
 
@@ -45,7 +48,8 @@ final class StorageCheckTests: XCTestCase {
     // A clip left recording with a playable file, and one with nothing in it.
     let open = try fixture.index.beginClip(cameraId: "back", startMs: StorageFixture.nowMs - 60_000)
     try put(video, at: open.file, in: fixture)
-    let empty = try fixture.index.beginClip(cameraId: "back", startMs: StorageFixture.nowMs - 30_000)
+    let empty = try fixture.index.beginClip(
+      cameraId: "back", startMs: StorageFixture.nowMs - 30_000)
     // A row whose video is gone: reported at start-up, never removed then.
     let gone = try fixture.clip("back", endedAgoMs: 3_600_000)
     try FileManager.default.removeItem(atPath: fixture.dataPath + "/" + gone.file)
@@ -59,23 +63,29 @@ final class StorageCheckTests: XCTestCase {
     XCTAssertEqual(summary.removedRows, 0)
     XCTAssertEqual(summary.errors, [])
     XCTAssertEqual(summary.problemsLeft, 2, summary.lines.joined(separator: "\n"))
-    XCTAssertTrue(summary.lines.contains { $0.contains("1 row(s) whose video is missing") }, "\(summary.lines)")
+    XCTAssertTrue(
+      summary.lines.contains { $0.contains("1 row(s) whose video is missing") }, "\(summary.lines)")
 
     let adopted = try XCTUnwrap(
-      try fixture.index.clips(cameraId: "front", day: "2026-11-25").first { $0.file.hasSuffix("10-00-00.mp4") })
+      try fixture.index.clips(cameraId: "front", day: "2026-11-25").first {
+        $0.file.hasSuffix("10-00-00.mp4")
+      })
     XCTAssertEqual(adopted.state, .complete)
     XCTAssertEqual(Double(adopted.durationMs), 2_000, accuracy: 150)
     XCTAssertEqual(adopted.sizeBytes, Int64(video.count))
     XCTAssertEqual(adopted.thumbnail, "recordings/front/2026-11-25/10-00-00.jpg")
     XCTAssertFalse(adopted.archived)
-    let adoptedArchive = try XCTUnwrap(try fixture.index.clips(cameraId: "front", day: "2026-11-24").first)
+    let adoptedArchive = try XCTUnwrap(
+      try fixture.index.clips(cameraId: "front", day: "2026-11-24").first)
     XCTAssertTrue(adoptedArchive.archived)
     let finished = try XCTUnwrap(try fixture.index.clip(id: open.id))
     XCTAssertEqual(finished.state, .complete)
     XCTAssertEqual(Double(finished.durationMs), 2_000, accuracy: 150)
     XCTAssertNil(try fixture.index.clip(id: empty.id))
     XCTAssertNotNil(try fixture.index.clip(id: gone.id))
-    XCTAssertTrue(fixture.exists("recordings/front/2026-11-25/11-00-00.mp4"), "never delete footage we cannot read")
+    XCTAssertTrue(
+      fixture.exists("recordings/front/2026-11-25/11-00-00.mp4"),
+      "never delete footage we cannot read")
 
     // check-storage --repair removes the dangling row; the unplayable file stays and is reported.
     let repaired = StorageCheck.run(index: fixture.index, repairs: .all, log: testLog)
@@ -83,7 +93,9 @@ final class StorageCheckTests: XCTestCase {
     XCTAssertNil(try fixture.index.clip(id: gone.id))
     let after = StorageCheck.run(index: fixture.index, repairs: .none, log: testLog)
     XCTAssertEqual(after.problemsLeft, 1)
-    XCTAssertEqual(after.report.filesWithoutRow.map(\.relativePath), ["recordings/front/2026-11-25/11-00-00.mp4"])
+    XCTAssertEqual(
+      after.report.filesWithoutRow.map(\.relativePath), ["recordings/front/2026-11-25/11-00-00.mp4"]
+    )
   }
 
   func testReportOnlyChangesNothing() throws {

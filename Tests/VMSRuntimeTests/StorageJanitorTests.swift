@@ -46,7 +46,8 @@ final class StorageJanitorTests: XCTestCase {
       archives.append(try fixture.archive(clip))
       kept.insert(clip.id)
     }
-    let open = try fixture.index.beginClip(cameraId: "front", startMs: StorageFixture.nowMs - 20 * day)
+    let open = try fixture.index.beginClip(
+      cameraId: "front", startMs: StorageFixture.nowMs - 20 * day)
     kept.insert(open.id)
     let doomedFiles = try expected.map { try XCTUnwrap(try fixture.index.clip(id: $0)).file }
 
@@ -156,14 +157,17 @@ final class StorageJanitorTests: XCTestCase {
     for _ in 0..<3 { XCTAssertEqual(try awaitResult { await janitor.runPass() }.errors.count, 1) }
     XCTAssertEqual(lines.at(.error).count, 1, "\(lines.at(.error))")
     // Fixed by a reload: said once that it is over; a new occurrence is logged again.
-    try awaitResult { await janitor.update(policy: RetentionPolicy(defaultRetentionDays: 0, minFreeBytes: 5_000)) }
+    try awaitResult {
+      await janitor.update(policy: RetentionPolicy(defaultRetentionDays: 0, minFreeBytes: 5_000))
+    }
     XCTAssertEqual(try awaitResult { await janitor.runPass() }.errors, [])
     XCTAssertEqual(lines.at(.notice).filter { $0.contains("no longer the case") }.count, 1)
   }
 
   func testNudgeRunsAPassAtOnceAndCancellationStopsTheLoop() throws {
     let fixture = try StorageFixture()
-    let janitor = janitor(fixture, RetentionPolicy(defaultRetentionDays: 1), interval: .seconds(3_600))
+    let janitor = janitor(
+      fixture, RetentionPolicy(defaultRetentionDays: 1), interval: .seconds(3_600))
     let running = Task { await janitor.run() }
     defer { running.cancel() }
     // The first pass at start finds nothing; a clip that expires afterwards goes on the next nudge.
@@ -188,7 +192,9 @@ final class StorageJanitorTests: XCTestCase {
     let fixture = try StorageFixture()
     // Last 24 h: a records 4,000 bytes, b 6,000: 10,000 bytes a day.
     for hour in [1, 5, 9, 13] { try fixture.clip("a", endedAgoMs: Int64(hour) * 3_600_000) }
-    for hour in [2, 6, 10] { try fixture.clip("b", endedAgoMs: Int64(hour) * 3_600_000, sizeBytes: 2_000) }
+    for hour in [2, 6, 10] {
+      try fixture.clip("b", endedAgoMs: Int64(hour) * 3_600_000, sizeBytes: 2_000)
+    }
     let oldest = try fixture.clip("a", endedAgoMs: 3 * day)
     let disk = FakeDisk(index: fixture.index, totalBytes: 1 << 40, otherBytes: 0)
     let policy = RetentionPolicy(
@@ -262,7 +268,8 @@ final class LogLines: @unchecked Sendable {
       set { metadata[key] = newValue }
     }
     func log(
-      level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+      level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+      file: String,
       function: String, line: UInt
     ) {
       sink.append(level, message.description)

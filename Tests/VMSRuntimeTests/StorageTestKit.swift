@@ -88,7 +88,9 @@ final class FakeDisk: Sendable {
   var probe: DiskSpaceProbe {
     { [self] _ in
       let (total, other) = state.withLock { ($0.totalBytes, $0.otherBytes) }
-      let used = try index.recordingsBytes() + index.usageByCamera().values.reduce(0) { $0 + $1.archivesBytes }
+      let used =
+        try index.recordingsBytes()
+        + index.usageByCamera().values.reduce(0) { $0 + $1.archivesBytes }
       return DiskSpace(freeBytes: max(0, total - other - used), totalBytes: total)
     }
   }

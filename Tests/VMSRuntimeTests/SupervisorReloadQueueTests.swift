@@ -26,20 +26,21 @@ final class SupervisorReloadQueueTests: XCTestCase {
     // Every variant changes both cameras' URL, so each apply restarts them (stop, then start). The
     // files exist (a file source must) but hold no video: the readers keep failing and retrying.
     for camera in ["a", "b"] {
-      FileManager.default.createFile(atPath: "\(folder)/broken-\(camera)-\(variant).mp4", contents: Data("not a video".utf8))
+      FileManager.default.createFile(
+        atPath: "\(folder)/broken-\(camera)-\(variant).mp4", contents: Data("not a video".utf8))
     }
     return """
-    server:
-      data_dir: "\(folder)/data"
-    cameras:
-      qa:
-        record_url: "\(folder)/broken-a-\(variant).mp4"
-        detector: { type: none }
-      qb:
-        record_url: "\(folder)/broken-b-\(variant).mp4"
-        detector: { type: none }
+      server:
+        data_dir: "\(folder)/data"
+      cameras:
+        qa:
+          record_url: "\(folder)/broken-a-\(variant).mp4"
+          detector: { type: none }
+        qb:
+          record_url: "\(folder)/broken-b-\(variant).mp4"
+          detector: { type: none }
 
-    """
+      """
   }
 
   /// Names of this process's threads (`/proc/self/task/*/comm`), with their counts.
@@ -47,7 +48,8 @@ final class SupervisorReloadQueueTests: XCTestCase {
     let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
     var counts: [String: Int] = [:]
     for task in tasks {
-      guard let name = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8) else { continue }
+      guard let name = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)
+      else { continue }
       counts[name.trimmingCharacters(in: .whitespacesAndNewlines), default: 0] += 1
     }
     return counts
@@ -57,7 +59,8 @@ final class SupervisorReloadQueueTests: XCTestCase {
     let index = try ClipIndex.open(dataDirectory: folder + "/data")
     defer { try? index.close() }
     let supervisor = Supervisor(
-      hub: StatusHub(), index: index, live: LiveFeeds(), registry: .builtIn, log: Logger(label: "test"))
+      hub: StatusHub(), index: index, live: LiveFeeds(), registry: .builtIn,
+      log: Logger(label: "test"))
     let path = folder + "/vms.yaml"
     let folder = folder
     await supervisor.reload(text: Self.config(variant: 0, folder: folder), path: path)
@@ -65,7 +68,9 @@ final class SupervisorReloadQueueTests: XCTestCase {
     // Thirty reloads asked at once, as a watcher, SIGHUP and the API could.
     await withTaskGroup(of: Void.self) { group in
       for variant in 1...30 {
-        group.addTask { await supervisor.reload(text: Self.config(variant: variant, folder: folder), path: path) }
+        group.addTask {
+          await supervisor.reload(text: Self.config(variant: variant, folder: folder), path: path)
+        }
       }
     }
     let applied = await supervisor.configuration?.cameras.map(\.recordURL) ?? []
@@ -74,7 +79,8 @@ final class SupervisorReloadQueueTests: XCTestCase {
     // Stopped readers end their threads within moments; what is left must be one per camera.
     let deadline = Date().addingTimeInterval(5)
     var names = threadNames()
-    while (names["in-qa", default: 0] != 1 || names["in-qb", default: 0] != 1) && Date() < deadline {
+    while (names["in-qa", default: 0] != 1 || names["in-qb", default: 0] != 1) && Date() < deadline
+    {
       try await Task.sleep(for: .milliseconds(100))
       names = threadNames()
     }
@@ -86,6 +92,8 @@ final class SupervisorReloadQueueTests: XCTestCase {
     await supervisor.reload(text: Self.config(variant: 99, folder: folder), path: path)
     try await Task.sleep(for: .milliseconds(300))
     names = threadNames()
-    XCTAssertEqual(names["in-qa", default: 0] + names["in-qb", default: 0], 0, "readers after shutdown: \(names)")
+    XCTAssertEqual(
+      names["in-qa", default: 0] + names["in-qb", default: 0], 0, "readers after shutdown: \(names)"
+    )
   }
 }

@@ -75,18 +75,25 @@ final class SessionStoreTests: XCTestCase {
 
   /// DATA/auth/sessions.json holds these digests: their form must not change between versions.
   func testDigestsAreLowercaseHexOfSHA256() {
-    XCTAssertEqual(Digest.sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-    XCTAssertEqual(Digest.sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    XCTAssertEqual(
+      Digest.sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    XCTAssertEqual(
+      Digest.sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
   }
 }
 
 final class OriginCheckTests: XCTestCase {
   func testSameOriginIsAllowed() {
-    XCTAssertTrue(OriginCheck.isSameOrigin(origin: "http://127.0.0.1:8080", referer: nil, host: "127.0.0.1:8080"))
-    XCTAssertTrue(OriginCheck.isSameOrigin(origin: "http://NVR.local", referer: nil, host: "nvr.local:80"))
-    XCTAssertTrue(OriginCheck.isSameOrigin(origin: "https://nvr.local", referer: nil, host: "nvr.local"))
     XCTAssertTrue(
-      OriginCheck.isSameOrigin(origin: nil, referer: "http://nvr.local:8080/timeline.html?x=1", host: "nvr.local:8080"))
+      OriginCheck.isSameOrigin(
+        origin: "http://127.0.0.1:8080", referer: nil, host: "127.0.0.1:8080"))
+    XCTAssertTrue(
+      OriginCheck.isSameOrigin(origin: "http://NVR.local", referer: nil, host: "nvr.local:80"))
+    XCTAssertTrue(
+      OriginCheck.isSameOrigin(origin: "https://nvr.local", referer: nil, host: "nvr.local"))
+    XCTAssertTrue(
+      OriginCheck.isSameOrigin(
+        origin: nil, referer: "http://nvr.local:8080/timeline.html?x=1", host: "nvr.local:8080"))
   }
 
   func testClientsWithoutOriginOrRefererAreAllowed() {
@@ -94,18 +101,25 @@ final class OriginCheckTests: XCTestCase {
   }
 
   func testOtherOriginsAreRefused() {
-    XCTAssertFalse(OriginCheck.isSameOrigin(origin: "http://evil.example", referer: nil, host: "nvr.local"))
-    XCTAssertFalse(OriginCheck.isSameOrigin(origin: "http://nvr.local:8081", referer: nil, host: "nvr.local:8080"))
+    XCTAssertFalse(
+      OriginCheck.isSameOrigin(origin: "http://evil.example", referer: nil, host: "nvr.local"))
+    XCTAssertFalse(
+      OriginCheck.isSameOrigin(
+        origin: "http://nvr.local:8081", referer: nil, host: "nvr.local:8080"))
     XCTAssertFalse(OriginCheck.isSameOrigin(origin: "null", referer: nil, host: "nvr.local"))
     XCTAssertFalse(
-      OriginCheck.isSameOrigin(origin: "http://nvr.local.evil.example", referer: nil, host: "nvr.local"))
+      OriginCheck.isSameOrigin(
+        origin: "http://nvr.local.evil.example", referer: nil, host: "nvr.local"))
     XCTAssertFalse(
-      OriginCheck.isSameOrigin(origin: nil, referer: "http://evil.example/nvr.local", host: "nvr.local"))
+      OriginCheck.isSameOrigin(
+        origin: nil, referer: "http://evil.example/nvr.local", host: "nvr.local"))
     XCTAssertFalse(
-      OriginCheck.isSameOrigin(origin: "http://nvr.local@evil.example", referer: nil, host: "nvr.local"))
+      OriginCheck.isSameOrigin(
+        origin: "http://nvr.local@evil.example", referer: nil, host: "nvr.local"))
     XCTAssertFalse(OriginCheck.isSameOrigin(origin: "http://nvr.local", referer: nil, host: nil))
     // Origin wins over Referer.
     XCTAssertFalse(
-      OriginCheck.isSameOrigin(origin: "http://evil.example", referer: "http://nvr.local/", host: "nvr.local"))
+      OriginCheck.isSameOrigin(
+        origin: "http://evil.example", referer: "http://nvr.local/", host: "nvr.local"))
   }
 }

@@ -31,12 +31,17 @@ final class CameraFormJSONTests: XCTestCase {
   }
 
   func testANullRetentionMeansTheDefaultAndAnAbsentOneMeansUnchanged() throws {
-    let null = try JSONDecoder().decode(CameraFormJSON.self, from: Data(#"{"retention_days": null}"#.utf8)).form
+    let null = try JSONDecoder().decode(
+      CameraFormJSON.self, from: Data(#"{"retention_days": null}"#.utf8)
+    ).form
     XCTAssertTrue(null.retentionDaysToDefault)
     XCTAssertNil(null.retentionDays)
-    let absent = try JSONDecoder().decode(CameraFormJSON.self, from: Data(#"{"name": "x"}"#.utf8)).form
+    let absent = try JSONDecoder().decode(CameraFormJSON.self, from: Data(#"{"name": "x"}"#.utf8))
+      .form
     XCTAssertFalse(absent.retentionDaysToDefault)
-    let seven = try JSONDecoder().decode(CameraFormJSON.self, from: Data(#"{"retention_days": 7}"#.utf8)).form
+    let seven = try JSONDecoder().decode(
+      CameraFormJSON.self, from: Data(#"{"retention_days": 7}"#.utf8)
+    ).form
     XCTAssertEqual(seven.retentionDays, 7)
     XCTAssertFalse(seven.retentionDaysToDefault)
   }
@@ -44,13 +49,17 @@ final class CameraFormJSONTests: XCTestCase {
   /// A refused edit's problems point at the Camera object's fields, named as the API names them.
   func testProblemsNameTheFieldsOfTheCameraObject() {
     let cases: [(String?, String?)] = [
-      ("id", "id"), ("name", "name"), ("record_url", "record_url"), ("detector.warmup", "detector.warmup_seconds"),
-      ("detector.min_area_percent", "detector.min_area_percent"), ("recording.pre_roll", "recording.pre_roll_seconds"),
+      ("id", "id"), ("name", "name"), ("record_url", "record_url"),
+      ("detector.warmup", "detector.warmup_seconds"),
+      ("detector.min_area_percent", "detector.min_area_percent"),
+      ("recording.pre_roll", "recording.pre_roll_seconds"),
       ("recording.max_duration", "recording.max_duration_seconds"), ("live.width", "live.width"),
       ("retention_days", "retention_days"), ("detector.var_threshold", nil), (nil, nil),
     ]
     for (key, field) in cases {
-      XCTAssertEqual(CameraProblemJSON(CameraEditProblem(key: key, message: "m")).field, field, "\(String(describing: key))")
+      XCTAssertEqual(
+        CameraProblemJSON(CameraEditProblem(key: key, message: "m")).field, field,
+        "\(String(describing: key))")
     }
   }
 }

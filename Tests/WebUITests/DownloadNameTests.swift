@@ -5,7 +5,8 @@ import XCTest
 final class DownloadNameTests: XCTestCase {
   func testAccentsAreTransliteratedAndSpacesBecomeUnderscores() {
     XCTAssertEqual(
-      DownloadName.make(cameraName: "Entrée Nord", day: "2026-11-25", timeOfDay: "21-35-46", comment: ""),
+      DownloadName.make(
+        cameraName: "Entrée Nord", day: "2026-11-25", timeOfDay: "21-35-46", comment: ""),
       "Entree_Nord_2026-11-25_21_35_46.mp4")
   }
 
@@ -19,13 +20,15 @@ final class DownloadNameTests: XCTestCase {
 
   func testUnsafeCharactersAreDropped() {
     XCTAssertEqual(DownloadName.ascii("../../etc/passwd\0;rm -rf *", limit: 60), "etcpasswdrm_-rf")
-    XCTAssertEqual(DownloadName.ascii("Straße Œuvre Søren Łódź", limit: 60), "Strasse_OEuvre_Soren_Lodz")
+    XCTAssertEqual(
+      DownloadName.ascii("Straße Œuvre Søren Łódź", limit: 60), "Strasse_OEuvre_Soren_Lodz")
     XCTAssertEqual(DownloadName.ascii("🎥 \"quoted\" name", limit: 60), "quoted_name")
   }
 
   func testEmptyCameraNameAndCommentAreHandled() {
     XCTAssertEqual(
-      DownloadName.make(cameraName: "///", day: "2026-01-02", timeOfDay: "03-04-05", comment: "???"),
+      DownloadName.make(
+        cameraName: "///", day: "2026-01-02", timeOfDay: "03-04-05", comment: "???"),
       "camera_2026-01-02_03_04_05.mp4")
   }
 

@@ -7,7 +7,9 @@ import XCTest
 @testable import WebUI
 
 final class LoginThrottleTests: XCTestCase {
-  func permits(_ throttle: LoginThrottle, _ client: String, _ count: Int) -> [LoginThrottle.Decision] {
+  func permits(_ throttle: LoginThrottle, _ client: String, _ count: Int) -> [LoginThrottle
+    .Decision]
+  {
     (0..<count).map { _ in throttle.reserve(for: client) }
   }
 
@@ -43,7 +45,9 @@ final class LoginThrottleTests: XCTestCase {
     let clock = TestClock()
     let throttle = LoginThrottle(now: { clock.now })
     for _ in 0..<50 {
-      guard case .granted(let permit) = throttle.reserve(for: "203.0.113.9") else { return XCTFail() }
+      guard case .granted(let permit) = throttle.reserve(for: "203.0.113.9") else {
+        return XCTFail()
+      }
       throttle.succeeded(permit)
     }
     for decision in permits(throttle, "203.0.113.9", 10) {
@@ -52,8 +56,10 @@ final class LoginThrottleTests: XCTestCase {
   }
 
   func testAddressesAreCountedByHostAndIPv6ByTheirNetwork() throws {
-    XCTAssertEqual(ClientAddress.key(of: try SocketAddress(ipAddress: "192.0.2.1", port: 1234)), "192.0.2.1")
-    XCTAssertEqual(ClientAddress.key(of: try SocketAddress(ipAddress: "::ffff:192.0.2.1", port: 1)), "192.0.2.1")
+    XCTAssertEqual(
+      ClientAddress.key(of: try SocketAddress(ipAddress: "192.0.2.1", port: 1234)), "192.0.2.1")
+    XCTAssertEqual(
+      ClientAddress.key(of: try SocketAddress(ipAddress: "::ffff:192.0.2.1", port: 1)), "192.0.2.1")
     let a = ClientAddress.key(of: try SocketAddress(ipAddress: "2001:db8:1:2:aaaa::1", port: 1))
     let b = ClientAddress.key(of: try SocketAddress(ipAddress: "2001:db8:1:2:bbbb::2", port: 1))
     let c = ClientAddress.key(of: try SocketAddress(ipAddress: "2001:db8:1:3::1", port: 1))
@@ -103,7 +109,10 @@ final class FairBlockingQueueTests: XCTestCase {
       for n in 0..<12 {
         group.addTask {
           await queue.run(for: "client\(n % 3)") {
-            running.with { $0.now += 1; $0.most = max($0.most, $0.now) }
+            running.with {
+              $0.now += 1
+              $0.most = max($0.most, $0.now)
+            }
             Thread.sleep(forTimeInterval: 0.01)
             running.with { $0.now -= 1 }
           }
@@ -119,7 +128,10 @@ final class SharedPasswordCheckTests: XCTestCase {
   static let hash = "$2b$04$NFEQeFBLtMQnyo7Z/uVHTeusaZdiCQzDUng5Paiul4ye3t6Q2frDK"
 
   func authenticator() -> Authenticator {
-    Authenticator(accounts: AccountBook(configured: { [UserSettings(name: "admin", passwordHash: Self.hash, role: .admin)] }))
+    Authenticator(
+      accounts: AccountBook(configured: {
+        [UserSettings(name: "admin", passwordHash: Self.hash, role: .admin)]
+      }))
   }
 
   func basic(_ name: String, _ password: String) -> String {
@@ -155,7 +167,8 @@ final class SharedPasswordCheckTests: XCTestCase {
       }
       return await group.reduce(into: [Authenticator.Caller]()) { $0.append($1) }
     }
-    XCTAssertEqual(callers.filter { $0 == .user(SignedInUser(name: "admin", role: .admin)) }.count, 200)
+    XCTAssertEqual(
+      callers.filter { $0 == .user(SignedInUser(name: "admin", role: .admin)) }.count, 200)
     // Nothing was counted against the address.
     for _ in 0..<LoginThrottle.maxChecksPerWindow {
       guard case .granted = auth.throttle.reserve(for: "192.0.2.1") else { return XCTFail() }
@@ -166,7 +179,9 @@ final class SharedPasswordCheckTests: XCTestCase {
     let auth = authenticator()
     let results = await withTaskGroup(of: Authenticator.PasswordCheck.self) { group in
       for n in 0..<40 {
-        group.addTask { await auth.verify(name: "admin", password: "guess-\(n)", client: "192.0.2.9") }
+        group.addTask {
+          await auth.verify(name: "admin", password: "guess-\(n)", client: "192.0.2.9")
+        }
       }
       return await group.reduce(into: [Authenticator.PasswordCheck]()) { $0.append($1) }
     }
@@ -175,7 +190,10 @@ final class SharedPasswordCheckTests: XCTestCase {
     XCTAssertEqual(rejected, LoginThrottle.maxChecksPerWindow)
     XCTAssertEqual(throttled, 40 - LoginThrottle.maxChecksPerWindow)
     // The right password from another address is still accepted.
-    guard case .accepted = await auth.verify(name: "admin", password: "test-password", client: "192.0.2.10") else {
+    guard
+      case .accepted = await auth.verify(
+        name: "admin", password: "test-password", client: "192.0.2.10")
+    else {
       return XCTFail()
     }
   }

@@ -4,11 +4,15 @@ import XCTest
 @testable import WebUI
 
 final class ParameterTests: XCTestCase {
-  let layout = DataLayout(rootPath: "/tmp/vms-none", timeZone: TimeZone(identifier: "Europe/Paris")!)
+  let layout = DataLayout(
+    rootPath: "/tmp/vms-none", timeZone: TimeZone(identifier: "Europe/Paris")!)
 
   func testCameraIds() throws {
     XCTAssertEqual(try RequestParameters.cameraId("front-door_2"), "front-door_2")
-    for bad in ["", "..", ".", "a/b", "%2e%2e", "Front", "a\0b", "a b", String(repeating: "a", count: 65), "é"] {
+    for bad in [
+      "", "..", ".", "a/b", "%2e%2e", "Front", "a\0b", "a b", String(repeating: "a", count: 65),
+      "é",
+    ] {
       XCTAssertThrowsError(try RequestParameters.cameraId(bad), "accepted \(bad.debugDescription)")
     }
     XCTAssertThrowsError(try RequestParameters.cameraId(nil))
@@ -16,15 +20,21 @@ final class ParameterTests: XCTestCase {
 
   func testClipIds() throws {
     XCTAssertEqual(try RequestParameters.clipId("12"), 12)
-    for bad in ["0", "-1", "+1", "01", "1.0", "1e3", "..", "%2e", "1/2", "99999999999999999999", "", " 1"] {
+    for bad in [
+      "0", "-1", "+1", "01", "1.0", "1e3", "..", "%2e", "1/2", "99999999999999999999", "", " 1",
+    ] {
       XCTAssertThrowsError(try RequestParameters.clipId(bad), "accepted \(bad.debugDescription)")
     }
   }
 
   func testDays() throws {
     XCTAssertEqual(try RequestParameters.day("2026-11-25", layout: layout), "2026-11-25")
-    for bad in ["2026-02-30", "2026-13-01", "26-11-25", "2026/11/25", "../../etc", "2026-11-25\0", "2026-1-25", ""] {
-      XCTAssertThrowsError(try RequestParameters.day(bad, layout: layout), "accepted \(bad.debugDescription)")
+    for bad in [
+      "2026-02-30", "2026-13-01", "26-11-25", "2026/11/25", "../../etc", "2026-11-25\0",
+      "2026-1-25", "",
+    ] {
+      XCTAssertThrowsError(
+        try RequestParameters.day(bad, layout: layout), "accepted \(bad.debugDescription)")
     }
     XCTAssertThrowsError(try RequestParameters.day(nil, layout: layout))
   }
@@ -55,7 +65,9 @@ final class ParameterTests: XCTestCase {
   func testStaticPathsAreDictionaryKeysOnly() {
     XCTAssertTrue(StaticFiles.isPlausible("/"))
     XCTAssertTrue(StaticFiles.isPlausible("/js/app.mjs"))
-    for bad in ["/../etc/passwd", "/%2e%2e/x", "/.env", "//etc/passwd", "/a/../b", "/a\0b", "relative"] {
+    for bad in [
+      "/../etc/passwd", "/%2e%2e/x", "/.env", "//etc/passwd", "/a/../b", "/a\0b", "relative",
+    ] {
       XCTAssertFalse(StaticFiles.isPlausible(bad), bad)
     }
   }

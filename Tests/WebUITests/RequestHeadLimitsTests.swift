@@ -25,10 +25,14 @@ final class RequestHeadScannerTests: XCTestCase {
   func testFindsTheEndOfAHeadWhateverTheReads() {
     let head = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
     for pieces in [1, 2, 5, head.utf8.count] {
-      XCTAssertEqual(scan(head + "BODY", in: pieces), .endsAfter(byteCount: head.utf8.count), "\(pieces) pieces")
+      XCTAssertEqual(
+        scan(head + "BODY", in: pieces), .endsAfter(byteCount: head.utf8.count), "\(pieces) pieces")
     }
-    XCTAssertEqual(scan("GET /a HTTP/1.1\nHost: x\n\n"), .endsAfter(byteCount: 25), "bare LF line ends")
-    XCTAssertEqual(scan("\r\nGET /a HTTP/1.0\r\n\r\n"), .endsAfter(byteCount: 21), "empty line first, no headers")
+    XCTAssertEqual(
+      scan("GET /a HTTP/1.1\nHost: x\n\n"), .endsAfter(byteCount: 25), "bare LF line ends")
+    XCTAssertEqual(
+      scan("\r\nGET /a HTTP/1.0\r\n\r\n"), .endsAfter(byteCount: 21), "empty line first, no headers"
+    )
     XCTAssertEqual(scan("GET /a HTTP/1.1\r\nHost: x\r\n"), .needMore)
   }
 
@@ -37,20 +41,25 @@ final class RequestHeadScannerTests: XCTestCase {
     XCTAssertEqual(scan(thirtyBytes + "\r\n\r\n"), .endsAfter(byteCount: 34))
     XCTAssertEqual(scan(thirtyBytes + "a\r\n\r\n"), .refused(.requestLineTooLong(maxBytes: 32)))
     // Refused as soon as the limit is passed, without waiting for the line's end.
-    XCTAssertEqual(scan("GET /" + String(repeating: "a", count: 100)), .refused(.requestLineTooLong(maxBytes: 32)))
+    XCTAssertEqual(
+      scan("GET /" + String(repeating: "a", count: 100)),
+      .refused(.requestLineTooLong(maxBytes: 32)))
   }
 
   func testTheHeaderLimitCountsEveryHeaderLine() {
     let line = "GET / HTTP/1.1\r\n"
-    let sixtyTwo = "X: " + String(repeating: "v", count: 57) + "\r\n"  // 62 bytes, + the blank line = 64
+    // 62 bytes, + the blank line = 64.
+    let sixtyTwo = "X: " + String(repeating: "v", count: 57) + "\r\n"
     XCTAssertEqual(scan(line + sixtyTwo + "\r\n"), .endsAfter(byteCount: line.utf8.count + 64))
     XCTAssertEqual(scan(line + "Y" + sixtyTwo + "\r\n"), .refused(.headersTooLarge(maxBytes: 64)))
     XCTAssertEqual(
-      scan(line + String(repeating: "A: b\r\n", count: 20), in: 7), .refused(.headersTooLarge(maxBytes: 64)))
+      scan(line + String(repeating: "A: b\r\n", count: 20), in: 7),
+      .refused(.headersTooLarge(maxBytes: 64)))
   }
 
   func testARefusalIsAShortJSONAnswerThatClosesTheConnection() {
-    let answer = RequestRefusal.requestLineTooLong(maxBytes: 8192).response(allocator: ByteBufferAllocator())
+    let answer = RequestRefusal.requestLineTooLong(maxBytes: 8192).response(
+      allocator: ByteBufferAllocator())
     let text = String(buffer: answer)
     XCTAssertTrue(text.hasPrefix("HTTP/1.1 414 URI Too Long\r\n"), text)
     XCTAssertTrue(text.contains("\r\nConnection: close\r\n"), text)

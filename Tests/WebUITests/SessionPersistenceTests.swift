@@ -19,7 +19,9 @@ final class SessionPersistenceTests: XCTestCase {
 
   private var path: String { SessionFile.path(dataDirectory: directory) }
 
-  private func store(_ clock: TestClock? = nil, lifetime: TimeInterval = 7 * 24 * 3600) -> SessionStore {
+  private func store(_ clock: TestClock? = nil, lifetime: TimeInterval = 7 * 24 * 3600)
+    -> SessionStore
+  {
     let now: @Sendable () -> Date = if let clock { { clock.now } } else { Date.init }
     return SessionStore(lifetime: lifetime, file: SessionFile(path: path), now: now)
   }
@@ -71,7 +73,8 @@ final class SessionPersistenceTests: XCTestCase {
     clock.advance(60)
     XCTAssertNotNil(first.holder(of: token))
     first.flush()
-    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), written, "a request rewrote the file")
+    XCTAssertEqual(
+      try Data(contentsOf: URL(fileURLWithPath: path)), written, "a request rewrote the file")
     clock.advance(SessionStore.saveEvery)
     XCTAssertNotNil(first.holder(of: token))
     first.flush()
@@ -82,7 +85,8 @@ final class SessionPersistenceTests: XCTestCase {
   }
 
   func testAnUnreadableFileStartsEmptyAndIsReplaced() throws {
-    try FileManager.default.createDirectory(atPath: directory + "/auth", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: directory + "/auth", withIntermediateDirectories: true)
     try Data("{not json".utf8).write(to: URL(fileURLWithPath: path))
     let sessions = store()
     XCTAssertEqual(sessions.count, 0)

@@ -23,7 +23,8 @@ public actor Camera {
   private let detectorMailbox = SettingsMailbox<DetectorSettings>()
 
   public init(
-    settings: CameraSettings, hub: StatusHub, index: ClipIndex, live: LiveFeed, registry: DetectorRegistry,
+    settings: CameraSettings, hub: StatusHub, index: ClipIndex, live: LiveFeed,
+    registry: DetectorRegistry,
     storage: StorageHooks = .none, log: Logger
   ) {
     self.storage = storage
@@ -63,12 +64,14 @@ public actor Camera {
     }
     if old.recording != new.recording { recorderInput?.yield(.settings(new.recording)) }
     if old.live != new.live {
-      live.configure(fps: new.live.fps, width: new.live.width, showDetection: new.live.showDetection)
+      live.configure(
+        fps: new.live.fps, width: new.live.width, showDetection: new.live.showDetection)
     }
   }
 
   public func start() {
-    hub.post(.added(cameraId: settings.id, name: settings.name, enabled: settings.enabled, roles: roles))
+    hub.post(
+      .added(cameraId: settings.id, name: settings.name, enabled: settings.enabled, roles: roles))
     guard settings.enabled, readers.isEmpty else { return }
     // Unbounded as a stream, bounded in bytes by the backlog the record reader admits packets through.
     let (events, input) = AsyncStream<RecorderEvent>.makeStream(bufferingPolicy: .unbounded)
@@ -79,23 +82,30 @@ public actor Camera {
     recorderInput = input
     recorderTask = Task { await recorder.run(events) }
 
-    live.configure(fps: settings.live.fps, width: settings.live.width, showDetection: settings.live.showDetection)
+    live.configure(
+      fps: settings.live.fps, width: settings.live.width, showDetection: settings.live.showDetection
+    )
     if roles == [.both] {
       readers = [
         StreamReader(
-          cameraId: settings.id, source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .both),
-          hub: hub, recorder: input, backlog: backlog, detector: settings.detector, detectorMailbox: detectorMailbox, live: live, registry: registry, log: log)
+          cameraId: settings.id,
+          source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .both),
+          hub: hub, recorder: input, backlog: backlog, detector: settings.detector,
+          detectorMailbox: detectorMailbox, live: live, registry: registry, log: log)
       ]
     } else {
       readers = [
         StreamReader(
           cameraId: settings.id,
           source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .record),
-          hub: hub, recorder: input, backlog: backlog, detector: nil, detectorMailbox: nil, live: nil, registry: registry, log: log),
+          hub: hub, recorder: input, backlog: backlog, detector: nil, detectorMailbox: nil,
+          live: nil, registry: registry, log: log),
         StreamReader(
           cameraId: settings.id,
-          source: .init(url: settings.effectiveDetectURL, transport: settings.rtspTransport, role: .detect),
-          hub: hub, recorder: input, backlog: backlog, detector: settings.detector, detectorMailbox: detectorMailbox, live: live, registry: registry, log: log),
+          source: .init(
+            url: settings.effectiveDetectURL, transport: settings.rtspTransport, role: .detect),
+          hub: hub, recorder: input, backlog: backlog, detector: settings.detector,
+          detectorMailbox: detectorMailbox, live: live, registry: registry, log: log),
       ]
     }
     readerTasks = readers.map { reader in Task { await reader.run() } }

@@ -75,17 +75,22 @@ struct CameraProbe: Sendable {
     hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
     hints.ai_flags = AI_NUMERICSERV
     var list: UnsafeMutablePointer<addrinfo>?
-    guard getaddrinfo(endpoint.host, String(endpoint.port), &hints, &list) == 0, let list else { return nil }
+    guard getaddrinfo(endpoint.host, String(endpoint.port), &hints, &list) == 0, let list else {
+      return nil
+    }
     defer { freeaddrinfo(list) }
     var entry: UnsafeMutablePointer<addrinfo>? = list
     while let address = entry {
       entry = address.pointee.ai_next
       let fd = socket(
         address.pointee.ai_family,
-        Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+        0)
       guard fd >= 0 else { continue }
       let started = Glibc.connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen)
-      if started == 0 || (errno == EINPROGRESS && wait(fd, for: Int16(POLLOUT)) && socketError(fd) == 0) {
+      if started == 0
+        || (errno == EINPROGRESS && wait(fd, for: Int16(POLLOUT)) && socketError(fd) == 0)
+      {
         return fd
       }
       close(fd)
@@ -152,20 +157,24 @@ extension CameraProbe {
     case .closedAtOnce:
       return MediaError(
         code: error.code,
-        "\(action): port \(port) accepts the connection and closes it at once; check the port, and that the camera allows one more client (many allow 2 to 4)")
+        "\(action): port \(port) accepts the connection and closes it at once; check the port, and that the camera allows one more client (many allow 2 to 4)"
+      )
     case .speaksHTTP:
       return MediaError(
         code: error.code,
-        "\(action): port \(port) answers in HTTP, not RTSP; check the port (RTSP is usually 554), or use the camera's http:// stream URL")
+        "\(action): port \(port) answers in HTTP, not RTSP; check the port (RTSP is usually 554), or use the camera's http:// stream URL"
+      )
     case .somethingElse:
       return MediaError(
         code: error.code,
-        "\(action): port \(port) answers with bytes that are not RTSP (another kind of device or service); check the address, the port and the URL's scheme")
+        "\(action): port \(port) answers with bytes that are not RTSP (another kind of device or service); check the address, the port and the URL's scheme"
+      )
     case .silent:
       if afterTimeout { return error }  // the timeout's own message says this already
       return MediaError(
         code: error.code,
-        "\(action): port \(port) accepts the connection but answers nothing; check the port and that the camera is not frozen")
+        "\(action): port \(port) accepts the connection but answers nothing; check the port and that the camera is not frozen"
+      )
     case .unreachable, .speaksProtocol:
       return error
     }

@@ -171,7 +171,9 @@ struct ClipMachine {
         close(reason: "disk full")
         return
       }
-      if isVideo && packet.isKeyframe && nowSeconds - open.startSeconds >= settings.maxDurationSeconds {
+      if isVideo && packet.isKeyframe
+        && nowSeconds - open.startSeconds >= settings.maxDurationSeconds
+      {
         // Split: this keyframe ends one clip and starts the next, so no frame is lost or repeated.
         close(reason: "max_duration reached")
         begin(from: [packet], continuingPrevious: true)
@@ -201,10 +203,13 @@ struct ClipMachine {
         return
       }
       reportedPause = false
-      if let failedAt = writesFailedAtNanos, nowNanos &- failedAt < Self.retryWritesAfterNanos { return }
+      if let failedAt = writesFailedAtNanos, nowNanos &- failedAt < Self.retryWritesAfterNanos {
+        return
+      }
       begin(
         from: ring.packets(
-          fromKeyframeAtOrBefore: motionStartedAt - settings.preRollSeconds - Self.detectionLagSeconds,
+          fromKeyframeAtOrBefore: motionStartedAt - settings.preRollSeconds
+            - Self.detectionLagSeconds,
           after: previousEndSeconds))
     }
   }
@@ -272,14 +277,16 @@ struct ClipMachine {
   /// max_duration, whose row starts exactly where the previous one ended (the same frames'
   /// boundary; the wall clock's jitter must not open a gap).
   private mutating func begin(from packets: [MediaPacket], continuingPrevious: Bool = false) {
-    guard let video, let first = packets.first, first.isKeyframe, first.streamIndex == video.index else { return }
+    guard let video, let first = packets.first, first.isKeyframe, first.streamIndex == video.index
+    else { return }
     // The row starts at the first frame shown (its presentation time): with B-frames a keyframe is
     // decoded before it is shown, and its decode time would start the row a frame or two early.
     let shownSeconds = video.timeBase.seconds(first.pts)
     let measuredMs = nowWallMs - Int64(((nowSeconds - shownSeconds) * 1000).rounded())
     let lastWrittenWallMs = packets.last?.receivedAtMs ?? nowWallMs
     clip = OpenClip(
-      startSeconds: video.timeBase.seconds(first.dts), startMs: nil, lastProgressSeconds: nowSeconds,
+      startSeconds: video.timeBase.seconds(first.dts), startMs: nil,
+      lastProgressSeconds: nowSeconds,
       lastWrittenWallMs: lastWrittenWallMs)
     if continuingPrevious {
       steps.append(.openContinuing(packets: packets, measuredStartMs: measuredMs))

@@ -45,7 +45,8 @@ final class MotionAnalyzer {
 
   init(
     cameraId: String, settings: DetectorSettings, registry: DetectorRegistry, hub: StatusHub,
-    recorder: AsyncStream<RecorderEvent>.Continuation?, live: LiveFeed?, sharesRecordClock: Bool, role: StreamRole,
+    recorder: AsyncStream<RecorderEvent>.Continuation?, live: LiveFeed?, sharesRecordClock: Bool,
+    role: StreamRole,
     log: Logger
   ) {
     self.sharesRecordClock = sharesRecordClock
@@ -62,7 +63,9 @@ final class MotionAnalyzer {
     thumbnailEncoder = try? JPEGEncoder(width: 320)
   }
 
-  private static func makeGate(_ settings: DetectorSettings, registry: DetectorRegistry, log: Logger) -> MotionGate {
+  private static func makeGate(
+    _ settings: DetectorSettings, registry: DetectorRegistry, log: Logger
+  ) -> MotionGate {
     do {
       return MotionGate(settings: settings, detector: try registry.make(settings))
     } catch {
@@ -195,7 +198,11 @@ final class MotionAnalyzer {
     damagedFramesSeen = decoder.damagedFrames
     if bad > 0 { metrics.damagedFrames(bad) }
     if let change = damage.record(badFrames: bad, at: Self.now()) {
-      if let message = change { log.warning("\(message)") } else { log.info("video no longer damaged") }
+      if let message = change {
+        log.warning("\(message)")
+      } else {
+        log.info("video no longer damaged")
+      }
       hub.post(.damage(cameraId: cameraId, role: role, message: change))
     }
   }
@@ -206,16 +213,25 @@ final class MotionAnalyzer {
   }
 
   private func publishLive(_ frame: UnsafeMutablePointer<AVFrame>, to live: LiveFeed) {
-    if liveEncoder?.width != live.width { liveEncoder = try? JPEGEncoder(width: live.width, quality: 6) }
+    if liveEncoder?.width != live.width {
+      liveEncoder = try? JPEGEncoder(width: live.width, quality: 6)
+    }
     let outline = live.showDetection && gate.isMotion ? gate.lastResult.regions : []
-    guard let jpeg = liveEncoder?.encode(frame, outline: outline, outlineSpace: analysisSize) else { return }
+    guard let jpeg = liveEncoder?.encode(frame, outline: outline, outlineSpace: analysisSize) else {
+      return
+    }
     live.publish(LiveFrame(jpeg: jpeg, capturedAtMs: Int64(Date().timeIntervalSince1970 * 1000)))
   }
 
   private static func wallMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-  private func report(_ on: Bool, atWallMs: Int64 = MotionAnalyzer.wallMs(), atStreamSeconds: Double? = nil) {
-    log.info(on ? "motion started (\(String(format: "%.2f", gate.lastResult.changedPercent))% of the frame)" : "motion stopped")
+  private func report(
+    _ on: Bool, atWallMs: Int64 = MotionAnalyzer.wallMs(), atStreamSeconds: Double? = nil
+  ) {
+    log.info(
+      on
+        ? "motion started (\(String(format: "%.2f", gate.lastResult.changedPercent))% of the frame)"
+        : "motion stopped")
     runStartWallMs = nil
     runStartStreamSeconds = nil
     if on { metrics.motionStarted() }

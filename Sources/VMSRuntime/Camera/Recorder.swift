@@ -40,7 +40,8 @@ actor Recorder {
   private let metrics: ClipMetrics
 
   init(
-    cameraId: String, settings: RecordingSettings, index: ClipIndex, hub: StatusHub, storage: StorageHooks,
+    cameraId: String, settings: RecordingSettings, index: ClipIndex, hub: StatusHub,
+    storage: StorageHooks,
     backlog: RecorderBacklog = RecorderBacklog(), log: Logger
   ) {
     self.storage = storage
@@ -74,7 +75,8 @@ actor Recorder {
           let transcoder = try AudioTranscoder(stream: g711)
           audioTranscoder = transcoder
           layout = newLayout.replacing(
-            g711.index, parameters: transcoder.outputParameters, timeBase: transcoder.outputTimeBase, codecName: "aac")
+            g711.index, parameters: transcoder.outputParameters,
+            timeBase: transcoder.outputTimeBase, codecName: "aac")
         } catch {
           log.warning("G.711 audio is not recorded: \(error)")
         }
@@ -82,9 +84,12 @@ actor Recorder {
         let audio = newLayout.streams.first(where: { $0.isAudio && !ClipWriter.canCopyAudio($0) })
       {
         warnedAudio = true
-        log.warning("audio track \(audio.codecName) is not recorded: only AAC and G.711 audio can go into MP4 clips")
+        log.warning(
+          "audio track \(audio.codecName) is not recorded: only AAC and G.711 audio can go into MP4 clips"
+        )
       }
-      machine.connected(video: newLayout.video.map { .init(index: $0.index, timeBase: $0.timeBase) })
+      machine.connected(
+        video: newLayout.video.map { .init(index: $0.index, timeBase: $0.timeBase) })
     case .packets(let packets):
       for packet in packets {
         if let transcoder = audioTranscoder, packet.streamIndex == transcoder.streamIndex {
@@ -99,7 +104,8 @@ actor Recorder {
       if gapLoggedAt == 0 || now - gapLoggedAt > 60_000_000_000 {
         gapLoggedAt = now
         log.error(
-          "the disk is too slow for this camera: \(backlog.packetsDropped) packets dropped so far (more than \(backlog.limitBytes >> 20) MB waited to be written); check the data disk")
+          "the disk is too slow for this camera: \(backlog.packetsDropped) packets dropped so far (more than \(backlog.limitBytes >> 20) MB waited to be written); check the data disk"
+        )
       }
       metrics.gap()
       machine.gap()
@@ -228,7 +234,8 @@ actor Recorder {
     let (endMs, durationMs) = rowEnd(open, endBoundMs: endBoundMs)
     if endMs < open.record.startMs + Int64((open.writer.durationSeconds * 1000).rounded()) {
       log.warning(
-        "clip \(open.record.file): the camera's timestamps ran ahead of the clock; its index row ends at its last packet")
+        "clip \(open.record.file): the camera's timestamps ran ahead of the clock; its index row ends at its last packet"
+      )
     }
     complete(open, endMs: endMs, durationMs: durationMs, sizeBytes: sizeBytes, reason: reason)
     return endMs
@@ -242,7 +249,8 @@ actor Recorder {
       let sizeBytes = try FragmentedMP4.trimToCompleteFragments(path)
       let probe = try MediaProbe.probe(path: path)
       let (endMs, _) = rowEnd(open, endBoundMs: endBoundMs)
-      let durationMs = min(Int64((probe.durationSeconds * 1000).rounded()), endMs - open.record.startMs)
+      let durationMs = min(
+        Int64((probe.durationSeconds * 1000).rounded()), endMs - open.record.startMs)
       complete(
         open, endMs: open.record.startMs + durationMs, durationMs: durationMs, sizeBytes: sizeBytes,
         reason: "\(reason), kept to its last complete fragment")
@@ -258,7 +266,9 @@ actor Recorder {
     }
   }
 
-  private func complete(_ open: OpenClip, endMs: Int64, durationMs: Int64, sizeBytes: Int64, reason: String) {
+  private func complete(
+    _ open: OpenClip, endMs: Int64, durationMs: Int64, sizeBytes: Int64, reason: String
+  ) {
     do {
       try index.finishClip(
         id: open.record.id, endMs: endMs, durationMs: durationMs,
@@ -272,7 +282,9 @@ actor Recorder {
   }
 
   private func writeThumbnail(_ jpeg: [UInt8], for record: ClipRecord) -> Bool {
-    guard let relative = record.thumbnail, let path = try? index.absolutePath(of: relative) else { return false }
+    guard let relative = record.thumbnail, let path = try? index.absolutePath(of: relative) else {
+      return false
+    }
     do {
       try Data(jpeg).write(to: URL(fileURLWithPath: path), options: .atomic)
       return true

@@ -38,7 +38,8 @@ final class RecorderBacklog: Sendable {
         let size = packet.data.count
         let queued = queuedBytes.load(ordering: .relaxed)
         if dropping {
-          let resumes = packet.isKeyframe && packet.streamIndex == videoIndex && queued + size <= limitBytes / 2
+          let resumes =
+            packet.isKeyframe && packet.streamIndex == videoIndex && queued + size <= limitBytes / 2
           guard resumes else {
             dropped.add(1, ordering: .relaxed)
             continue

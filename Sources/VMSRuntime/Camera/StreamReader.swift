@@ -59,8 +59,10 @@ actor StreamReader {
   /// `recorder`: the camera's recorder. `detector` and `live`:
   /// the motion settings and the live feed when this input is the detect input (nil if record-only).
   init(
-    cameraId: String, source: Source, hub: StatusHub, recorder: AsyncStream<RecorderEvent>.Continuation?,
-    backlog: RecorderBacklog, detector: DetectorSettings?, detectorMailbox: SettingsMailbox<DetectorSettings>?, live: LiveFeed?,
+    cameraId: String, source: Source, hub: StatusHub,
+    recorder: AsyncStream<RecorderEvent>.Continuation?,
+    backlog: RecorderBacklog, detector: DetectorSettings?,
+    detectorMailbox: SettingsMailbox<DetectorSettings>?, live: LiveFeed?,
     registry: DetectorRegistry, log: Logger
   ) {
     self.live = live
@@ -87,7 +89,8 @@ actor StreamReader {
   func run() async {
     let analyzer = detector.map {
       MotionAnalyzer(
-        cameraId: cameraId, settings: $0, registry: registry, hub: hub, recorder: recorder, live: live,
+        cameraId: cameraId, settings: $0, registry: registry, hub: hub, recorder: recorder,
+        live: live,
         sharesRecordClock: source.role == .both, role: source.role, log: log)
     }
     var backoff = Self.firstBackoffSeconds
@@ -101,7 +104,8 @@ actor StreamReader {
       } catch {
         if interrupt.isStopRequested { break }
         // FFmpeg's vague refusals and timeouts are named by asking the camera what answers.
-        let (error, answer) = probe?.naming(error, afterTimeout: interrupt.reason == .deadline) ?? (error, nil)
+        let (error, answer) =
+          probe?.naming(error, afterTimeout: interrupt.reason == .deadline) ?? (error, nil)
         metrics.disconnected(lost: true)
         if error.description != lastError { log.warning("\(display): \(error)") }
         lastError = error.description
@@ -127,7 +131,9 @@ actor StreamReader {
           let now = InterruptState.now()  // one clock read per packet, shared by everything below
           metrics.count(packet, at: now)
           if packet.pointee.stream_index == lossIndex { countLoss(packet.pointee.dts, at: now) }
-          if let analyzer, let newSettings = detectorMailbox?.take() { analyzer.replaceDetector(newSettings) }
+          if let analyzer, let newSettings = detectorMailbox?.take() {
+            analyzer.replaceDetector(newSettings)
+          }
           analyzer?.handle(packet)
           if records, recorder != nil {
             if batch.isEmpty { batchStarted = now }
@@ -167,7 +173,8 @@ actor StreamReader {
     if missing > 0 { metrics.framesMissing(missing) }
     if let minute, minute.share > Self.lossWorthLogging {
       log.warning(
-        "\(minute.missing) of \(minute.expected) frames (\(String(format: "%.1f", minute.share * 100)) %) never arrived in the last minute: packets are lost between the camera and vms; check the network, or use rtsp_transport: tcp")
+        "\(minute.missing) of \(minute.expected) frames (\(String(format: "%.1f", minute.share * 100)) %) never arrived in the last minute: packets are lost between the camera and vms; check the network, or use rtsp_transport: tcp"
+      )
     }
   }
 
@@ -216,9 +223,12 @@ actor StreamReader {
   private static func copy(_ packet: UnsafeMutablePointer<AVPacket>) -> MediaPacket {
     let size = Int(packet.pointee.size)
     let data: [UInt8] =
-      if let bytes = packet.pointee.data, size > 0 { Array(UnsafeBufferPointer(start: bytes, count: size)) } else { [] }
+      if let bytes = packet.pointee.data, size > 0 {
+        Array(UnsafeBufferPointer(start: bytes, count: size))
+      } else { [] }
     return MediaPacket(
-      streamIndex: Int(packet.pointee.stream_index), data: data, pts: packet.pointee.pts, dts: packet.pointee.dts,
+      streamIndex: Int(packet.pointee.stream_index), data: data, pts: packet.pointee.pts,
+      dts: packet.pointee.dts,
       duration: packet.pointee.duration, isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0,
       receivedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
   }

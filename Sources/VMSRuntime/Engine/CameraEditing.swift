@@ -31,7 +31,8 @@ public struct CameraEditProblem: Sendable, Equatable, CustomStringConvertible {
     let camera = "cameras.\(id)"
     switch problem.key {
     case camera?: key = "id"
-    case let full? where full.hasPrefix(camera + "."): key = String(full.dropFirst(camera.count + 1))
+    case let full? where full.hasPrefix(camera + "."):
+      key = String(full.dropFirst(camera.count + 1))
     default: key = nil
     }
     let text = key == nil ? problem.message : problem.detail
@@ -73,7 +74,8 @@ public actor CameraEditing {
   }
 
   /// Adds camera `id` (`isNew`) or edits it. Returns the new file's hash.
-  public func save(id: String, form: CameraForm, isNew: Bool, expectedHash: String?) async throws(CameraEditError)
+  public func save(id: String, form: CameraForm, isNew: Bool, expectedHash: String?)
+    async throws(CameraEditError)
     -> String
   {
     let text = try readChecked(expectedHash)
@@ -89,13 +91,15 @@ public actor CameraEditing {
     // (an invalid id is written too, quoted, so its problem is reported with all the others).
     let base =
       existing
-      ?? CameraSettings(id: id, name: id, recordURL: "", retentionDays: current.storage.retentionDays)
+      ?? CameraSettings(
+        id: id, name: id, recordURL: "", retentionDays: current.storage.retentionDays)
     let edits = Self.edits(from: form, against: base)
     let edited: String
     do {
       edited =
         isNew
-        ? try ConfigEditor.addingCamera(id, edits, in: text) : try ConfigEditor.editingCamera(id, edits, in: text)
+        ? try ConfigEditor.addingCamera(id, edits, in: text)
+        : try ConfigEditor.editingCamera(id, edits, in: text)
     } catch {
       throw .failed(error.description)
     }
@@ -105,7 +109,9 @@ public actor CameraEditing {
   /// Removes camera `id` from the file. Its footage stays (browsable, purged by retention).
   public func remove(id: String, expectedHash: String?) async throws(CameraEditError) -> String {
     let text = try readChecked(expectedHash)
-    guard try parse(text).camera(id: id) != nil else { throw .notFound("camera \(id) is not in \(path)") }
+    guard try parse(text).camera(id: id) != nil else {
+      throw .notFound("camera \(id) is not in \(path)")
+    }
     let edited: String
     do {
       edited = try ConfigEditor.removingCamera(id, from: text)
@@ -116,10 +122,13 @@ public actor CameraEditing {
   }
 
   private func readChecked(_ expectedHash: String?) throws(CameraEditError) -> String {
-    guard let text = ConfigFile.read(path) else { throw .failed("cannot read \(path): check that it exists and is readable") }
+    guard let text = ConfigFile.read(path) else {
+      throw .failed("cannot read \(path): check that it exists and is readable")
+    }
     if let expectedHash, expectedHash != ConfigFile.hash(text) {
       throw .conflict(
-        "\(path) changed since you loaded it (edited by hand or from another window): reload the page, then make your change again")
+        "\(path) changed since you loaded it (edited by hand or from another window): reload the page, then make your change again"
+      )
     }
     return text
   }
@@ -129,11 +138,13 @@ public actor CameraEditing {
       return try ConfigLoader.parse(text: text, path: path, detectors: registry)
     } catch {
       throw .conflict(
-        "\(path) has problems (\(error.problems.first?.description ?? "invalid")): fix the file by hand first")
+        "\(path) has problems (\(error.problems.first?.description ?? "invalid")): fix the file by hand first"
+      )
     }
   }
 
-  private func commit(_ edited: String, replacing original: String, camera id: String) async throws(CameraEditError)
+  private func commit(_ edited: String, replacing original: String, camera id: String)
+    async throws(CameraEditError)
     -> String
   {
     // Nothing differs from the settings in force: the file is left alone.
@@ -196,11 +207,21 @@ public actor CameraEditing {
 
     let r = form.recording
     let b = base.recording
-    if let enabled = r.enabled, enabled != b.enabled { set("recording", "enabled", to: .bool(enabled)) }
-    if let s = r.preRollSeconds, s != b.preRollSeconds { set("recording", "pre_roll", to: duration(s)) }
-    if let s = r.postRollSeconds, s != b.postRollSeconds { set("recording", "post_roll", to: duration(s)) }
-    if let s = r.minDurationSeconds, s != b.minDurationSeconds { set("recording", "min_duration", to: duration(s)) }
-    if let s = r.maxDurationSeconds, s != b.maxDurationSeconds { set("recording", "max_duration", to: duration(s)) }
+    if let enabled = r.enabled, enabled != b.enabled {
+      set("recording", "enabled", to: .bool(enabled))
+    }
+    if let s = r.preRollSeconds, s != b.preRollSeconds {
+      set("recording", "pre_roll", to: duration(s))
+    }
+    if let s = r.postRollSeconds, s != b.postRollSeconds {
+      set("recording", "post_roll", to: duration(s))
+    }
+    if let s = r.minDurationSeconds, s != b.minDurationSeconds {
+      set("recording", "min_duration", to: duration(s))
+    }
+    if let s = r.maxDurationSeconds, s != b.maxDurationSeconds {
+      set("recording", "max_duration", to: duration(s))
+    }
 
     if form.retentionDaysToDefault {
       edits.append(.remove(["retention_days"]))
@@ -211,7 +232,9 @@ public actor CameraEditing {
     let l = form.live
     if let fps = l.fps, fps != base.live.fps { set("live", "fps", to: .number(fps)) }
     if let width = l.width, width != base.live.width { set("live", "width", to: .integer(width)) }
-    if let show = l.showDetection, show != base.live.showDetection { set("live", "show_detection", to: .bool(show)) }
+    if let show = l.showDetection, show != base.live.showDetection {
+      set("live", "show_detection", to: .bool(show))
+    }
     return edits
   }
 

@@ -10,7 +10,10 @@ public struct CameraForm: Sendable, Equatable {
     public var fps: Double?
     public var minAreaPercent: Double?
     public var warmupSeconds: Double?
-    public init(type: String? = nil, fps: Double? = nil, minAreaPercent: Double? = nil, warmupSeconds: Double? = nil) {
+    public init(
+      type: String? = nil, fps: Double? = nil, minAreaPercent: Double? = nil,
+      warmupSeconds: Double? = nil
+    ) {
       self.type = type
       self.fps = fps
       self.minAreaPercent = minAreaPercent

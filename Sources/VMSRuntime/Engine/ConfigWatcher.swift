@@ -15,7 +15,10 @@ public actor ConfigWatcher {
   private var candidate: String?
   private var signalSource: DispatchSourceSignal?
 
-  public init(path: String, supervisor: Supervisor, initialText: String, log: Logger, interval: Duration = .milliseconds(500)) {
+  public init(
+    path: String, supervisor: Supervisor, initialText: String, log: Logger,
+    interval: Duration = .milliseconds(500)
+  ) {
     self.path = path
     self.supervisor = supervisor
     self.log = log

@@ -28,7 +28,8 @@ public actor Supervisor {
   public private(set) var lastReport = ConfigurationReport(applied: true)
 
   public init(
-    hub: StatusHub, index: ClipIndex, live: LiveFeeds, registry: DetectorRegistry, storage: StorageHooks = .none,
+    hub: StatusHub, index: ClipIndex, live: LiveFeeds, registry: DetectorRegistry,
+    storage: StorageHooks = .none,
     log: Logger
   ) {
     self.hub = hub
@@ -47,7 +48,9 @@ public actor Supervisor {
   /// watcher, SIGHUP and camera edits may ask at once, and an apply awaits cameras stopping and
   /// starting: two applies running together would interleave there and could leave a camera with
   /// two readers and two recorders.
-  private func inTurn<T: Sendable>(_ work: @escaping @Sendable (isolated Supervisor) async -> T) async -> T {
+  private func inTurn<T: Sendable>(_ work: @escaping @Sendable (isolated Supervisor) async -> T)
+    async -> T
+  {
     let previous = queueTail
     let turn = Task {
       await previous?.value
@@ -72,7 +75,9 @@ public actor Supervisor {
       parsed = try ConfigLoader.parse(text: text, path: path, detectors: registry)
     } catch {
       let problems = error.problems.map(\.description)
-      log.error("configuration rejected, the previous one keeps running:\n  \(problems.joined(separator: "\n  "))")
+      log.error(
+        "configuration rejected, the previous one keeps running:\n  \(problems.joined(separator: "\n  "))"
+      )
       let report = ConfigurationReport(applied: false, problems: problems)
       lastReport = report
       hub.post(.configuration(report))
@@ -99,10 +104,14 @@ public actor Supervisor {
       effective.server = running.server
       // Only where it listens and where data lives need a restart.
       effective.server.healthDownAfterSeconds = new.server.healthDownAfterSeconds
-      if running.server.listenHost != new.server.listenHost || running.server.listenPort != new.server.listenPort {
+      if running.server.listenHost != new.server.listenHost
+        || running.server.listenPort != new.server.listenPort
+      {
         restartNeeded.append("server.listen")
       }
-      if running.server.dataDirectory != new.server.dataDirectory { restartNeeded.append("server.data_dir") }
+      if running.server.dataDirectory != new.server.dataDirectory {
+        restartNeeded.append("server.data_dir")
+      }
       if !restartNeeded.isEmpty {
         log.warning("\(restartNeeded.joined(separator: ", ")) changed: restart vms to apply")
       }
@@ -132,13 +141,16 @@ public actor Supervisor {
     }
     for settings in diff.restarted + diff.added {
       let camera = Camera(
-        settings: settings, hub: hub, index: index, live: live.feed(for: settings.id), registry: registry,
+        settings: settings, hub: hub, index: index, live: live.feed(for: settings.id),
+        registry: registry,
         storage: storage, log: log)
       cameras[settings.id] = camera
       await camera.start()
     }
     let changes = diff.summary
-    if !changes.isEmpty { log.info("configuration applied: \(changes.sorted().joined(separator: ", "))") }
+    if !changes.isEmpty {
+      log.info("configuration applied: \(changes.sorted().joined(separator: ", "))")
+    }
     return ConfigurationReport(applied: true, restartNeeded: restartNeeded)
   }
 

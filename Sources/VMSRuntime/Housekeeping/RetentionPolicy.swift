@@ -26,7 +26,8 @@ public struct RetentionPolicy: Sendable, Equatable {
     self.init(
       defaultRetentionDays: configuration.storage.retentionDays,
       retentionDaysByCamera: Dictionary(
-        configuration.cameras.map { ($0.id, $0.retentionDays) }, uniquingKeysWith: { first, _ in first }),
+        configuration.cameras.map { ($0.id, $0.retentionDays) },
+        uniquingKeysWith: { first, _ in first }),
       maxBytes: configuration.storage.maxBytes, minFreeBytes: configuration.storage.minFreeBytes)
   }
 

@@ -70,7 +70,8 @@ public enum StorageCheck {
     /// Inconsistencies found minus those repaired: 0 means the index and the trees agree now.
     public var problemsLeft: Int {
       let fixed =
-        finishedRecording + removedRecording + adopted + movedAside.count + removedEmpty + finishedMoves
+        finishedRecording + removedRecording + adopted + movedAside.count + removedEmpty
+        + finishedMoves
         + removedLeftovers + correctedRows + removedRows + removedThumbnails
       return max(0, report.problemCount - fixed)
     }
@@ -98,7 +99,8 @@ public enum StorageCheck {
           : "run with --repair to adopt the playable ones")
       for path in unplayable.prefix(20) { lines.append("  unplayable: \(path)") }
       for path in movedAside.prefix(20) {
-        lines.append("  moved aside (its name is no time of its day, the file carries none): \(path)")
+        lines.append(
+          "  moved aside (its name is no time of its day, the file carries none): \(path)")
       }
       add(
         r.misplaced.count, "clip(s) interrupted while moving between recordings/ and archives/",
@@ -107,7 +109,8 @@ public enum StorageCheck {
         r.leftoverCopies.count, "leftover copy(ies) of interrupted moves",
         removedLeftovers > 0 ? "\(removedLeftovers) removed" : "run with --repair to remove them")
       add(
-        r.sizeMismatches.count + r.thumbnailMismatches.count, "row(s) with a wrong size or thumbnail",
+        r.sizeMismatches.count + r.thumbnailMismatches.count,
+        "row(s) with a wrong size or thumbnail",
         correctedRows > 0 ? "\(correctedRows) corrected" : "run with --repair to correct them")
       add(
         r.rowsWithoutFile.count, "row(s) whose video is missing",
@@ -118,12 +121,16 @@ public enum StorageCheck {
       add(
         r.thumbnailsWithoutClip.count, "thumbnail(s) without a clip",
         removedThumbnails > 0 ? "\(removedThumbnails) removed" : "run with --repair to remove them")
-      add(r.unknownFiles.count, "unknown file(s) in the clip trees", "left alone; move them elsewhere")
+      add(
+        r.unknownFiles.count, "unknown file(s) in the clip trees", "left alone; move them elsewhere"
+      )
       for path in r.unknownFiles.prefix(20) { lines.append("  unknown: \(path)") }
       add(r.unreadable.count, "unreadable folder(s)", "check permissions")
       for problem in r.unreadable.prefix(20) { lines.append("  unreadable: \(problem)") }
       if r.skippedFresh > 0 {
-        lines.append("\(r.skippedFresh) file(s) written in the last minute not judged (a server may be recording)")
+        lines.append(
+          "\(r.skippedFresh) file(s) written in the last minute not judged (a server may be recording)"
+        )
       }
       for error in errors.prefix(20) { lines.append("error: \(error)") }
       lines.append(problemsLeft == 0 ? "storage is consistent" : "\(problemsLeft) problem(s) left")

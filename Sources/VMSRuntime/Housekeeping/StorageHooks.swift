@@ -7,7 +7,10 @@ public struct StorageHooks: Sendable {
   public var clipClosed: @Sendable () -> Void
   public var janitor: StorageJanitor?
 
-  public init(pressure: DiskPressure, clipClosed: @escaping @Sendable () -> Void, janitor: StorageJanitor? = nil) {
+  public init(
+    pressure: DiskPressure, clipClosed: @escaping @Sendable () -> Void,
+    janitor: StorageJanitor? = nil
+  ) {
     self.pressure = pressure
     self.clipClosed = clipClosed
     self.janitor = janitor

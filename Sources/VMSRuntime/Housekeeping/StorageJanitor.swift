@@ -67,7 +67,9 @@ public actor StorageJanitor {
   ///   - onPressureChange: called with the status text when recording pauses, nil when it resumes.
   public init(
     index: ClipIndex, policy: RetentionPolicy, pressure: DiskPressure = DiskPressure(), log: Logger,
-    nowMs: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) },
+    nowMs: @escaping @Sendable () -> Int64 = {
+      Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    },
     diskSpace: @escaping DiskSpaceProbe = { try DiskSpace.of(path: $0) },
     interval: Duration = .seconds(300), pressureInterval: Duration = .seconds(10),
     onPressureChange: (@Sendable (String?) -> Void)? = nil
@@ -120,14 +122,17 @@ public actor StorageJanitor {
 
   private func isPassDue() -> Bool {
     guard let lastPassMs else { return true }
-    let intervalMs = interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
+    let intervalMs =
+      interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000
     return nowMs() - lastPassMs >= intervalMs
   }
 
   /// The cheap check between passes: one statvfs.
   private func isShortOfSpace() -> Bool {
     if pressure.isPaused { return true }
-    guard policy.minFreeBytes > 0, let space = try? diskSpace(index.dataDirectory) else { return false }
+    guard policy.minFreeBytes > 0, let space = try? diskSpace(index.dataDirectory) else {
+      return false
+    }
     // A minimum the disk cannot meet is ignored by the pass (and said once): no pass every tick.
     return space.freeBytes < policy.minFreeBytes && policy.minFreeBytes < space.totalBytes
   }
@@ -186,7 +191,8 @@ public actor StorageJanitor {
           break
         }
         guard !batch.isEmpty else { break }
-        let deleted = delete(batch, because: "older than \(days) day(s) (camera \(cameraId))", &report)
+        let deleted = delete(
+          batch, because: "older than \(days) day(s) (camera \(cameraId))", &report)
         report.expiredClips += deleted.count
         // Fewer than selected: the rest became undeletable meanwhile; stop rather than spin.
         if deleted.count < batch.count || batch.count < Self.batchSize { break }
@@ -213,7 +219,8 @@ public actor StorageJanitor {
         break
       }
       let deleted = delete(
-        batch, because: "recordings over storage.max_bytes \(ByteText.of(policy.maxBytes))", &report)
+        batch, because: "recordings over storage.max_bytes \(ByteText.of(policy.maxBytes))", &report
+      )
       report.quotaClips += deleted.count
       guard !deleted.isEmpty else { break }
       totalBytes -= deleted.reduce(0) { $0 + $1.sizeBytes }
@@ -246,7 +253,8 @@ public actor StorageJanitor {
       else { break }
       let deleted = delete(
         batch,
-        because: "\(ByteText.of(space.freeBytes)) free on the data disk, under storage.min_free_bytes \(ByteText.of(policy.minFreeBytes))",
+        because:
+          "\(ByteText.of(space.freeBytes)) free on the data disk, under storage.min_free_bytes \(ByteText.of(policy.minFreeBytes))",
         &report)
       report.freeSpaceClips += deleted.count
       guard !deleted.isEmpty else { break }
@@ -320,7 +328,11 @@ public actor StorageJanitor {
   }
 
   private func fail(_ message: String, _ report: inout PassReport) {
-    if standingErrors.contains(message) { log.debug("still: \(message)") } else { log.error("\(message)") }
+    if standingErrors.contains(message) {
+      log.debug("still: \(message)")
+    } else {
+      log.error("\(message)")
+    }
     report.errors.append(message)
   }
 }

@@ -71,7 +71,8 @@ public final class LiveFeed: Sendable {
   /// A viewer's stream of frames. Ending the iteration (or dropping the stream) unsubscribes.
   public func subscribe() -> AsyncStream<LiveFrame> {
     let id = UUID()
-    let (stream, continuation) = AsyncStream<LiveFrame>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    let (stream, continuation) = AsyncStream<LiveFrame>.makeStream(
+      bufferingPolicy: .bufferingNewest(1))
     continuation.onTermination = { [weak self] _ in
       _ = self?.state.withLock { $0.viewers.removeValue(forKey: id) }
     }

@@ -46,7 +46,8 @@ public actor StatusHub {
 
   public func subscribe() -> AsyncStream<StatusEvent> {
     let id = UUID()
-    let (stream, continuation) = AsyncStream<StatusEvent>.makeStream(bufferingPolicy: .bufferingNewest(256))
+    let (stream, continuation) = AsyncStream<StatusEvent>.makeStream(
+      bufferingPolicy: .bufferingNewest(256))
     continuation.yield(.snapshot(snapshot()))
     if configurationReport != ConfigurationReport(applied: true) {
       continuation.yield(.configuration(configurationReport))
@@ -70,7 +71,8 @@ public actor StatusHub {
     switch update {
     case .added(let id, let name, let enabled, let roles):
       var entry = Entry(
-        status: CameraStatus(id: id, name: name, state: enabled ? .connecting : .disabled), enabled: enabled,
+        status: CameraStatus(id: id, name: name, state: enabled ? .connecting : .disabled),
+        enabled: enabled,
         streams: [:])
       if enabled { entry.status.downSinceMs = Int64(Date().timeIntervalSince1970 * 1000) }
       for role in roles { entry.streams[role] = (.connecting, nil) }
@@ -138,7 +140,8 @@ public actor StatusHub {
       if let (role, value) = entry.streams.first(where: { $0.value.state == state }) {
         entry.status.state = state
         if let error = value.error, state != .connected {
-          entry.status.error = named ? "\(role == .detect ? "detect_url" : "record_url"): \(error)" : error
+          entry.status.error =
+            named ? "\(role == .detect ? "detect_url" : "record_url"): \(error)" : error
         } else {
           // Connected but not recording what moves, or not seeing it well: say why.
           entry.status.error = diskFullReason ?? entry.damage.values.sorted().first

@@ -19,7 +19,9 @@ struct AuthMiddleware: RouterMiddleware {
     _ request: Request, context: Context, next: (Request, Context) async throws -> Response
   ) async throws -> Response {
     let path = request.uri.path
-    guard path.hasPrefix("/api/") || path == MetricsRoutes.path else { return try await next(request, context) }
+    guard path.hasPrefix("/api/") || path == MetricsRoutes.path else {
+      return try await next(request, context)
+    }
     let route = "\(request.method.rawValue) \(path)"
     // WebSocket upgrades are GETs, but a page on another site must not open the event stream with
     // the user's cookie either: the Origin check applies to them too.

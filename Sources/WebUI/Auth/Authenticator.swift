@@ -31,7 +31,8 @@ public final class Authenticator: Sendable {
   let sharedChecks = SingleFlight<PasswordCheck>()
   /// bcrypt at cost 12 is ~0.3 s of one core: at most half the cores check passwords at once.
   let passwordChecks = FairBlockingQueue(
-    label: "vms.web.password-checks", maxConcurrent: ProcessInfo.processInfo.activeProcessorCount / 2)
+    label: "vms.web.password-checks",
+    maxConcurrent: ProcessInfo.processInfo.activeProcessorCount / 2)
 
   public init(accounts: AccountBook, sessions: SessionStore = SessionStore()) {
     self.accounts = accounts
@@ -98,7 +99,8 @@ public final class Authenticator: Sendable {
       name: credentials.username, password: credentials.password, client: client)
     {
     case .accepted(let user):
-      basicCache.remember(header: authorization, userName: user.name, passwordHash: user.passwordHash)
+      basicCache.remember(
+        header: authorization, userName: user.name, passwordHash: user.passwordHash)
       return .user(SignedInUser(name: user.name, role: user.role))
     case .rejected:
       return .nobody

@@ -57,7 +57,10 @@ final class FairBlockingQueue: Sendable {
 
   private func finished() {
     let next: Job? = state.withLock { state in
-      guard let client = state.clients.min(by: { state.started[$0, default: 0] < state.started[$1, default: 0] })
+      guard
+        let client = state.clients.min(by: {
+          state.started[$0, default: 0] < state.started[$1, default: 0]
+        })
       else {
         state.running -= 1
         if state.running == 0 { state.started = [:] }

@@ -36,7 +36,8 @@ public enum GeneratedAdmin {
     if FileManager.default.fileExists(atPath: path) {
       guard let data = FileManager.default.contents(atPath: path),
         let file = try? JSONDecoder().decode(File.self, from: data),
-        let stored = file.users.first(where: { $0.name == userName }), stored.passwordHash.hasPrefix("$2")
+        let stored = file.users.first(where: { $0.name == userName }),
+        stored.passwordHash.hasPrefix("$2")
       else {
         throw APIError(
           .internalServerError,
@@ -47,7 +48,9 @@ public enum GeneratedAdmin {
     }
     let password = RandomToken.password()
     let hash = Bcrypt.hash(password, cost: cost)
-    let file = File(users: [.init(name: userName, passwordHash: hash, role: UserRole.admin.rawValue)])
+    let file = File(users: [
+      .init(name: userName, passwordHash: hash, role: UserRole.admin.rawValue)
+    ])
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     try PrivateFile.save(try encoder.encode(file), to: path)

@@ -28,7 +28,8 @@ final class GeneratedAdminSource: Sendable {
     let admin = try GeneratedAdmin.loadOrCreate(dataDirectory: dataDirectory)
     state.withLock { $0 = .ready(admin.user) }
     return admin.newPassword.map {
-      GeneratedAdmin.notice(password: $0, path: GeneratedAdmin.filePath(dataDirectory: dataDirectory))
+      GeneratedAdmin.notice(
+        password: $0, path: GeneratedAdmin.filePath(dataDirectory: dataDirectory))
     }
   }
 
@@ -43,13 +44,15 @@ final class GeneratedAdminSource: Sendable {
           let admin = try GeneratedAdmin.loadOrCreate(dataDirectory: dataDirectory)
           if let password = admin.newPassword {
             announce(
-              GeneratedAdmin.notice(password: password, path: GeneratedAdmin.filePath(dataDirectory: dataDirectory)))
+              GeneratedAdmin.notice(
+                password: password, path: GeneratedAdmin.filePath(dataDirectory: dataDirectory)))
           }
           state = .ready(admin.user)
           return admin.user
         } catch {
           state = .failed
-          announce("the YAML defines no user any more and the generated admin cannot be set up: \(error)")
+          announce(
+            "the YAML defines no user any more and the generated admin cannot be set up: \(error)")
           return nil
         }
       }

@@ -42,7 +42,9 @@ final class LoginThrottle: Sendable {
         return .refused(retryAfterSeconds: max(1, Int(wait.rounded(.up))))
       }
       if checks[client] == nil, checks.count >= Self.maxClients {
-        checks = checks.filter { $0.value.contains { now.timeIntervalSince($0) < Self.windowSeconds } }
+        checks = checks.filter {
+          $0.value.contains { now.timeIntervalSince($0) < Self.windowSeconds }
+        }
         if checks.count >= Self.maxClients { checks.removeAll() }
       }
       times.append(now)
@@ -54,7 +56,8 @@ final class LoginThrottle: Sendable {
   /// The password was right: its check is not counted.
   func succeeded(_ permit: Permit) {
     checks.withLock { checks in
-      guard var times = checks[permit.client], let index = times.firstIndex(of: permit.reservedAt) else {
+      guard var times = checks[permit.client], let index = times.firstIndex(of: permit.reservedAt)
+      else {
         return
       }
       times.remove(at: index)

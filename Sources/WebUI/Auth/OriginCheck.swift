@@ -45,6 +45,7 @@ enum OriginCheck {
 
   private static func normalized(_ authority: String, scheme: String) -> String {
     let defaultPort = scheme == "https" ? ":443" : ":80"
-    return authority.hasSuffix(defaultPort) ? String(authority.dropLast(defaultPort.count)) : authority
+    return authority.hasSuffix(defaultPort)
+      ? String(authority.dropLast(defaultPort.count)) : authority
   }
 }

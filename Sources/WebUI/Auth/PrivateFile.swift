@@ -11,11 +11,13 @@ enum PrivateFile {
     let directory = (path as NSString).deletingLastPathComponent
     do {
       try FileManager.default.createDirectory(
-        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+      )
       try ConfigFile.write(data, to: path)
     } catch {
       throw APIError(
-        .internalServerError, "cannot write \(path) (\(error)): make the data directory writable by the vms user")
+        .internalServerError,
+        "cannot write \(path) (\(error)): make the data directory writable by the vms user")
     }
   }
 }

@@ -17,6 +17,7 @@ enum RandomToken {
     let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789")  // no i, l, o, 0, 1
     var generator = SystemRandomNumberGenerator()
     let characters = (0..<20).map { _ in alphabet.randomElement(using: &generator)! }
-    return stride(from: 0, to: 20, by: 5).map { String(characters[$0..<$0 + 5]) }.joined(separator: "-")
+    return stride(from: 0, to: 20, by: 5).map { String(characters[$0..<$0 + 5]) }.joined(
+      separator: "-")
   }
 }

@@ -46,7 +46,9 @@ struct SessionFile: Sendable {
     do {
       return try JSONDecoder().decode(Contents.self, from: data).sessions
     } catch {
-      log.warning("\(path) is unreadable (\(error)): signed-in browsers must sign in again; it will be rewritten")
+      log.warning(
+        "\(path) is unreadable (\(error)): signed-in browsers must sign in again; it will be rewritten"
+      )
       return []
     }
   }
@@ -63,7 +65,9 @@ struct SessionFile: Sendable {
       do {
         try PrivateFile.save(data, to: path)
       } catch {
-        log.warning("sessions not saved: \(error); signed-in browsers will have to sign in again after a restart")
+        log.warning(
+          "sessions not saved: \(error); signed-in browsers will have to sign in again after a restart"
+        )
       }
     }
   }

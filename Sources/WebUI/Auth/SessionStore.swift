@@ -41,7 +41,9 @@ public final class SessionStore: Sendable {
   private let state = Mutex(State())
 
   /// Sessions in memory only: a restart signs everyone out.
-  public convenience init(lifetime: TimeInterval = 7 * 24 * 3600, now: @escaping @Sendable () -> Date = Date.init) {
+  public convenience init(
+    lifetime: TimeInterval = 7 * 24 * 3600, now: @escaping @Sendable () -> Date = Date.init
+  ) {
     self.init(lifetime: lifetime, file: nil, now: now)
   }
 
@@ -58,7 +60,8 @@ public final class SessionStore: Sendable {
     for entry in file?.load() ?? [] {
       let expires = Date(timeIntervalSince1970: TimeInterval(entry.expiresEpochSeconds))
       guard expires > now, entry.tokenSHA256.count == 64 else { continue }
-      loaded[entry.tokenSHA256] = Session(userName: entry.user, credential: entry.credential, expires: expires)
+      loaded[entry.tokenSHA256] = Session(
+        userName: entry.user, credential: entry.credential, expires: expires)
     }
     state.withLock { $0.sessions = loaded }
   }
@@ -85,7 +88,8 @@ public final class SessionStore: Sendable {
       {
         state.sessions[oldest] = nil
       }
-      state.sessions[Self.key(token)] = Session(userName: userName, credential: credential, expires: now + lifetime)
+      state.sessions[Self.key(token)] = Session(
+        userName: userName, credential: credential, expires: now + lifetime)
       save(&state, at: now)
     }
     return token

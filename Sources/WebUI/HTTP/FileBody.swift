@@ -43,7 +43,8 @@ final class OpenFile: Sendable {
       }
       if result < 0 {
         if errno == EINTR { continue }
-        throw APIError(.internalServerError, "cannot read the clip file (\(String(cString: strerror(errno))))")
+        throw APIError(
+          .internalServerError, "cannot read the clip file (\(String(cString: strerror(errno))))")
       }
       if result == 0 { break }
       filled += result
@@ -73,14 +74,17 @@ final class OpenFile: Sendable {
   }
 
   /// The whole response for a GET with an optional `Range` header.
-  func response(rangeHeader: String?, contentType: String, headers extra: HTTPFields = [:]) -> Response {
+  func response(rangeHeader: String?, contentType: String, headers extra: HTTPFields = [:])
+    -> Response
+  {
     var headers: HTTPFields = [.contentType: contentType, .acceptRanges: "bytes"]
     headers.append(contentsOf: extra)
     switch ByteRange.parse(rangeHeader, size: size) {
     case .unsatisfiable:
       headers[.contentRange] = "bytes */\(size)"
       var response = JSONBody.response(
-        ["error": "the requested range is outside the file (\(size) bytes)"], status: .rangeNotSatisfiable)
+        ["error": "the requested range is outside the file (\(size) bytes)"],
+        status: .rangeNotSatisfiable)
       response.headers.append(contentsOf: headers.filter { $0.name != .contentType })
       return response
     case .partial(let range):

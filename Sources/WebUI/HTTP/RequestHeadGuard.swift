@@ -121,7 +121,8 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
     guard let context else { return }
     let peer = context.channel.remoteAddress?.description ?? "unknown"
     logger.debug("refused a request from \(peer): \(refusal.statusCode) \(refusal.message)")
-    context.writeAndFlush(wrapOutboundOut(refusal.response(allocator: context.channel.allocator)), promise: nil)
+    context.writeAndFlush(
+      wrapOutboundOut(refusal.response(allocator: context.channel.allocator)), promise: nil)
     context.close(mode: .output, promise: nil)
     let channel = context.channel
     context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Self.lingerSeconds)) {
@@ -158,7 +159,8 @@ final class RequestEndObserver: ChannelDuplexHandler, RemovableChannelHandler {
     switch part {
     case .head(let head):
       headGuard.requestStarted()
-      if head.headers[canonicalForm: "upgrade"].contains(where: { $0.lowercased() == "websocket" }) {
+      if head.headers[canonicalForm: "upgrade"].contains(where: { $0.lowercased() == "websocket" })
+      {
         upgrading = true
         headGuard.stopChecking()
       }
@@ -188,6 +190,7 @@ final class RequestEndObserver: ChannelDuplexHandler, RemovableChannelHandler {
     // An overflow here is NIO's own limit, behind ours: only a head that was not scanned whole
     // (pipelined after a body) reaches it.
     headGuard.refuse(
-      parserError == .headerOverflow ? .headersTooLarge(maxBytes: headGuard.limits.maxHeaderBytes) : .malformed)
+      parserError == .headerOverflow
+        ? .headersTooLarge(maxBytes: headGuard.limits.maxHeaderBytes) : .malformed)
   }
 }

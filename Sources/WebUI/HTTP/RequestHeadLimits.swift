@@ -48,7 +48,8 @@ enum RequestRefusal: Sendable, Equatable {
 
   /// The whole HTTP/1.1 answer, written as bytes: the connection's HTTP encoder may be gone or busy.
   func response(allocator: ByteBufferAllocator) -> ByteBuffer {
-    let body = JSONBody.encode(["error": message]).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    let body =
+      JSONBody.encode(["error": message]).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     let text =
       "HTTP/1.1 \(statusCode) \(reasonPhrase)\r\n"
       + "Content-Type: application/json; charset=utf-8\r\n"

@@ -78,14 +78,17 @@ struct CameraFormJSON: Decodable {
     form.retentionDays = retentionDays
     form.retentionDaysToDefault = retentionDaysIsNull
     if let d = detector {
-      form.detector = .init(type: d.type, fps: d.fps, minAreaPercent: d.minAreaPercent, warmupSeconds: d.warmupSeconds)
+      form.detector = .init(
+        type: d.type, fps: d.fps, minAreaPercent: d.minAreaPercent, warmupSeconds: d.warmupSeconds)
     }
     if let r = recording {
       form.recording = .init(
         enabled: r.enabled, preRollSeconds: r.preRollSeconds, postRollSeconds: r.postRollSeconds,
         minDurationSeconds: r.minDurationSeconds, maxDurationSeconds: r.maxDurationSeconds)
     }
-    if let l = live { form.live = .init(fps: l.fps, width: l.width, showDetection: l.showDetection) }
+    if let l = live {
+      form.live = .init(fps: l.fps, width: l.width, showDetection: l.showDetection)
+    }
     return form
   }
 }
@@ -109,18 +112,25 @@ struct CameraProblemJSON: Encodable, Equatable {
     typealias L = CameraJSON.Live.CodingKeys
     typealias C = CameraFormJSON.CodingKeys
     let top: [String: C] = [
-      "id": .id, "name": .name, "enabled": .enabled, "record_url": .recordURL, "detect_url": .detectURL,
+      "id": .id, "name": .name, "enabled": .enabled, "record_url": .recordURL,
+      "detect_url": .detectURL,
       "rtsp_transport": .rtspTransport, "retention_days": .retentionDays,
     ]
-    let detector: [String: D] = ["type": .type, "fps": .fps, "min_area_percent": .minAreaPercent, "warmup": .warmupSeconds]
+    let detector: [String: D] = [
+      "type": .type, "fps": .fps, "min_area_percent": .minAreaPercent, "warmup": .warmupSeconds,
+    ]
     let recording: [String: R] = [
       "enabled": .enabled, "pre_roll": .preRollSeconds, "post_roll": .postRollSeconds,
       "min_duration": .minDurationSeconds, "max_duration": .maxDurationSeconds,
     ]
     let live: [String: L] = ["fps": .fps, "width": .width, "show_detection": .showDetection]
     var fields = top.mapValues(\.rawValue)
-    for (key, field) in detector { fields["detector.\(key)"] = "\(C.detector.rawValue).\(field.rawValue)" }
-    for (key, field) in recording { fields["recording.\(key)"] = "\(C.recording.rawValue).\(field.rawValue)" }
+    for (key, field) in detector {
+      fields["detector.\(key)"] = "\(C.detector.rawValue).\(field.rawValue)"
+    }
+    for (key, field) in recording {
+      fields["recording.\(key)"] = "\(C.recording.rawValue).\(field.rawValue)"
+    }
     for (key, field) in live { fields["live.\(key)"] = "\(C.live.rawValue).\(field.rawValue)" }
     return fields
   }()

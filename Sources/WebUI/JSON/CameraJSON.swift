@@ -193,7 +193,8 @@ struct CameraJSON: Encodable {
       maxDurationSeconds: settings.recording.maxDurationSeconds)
     retentionDays = settings.retentionDays
     live = Live(
-      fps: settings.live.fps, width: settings.live.width, showDetection: settings.live.showDetection)
+      fps: settings.live.fps, width: settings.live.width, showDetection: settings.live.showDetection
+    )
     self.usage = usage
     self.storage = storage
   }

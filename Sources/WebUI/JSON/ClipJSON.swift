@@ -41,7 +41,9 @@ struct ClipJSON: Encodable {
     if let thumbnail = clip.thumbnail {
       hasThumbnail =
         clip.state == .complete
-        || ((try? index.absolutePath(of: thumbnail)).map { FileManager.default.fileExists(atPath: $0) } ?? false)
+        || ((try? index.absolutePath(of: thumbnail)).map {
+          FileManager.default.fileExists(atPath: $0)
+        } ?? false)
     } else {
       hasThumbnail = false
     }

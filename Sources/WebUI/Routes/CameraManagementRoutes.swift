@@ -15,14 +15,19 @@ enum CameraManagementRoutes {
       let report = await environment.services.hub.configuration()
       return JSONBody.response(
         ConfigStateJSON(
-          configHash: await editing.currentHash(), path: environment.services.configPath, applied: report.applied,
+          configHash: await editing.currentHash(), path: environment.services.configPath,
+          applied: report.applied,
           problems: report.problems, restartNeeded: report.restartNeeded))
     }
 
     router.post("/api/v1/cameras") { request, context -> Response in
       let body = try await decode(request, context)
-      guard let id = body.id else { throw APIError.badRequest("give the new camera an \"id\" (\(CameraID.rule))") }
-      let hash = try await run { try await editing.save(id: id, form: body.form, isNew: true, expectedHash: body.configHash) }
+      guard let id = body.id else {
+        throw APIError.badRequest("give the new camera an \"id\" (\(CameraID.rule))")
+      }
+      let hash = try await run {
+        try await editing.save(id: id, form: body.form, isNew: true, expectedHash: body.configHash)
+      }
       let user = try context.requireUser().name
       context.logger.info("user \(user) added camera \(id)")
       return try await answer(id: id, hash: hash, status: .created)
@@ -32,9 +37,12 @@ enum CameraManagementRoutes {
       let id = try RequestParameters.cameraId(context.parameters.get("id"))
       let body = try await decode(request, context)
       if let bodyId = body.id, bodyId != id {
-        throw APIError.badRequest("a camera id cannot change (files are kept under it): add a new camera instead")
+        throw APIError.badRequest(
+          "a camera id cannot change (files are kept under it): add a new camera instead")
       }
-      let hash = try await run { try await editing.save(id: id, form: body.form, isNew: false, expectedHash: body.configHash) }
+      let hash = try await run {
+        try await editing.save(id: id, form: body.form, isNew: false, expectedHash: body.configHash)
+      }
       let user = try context.requireUser().name
       context.logger.info("user \(user) edited camera \(id)")
       return try await answer(id: id, hash: hash, status: .ok)
@@ -49,7 +57,9 @@ enum CameraManagementRoutes {
       return JSONBody.response(["config_hash": hash])
     }
 
-    @Sendable func decode(_ request: Request, _ context: VMSRequestContext) async throws -> CameraFormJSON {
+    @Sendable func decode(_ request: Request, _ context: VMSRequestContext) async throws
+      -> CameraFormJSON
+    {
       do {
         return try await request.decode(as: CameraFormJSON.self, context: context)
       } catch {
@@ -57,7 +67,9 @@ enum CameraManagementRoutes {
       }
     }
 
-    @Sendable func answer(id: String, hash: String, status: HTTPResponse.Status) async throws -> Response {
+    @Sendable func answer(id: String, hash: String, status: HTTPResponse.Status) async throws
+      -> Response
+    {
       let camera = await environment.configuration()?.camera(id: id)
       let statuses = await environment.services.hub.snapshot()
       guard let camera else { return JSONBody.response(["config_hash": hash], status: status) }

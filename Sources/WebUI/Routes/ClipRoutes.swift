@@ -27,7 +27,8 @@ enum ClipRoutes {
 
     router.get("/api/v1/clips/:id/thumbnail") { _, context -> Response in
       let clip = try environment.clip(context.parameters.get("id"))
-      guard let thumbnail = clip.thumbnail, let file = OpenFile(path: try index.absolutePath(of: thumbnail)),
+      guard let thumbnail = clip.thumbnail,
+        let file = OpenFile(path: try index.absolutePath(of: thumbnail)),
         file.size > 0, file.size < 16 * 1024 * 1024
       else { throw APIError.notFound("clip \(clip.id) has no thumbnail") }
       let bytes = try await Blocking.run { try file.read(offset: 0, count: Int(file.size)) }
@@ -50,7 +51,8 @@ enum ClipRoutes {
       return file.response(
         rangeHeader: request.headers[.range], contentType: "video/mp4",
         headers: [
-          .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "private, no-cache",
+          .contentDisposition: "attachment; filename=\"\(name)\"",
+          .cacheControl: "private, no-cache",
         ])
     }
 
@@ -66,12 +68,14 @@ enum ClipRoutes {
     router.delete("/api/v1/clips/:id") { _, context -> Response in
       let clip = try environment.clip(context.parameters.get("id"))
       guard clip.state == .complete else {
-        throw APIError.conflict("clip \(clip.id) is still being recorded: try again when it is complete")
+        throw APIError.conflict(
+          "clip \(clip.id) is still being recorded: try again when it is complete")
       }
       let user = try context.requireUser().name
       // Complete is checked again in the deleting transaction (archived clips may be deleted here).
       guard try await Blocking.run({ try index.deleteClip(id: clip.id, only: .complete) }) else {
-        throw APIError.conflict("clip \(clip.id) is still being recorded: try again when it is complete")
+        throw APIError.conflict(
+          "clip \(clip.id) is still being recorded: try again when it is complete")
       }
       context.logger.info("user \(user) deleted clip \(clip.id)")
       return Response(status: .noContent)
@@ -87,9 +91,12 @@ enum ClipRoutes {
       }
       guard body.comment.count <= ClipIndex.maxCommentLength else {
         throw APIError.badRequest(
-          "the comment has \(body.comment.count) characters: keep it to \(ClipIndex.maxCommentLength)")
+          "the comment has \(body.comment.count) characters: keep it to \(ClipIndex.maxCommentLength)"
+        )
       }
-      let updated = try await Blocking.run { try index.setComment(id: clip.id, comment: body.comment) }
+      let updated = try await Blocking.run {
+        try index.setComment(id: clip.id, comment: body.comment)
+      }
       return JSONBody.response(environment.clipJSON(updated))
     }
   }

@@ -55,7 +55,8 @@ enum LiveRoutes {
       return Response(
         status: .ok,
         headers: [
-          .contentType: "multipart/x-mixed-replace; boundary=\(boundary)", .cacheControl: "no-store",
+          .contentType: "multipart/x-mixed-replace; boundary=\(boundary)",
+          .cacheControl: "no-store",
         ],
         body: body)
     }
@@ -64,12 +65,14 @@ enum LiveRoutes {
       let camera = try await environment.configuredCamera(context.parameters.get("id"))
       guard let frame = await environment.services.live.feed(for: camera.id).snapshot() else {
         throw APIError(
-          .serviceUnavailable, "camera \(camera.id) has no picture right now: check its status and try again")
+          .serviceUnavailable,
+          "camera \(camera.id) has no picture right now: check its status and try again")
       }
       return Response(
         status: .ok,
         headers: [
-          .contentType: "image/jpeg", .contentLength: String(frame.jpeg.count), .cacheControl: "no-store",
+          .contentType: "image/jpeg", .contentLength: String(frame.jpeg.count),
+          .cacheControl: "no-store",
         ],
         body: .init(byteBuffer: ByteBuffer(bytes: frame.jpeg)))
     }

@@ -16,7 +16,9 @@ enum MetricsRoutes {
       registry.emit(into: &text)
       return Response(
         status: .ok,
-        headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+        headers: [
+          .contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store",
+        ],
         body: .init(byteBuffer: ByteBuffer(bytes: text)))
     }
   }

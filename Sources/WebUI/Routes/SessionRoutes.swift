@@ -21,17 +21,21 @@ enum SessionRoutes {
         throw APIError.badRequest(#"send {"name":"...","password":"..."} as JSON"#)
       }
       let wrong = APIError(.unauthorized, "wrong user name or password")
-      guard credentials.name.utf8.count <= 128, credentials.password.utf8.count <= 1024 else { throw wrong }
+      guard credentials.name.utf8.count <= 128, credentials.password.utf8.count <= 1024 else {
+        throw wrong
+      }
       let user: UserSettings
       switch await authenticator.verify(
-        name: credentials.name, password: credentials.password, client: ClientAddress.key(of: context.remoteAddress))
+        name: credentials.name, password: credentials.password,
+        client: ClientAddress.key(of: context.remoteAddress))
       {
       case .accepted(let account): user = account
       case .rejected: throw wrong
       case .throttled(let seconds): throw APIError.tooManySignInAttempts(retryAfterSeconds: seconds)
       }
       let token = authenticator.sessions.create(
-        userName: user.name, credential: SessionStore.credentialStamp(passwordHash: user.passwordHash))
+        userName: user.name,
+        credential: SessionStore.credentialStamp(passwordHash: user.passwordHash))
       var response = JSONBody.response(SignedInUser(name: user.name, role: user.role))
       response.setCookie(SessionCookie.cookie(token: token, maxAgeSeconds: maxAge))
       context.logger.info("user \(user.name) signed in")

@@ -99,6 +99,7 @@ struct StaticFilesMiddleware<Context: RequestContext>: RouterMiddleware {
     }
     headers[.contentLength] = String(file.body.readableBytes)
     return Response(
-      status: .ok, headers: headers, body: request.method == .head ? .init() : .init(byteBuffer: file.body))
+      status: .ok, headers: headers,
+      body: request.method == .head ? .init() : .init(byteBuffer: file.body))
   }
 }

@@ -57,7 +57,8 @@ public actor UpdateChecker {
   private var reportedUnreachable = false
   private var started = false
 
-  public init(currentVersion: String, feedURL: @escaping @Sendable () async -> String?, log: Logger) {
+  public init(currentVersion: String, feedURL: @escaping @Sendable () async -> String?, log: Logger)
+  {
     self.currentVersion = currentVersion
     self.feedURL = feedURL
     self.log = log
@@ -65,7 +66,9 @@ public actor UpdateChecker {
 
   public var status: Status {
     let newer: Bool
-    if let latest, let theirs = VersionNumber(latest.version), let ours = VersionNumber(currentVersion) {
+    if let latest, let theirs = VersionNumber(latest.version),
+      let ours = VersionNumber(currentVersion)
+    {
       newer = theirs > ours
     } else {
       newer = false
@@ -108,7 +111,8 @@ public actor UpdateChecker {
     do {
       let feed = try await Self.fetch(url)
       guard VersionNumber(feed.version) != nil else {
-        throw APIError(.badGateway, "its version \"\(feed.version.prefix(40))\" is not a dotted number")
+        throw APIError(
+          .badGateway, "its version \"\(feed.version.prefix(40))\" is not a dotted number")
       }
       latest = feed
       reportedUnreachable = false
@@ -124,7 +128,8 @@ public actor UpdateChecker {
   }
 
   static func fetch(_ url: URL) async throws -> Feed {
-    var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+    var request = URLRequest(
+      url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
     request.setValue("application/json", forHTTPHeaderField: "Accept")
     let data: Data = try await withCheckedThrowingContinuation { continuation in
       let task = URLSession.shared.dataTask(with: request) { data, response, error in

@@ -14,7 +14,9 @@ struct VersionNumber: Comparable, Sendable {
     guard !pieces.isEmpty, pieces.count <= 6 else { return nil }
     var parts: [Int] = []
     for piece in pieces {
-      guard !piece.isEmpty, piece.count <= 9, piece.allSatisfy(\.isASCIIDigit), let value = Int(piece) else {
+      guard !piece.isEmpty, piece.count <= 9, piece.allSatisfy(\.isASCIIDigit),
+        let value = Int(piece)
+      else {
         return nil
       }
       parts.append(value)
