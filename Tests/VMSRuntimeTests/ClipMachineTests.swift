@@ -223,6 +223,22 @@ final class ClipMachineTests: XCTestCase {
     XCTAssertEqual(driver.clips.count, 2, "tried again 10 s after the failure")
   }
 
+  func testAFailedWriteOnTheClipsLastPacketStillClosesItDamaged() {
+    var driver = MachineDriver(settings(preRoll: 2, postRoll: 2, minDuration: 1))
+    driver.feed(until: 11)
+    driver.motion(true, at: 10)
+    driver.feed(until: 12)
+    driver.motion(false, at: 11)
+    driver.feed(until: 12.95)
+    XCTAssertNil(driver.clips[0].closeReason)
+    // The frame at 13.0 s ends post_roll, and its write fails.
+    driver.failNextWrite = true
+    driver.feed(until: 13.05)
+    XCTAssertEqual(driver.clips[0].closeReason, "write error")
+    XCTAssertTrue(driver.clips[0].damaged, "kept to its last complete fragment, not left open")
+    XCTAssertFalse(driver.machine.isRecording)
+  }
+
   func testAFailedOpenIsRetriedOnlyAfterTheWait() {
     var driver = MachineDriver(settings())
     driver.feed(until: 11)

@@ -249,9 +249,19 @@ struct ClipMachine {
 
   /// A `.write` failed: the clip is closed at once, keeping what is complete in its file.
   mutating func writeFailed(atNanos: UInt64) {
+    // The packet whose write failed may also have ended the clip (post_roll elapsed): its close is
+    // among the dropped actions, and the clip is closed damaged in its place.
+    let closing = steps[nextStep...].lazy.compactMap { step -> Int64? in
+      if case .ready(.close(_, let endBoundMs, _)) = step { return endBoundMs }
+      return nil
+    }.first
     dropPendingActions()
     writesFailedAtNanos = atNanos
-    close(reason: "write error", damaged: true)
+    if let endBoundMs = closing {
+      steps.append(.ready(.close(reason: "write error", endBoundMs: endBoundMs, damaged: true)))
+    } else {
+      close(reason: "write error", damaged: true)
+    }
   }
 
   /// The clip of a `.close` is in the index, its row ending at `endMs`: the next one starts after.

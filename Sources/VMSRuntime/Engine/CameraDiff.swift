@@ -37,7 +37,7 @@ struct CameraDiff: Equatable {
     removed = running.keys.filter { !seen.contains($0) }.sorted()
   }
 
-  /// For the log: "door restarted, yard removed, gate started" (sorted by text).
+  /// For the log: "yard removed", "door restarted", "gate started" (the caller sorts them).
   var summary: [String] {
     removed.map { "\($0) removed" } + restarted.map { "\($0.id) restarted" }
       + updated.map { "\($0.id) updated in place" }
