@@ -41,8 +41,16 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
   }
 
   private func runLoop() {
-    // Linux names a thread only from inside it (pthread names are capped at 15 bytes).
-    Thread.current.name = String(name.prefix(15))
+    // Named from inside the thread through /proc (Linux caps names at 15 bytes). Foundation's
+    // `Thread.current.name` loses a race when the new thread runs before `start()` has recorded
+    // it: the thread then keeps the name it inherited from its creator (a pool thread's
+    // "com.apple.root.default-qos"), seen under load as a camera without its reader thread.
+    let fd = open("/proc/thread-self/comm", O_WRONLY)
+    if fd >= 0 {
+      let bytes = Array(name.utf8.prefix(15))
+      _ = bytes.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count) }
+      close(fd)
+    }
     while true {
       condition.lock()
       while jobs.isEmpty && !stopping { condition.wait() }
