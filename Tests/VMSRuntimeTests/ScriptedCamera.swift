@@ -79,8 +79,8 @@ struct MachineDriver {
   /// Frames fed so far: the next frame to feed.
   var frame = 0
   var diskPaused = false
-  /// Monotonic clock handed to the machine, in ns: advances with the stream unless set.
-  var clockOffsetNanos: UInt64 = 1_000_000_000_000
+  /// Where the monotonic clock handed to the machine starts, in ns: it advances with the stream.
+  let clockOffsetNanos: UInt64 = 1_000_000_000_000
   /// Make the next `.open` fail / the next `.write` fail.
   var failNextOpen = false
   var failNextWrite = false
@@ -93,7 +93,6 @@ struct MachineDriver {
   }
 
   var nowNanos: UInt64 { clockOffsetNanos + UInt64(camera.seconds(ofFrame: frame) * 1e9) }
-  var openClip: Clip? { clips.last.flatMap { $0.closeReason == nil ? $0 : nil } }
 
   /// Feeds frames until the stream reaches `seconds` (exclusive).
   mutating func feed(until seconds: Double) {
