@@ -47,6 +47,29 @@ public final class StreamLayout: @unchecked Sendable {
     self.streams = streams
   }
 
+  /// Streams described by codec parameters (copied) rather than read from a demuxer: an encoder's
+  /// output, or a scripted source in the engine's tests. Stream `i` gets index `i`.
+  public convenience init(
+    describing streams: [(parameters: UnsafePointer<AVCodecParameters>, timeBase: Rational)],
+    frameRate: Rational
+  ) {
+    var copies: [Stream] = []
+    for (i, stream) in streams.enumerated() {
+      guard let copy = avcodec_parameters_alloc() else { continue }
+      avcodec_parameters_copy(copy, stream.parameters)
+      let source = stream.parameters.pointee
+      copies.append(
+        Stream(
+          index: i, isVideo: source.codec_type == AVMEDIA_TYPE_VIDEO,
+          isAudio: source.codec_type == AVMEDIA_TYPE_AUDIO,
+          codecName: String(cString: avcodec_get_name(source.codec_id)),
+          timeBase: stream.timeBase,
+          frameRate: source.codec_type == AVMEDIA_TYPE_VIDEO ? frameRate : Rational(0, 1),
+          width: Int(source.width), height: Int(source.height), parameters: copy))
+    }
+    self.init(owning: copies)
+  }
+
   /// Takes ownership of the streams' codec parameters.
   private init(owning streams: [Stream]) {
     self.streams = streams

@@ -7,6 +7,7 @@ import Detectors
 import Logging
 import Storage
 import VMSConfig
+import VMSMedia
 
 public actor Camera {
   public private(set) var settings: CameraSettings
@@ -16,6 +17,8 @@ public actor Camera {
   private let live: LiveFeed
   private let storage: StorageHooks
   private let log: Logger
+  private let sources: PacketSourceOpener
+  private let clock: EngineClock
   private var readers: [StreamReader] = []
   private var readerTasks: [Task<Void, Never>] = []
   private var recorderInput: AsyncStream<RecorderEvent>.Continuation?
@@ -25,8 +28,11 @@ public actor Camera {
   public init(
     settings: CameraSettings, hub: StatusHub, index: ClipIndex, live: LiveFeed,
     registry: DetectorRegistry,
-    storage: StorageHooks = .none, log: Logger
+    storage: StorageHooks = .none, sources: PacketSourceOpener = .ffmpeg,
+    clock: EngineClock = .live, log: Logger
   ) {
+    self.sources = sources
+    self.clock = clock
     self.storage = storage
     self.settings = settings
     self.live = live
@@ -78,7 +84,7 @@ public actor Camera {
     let backlog = RecorderBacklog()
     let recorder = Recorder(
       cameraId: settings.id, settings: settings.recording, index: index, hub: hub, storage: storage,
-      backlog: backlog, log: log)
+      backlog: backlog, clock: clock, log: log)
     recorderInput = input
     recorderTask = Task { await recorder.run(events) }
 
@@ -91,7 +97,8 @@ public actor Camera {
           cameraId: settings.id,
           source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .both),
           hub: hub, recorder: input, backlog: backlog, detector: settings.detector,
-          detectorMailbox: detectorMailbox, live: live, registry: registry, log: log)
+          detectorMailbox: detectorMailbox, live: live, registry: registry, sources: sources,
+          clock: clock, log: log)
       ]
     } else {
       readers = [
@@ -99,13 +106,14 @@ public actor Camera {
           cameraId: settings.id,
           source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .record),
           hub: hub, recorder: input, backlog: backlog, detector: nil, detectorMailbox: nil,
-          live: nil, registry: registry, log: log),
+          live: nil, registry: registry, sources: sources, clock: clock, log: log),
         StreamReader(
           cameraId: settings.id,
           source: .init(
             url: settings.effectiveDetectURL, transport: settings.rtspTransport, role: .detect),
           hub: hub, recorder: input, backlog: backlog, detector: settings.detector,
-          detectorMailbox: detectorMailbox, live: live, registry: registry, log: log),
+          detectorMailbox: detectorMailbox, live: live, registry: registry, sources: sources,
+          clock: clock, log: log),
       ]
     }
     readerTasks = readers.map { reader in Task { await reader.run() } }
@@ -113,7 +121,7 @@ public actor Camera {
 
   /// Stops the inputs, then lets the recorder finalise its open clip. Returns when the clip is safe.
   public func stop() async {
-    for reader in readers { reader.stop() }
+    for task in readerTasks { task.cancel() }
     for task in readerTasks { await task.value }
     readers = []
     readerTasks = []

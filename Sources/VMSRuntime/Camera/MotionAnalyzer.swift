@@ -42,13 +42,15 @@ final class MotionAnalyzer {
   private var damage = DamageMeter()
   private var damagedFramesSeen = 0
   private let role: StreamRole
+  private let clock: EngineClock
 
   init(
     cameraId: String, settings: DetectorSettings, registry: DetectorRegistry, hub: StatusHub,
     recorder: AsyncStream<RecorderEvent>.Continuation?, live: LiveFeed?, sharesRecordClock: Bool,
-    role: StreamRole,
+    role: StreamRole, clock: EngineClock = .live,
     log: Logger
   ) {
+    self.clock = clock
     self.sharesRecordClock = sharesRecordClock
     self.role = role
     self.cameraId = cameraId
@@ -79,7 +81,7 @@ final class MotionAnalyzer {
     let inMotion = gate.isMotion || carriedMotionUntil != nil
     gate = Self.makeGate(settings, registry: registry, log: log)
     detects = settings.type != "none"
-    let now = Self.now()
+    let now = clock.seconds
     gate.restart(at: now)
     carriedMotionUntil = nil
     guard inMotion else { return }
@@ -94,9 +96,6 @@ final class MotionAnalyzer {
 
   /// Set while motion from before a detector change is carried over (see `replaceDetector`).
   private var carriedMotionUntil: Double?
-
-  /// Monotonic seconds: the gate's clock.
-  private static func now() -> Double { Double(InterruptState.now()) / 1e9 }
 
   /// A (re)connection: new decoder, fresh background model, warm-up starts.
   func connected(_ layout: StreamLayout) {
@@ -114,7 +113,7 @@ final class MotionAnalyzer {
         log.error("detect stream: \(error); motion detection is off until the next connection")
       }
     }
-    gate.restart(at: Self.now())
+    gate.restart(at: clock.seconds)
   }
 
   func disconnected() {
@@ -122,7 +121,7 @@ final class MotionAnalyzer {
     clearDamage()
     if gate.isMotion || carriedMotionUntil != nil { report(false) }
     carriedMotionUntil = nil
-    gate.restart(at: Self.now())
+    gate.restart(at: clock.seconds)
   }
 
   func handle(_ packet: UnsafePointer<AVPacket>) {
@@ -143,11 +142,11 @@ final class MotionAnalyzer {
       decoding = true
     }
     decoder.decode(packet) { frame in
-      let t = Self.now()
+      let t = clock.seconds
       if detects && gate.wantsFrame(at: t), let gray = decoder.grayFrame(of: frame) {
         analysisSize = (gray.width, gray.height)
         var change = gate.analyse(gray, at: t)
-        let wallMs = Self.wallMs()
+        let wallMs = clock.wallMs
         let pts = frame.pointee.best_effort_timestamp
         let streamSeconds: Double? =
           sharesRecordClock && pts != vms_nopts() ? videoTimeBase.seconds(pts) : nil
@@ -197,7 +196,7 @@ final class MotionAnalyzer {
     if bad == 0 && damage.message == nil { return }  // the usual case: clean video, nothing to say
     damagedFramesSeen = decoder.damagedFrames
     if bad > 0 { metrics.damagedFrames(bad) }
-    if let change = damage.record(badFrames: bad, at: Self.now()) {
+    if let change = damage.record(badFrames: bad, at: clock.seconds) {
       if let message = change {
         log.warning("\(message)")
       } else {
@@ -220,13 +219,11 @@ final class MotionAnalyzer {
     guard let jpeg = liveEncoder?.encode(frame, outline: outline, outlineSpace: analysisSize) else {
       return
     }
-    live.publish(LiveFrame(jpeg: jpeg, capturedAtMs: Int64(Date().timeIntervalSince1970 * 1000)))
+    live.publish(LiveFrame(jpeg: jpeg, capturedAtMs: clock.wallMs))
   }
 
-  private static func wallMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-
   private func report(
-    _ on: Bool, atWallMs: Int64 = MotionAnalyzer.wallMs(), atStreamSeconds: Double? = nil
+    _ on: Bool, atWallMs: Int64? = nil, atStreamSeconds: Double? = nil
   ) {
     log.info(
       on
@@ -235,7 +232,8 @@ final class MotionAnalyzer {
     runStartWallMs = nil
     runStartStreamSeconds = nil
     if on { metrics.motionStarted() }
-    recorder?.yield(.motion(on, atWallMs: atWallMs, atStreamSeconds: atStreamSeconds))
+    recorder?.yield(
+      .motion(on, atWallMs: atWallMs ?? clock.wallMs, atStreamSeconds: atStreamSeconds))
     hub.post(.motion(cameraId: cameraId, on))
   }
 }

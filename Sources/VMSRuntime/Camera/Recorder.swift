@@ -29,6 +29,7 @@ actor Recorder {
   /// When packets were last reported dropped (monotonic ns; 0: never), to log at most once a minute.
   private var gapLoggedAt: UInt64 = 0
   private let log: Logger
+  private let clock: EngineClock
 
   private var machine: ClipMachine
   private var layout: StreamLayout?
@@ -42,8 +43,9 @@ actor Recorder {
   init(
     cameraId: String, settings: RecordingSettings, index: ClipIndex, hub: StatusHub,
     storage: StorageHooks,
-    backlog: RecorderBacklog = RecorderBacklog(), log: Logger
+    backlog: RecorderBacklog = RecorderBacklog(), clock: EngineClock = .live, log: Logger
   ) {
+    self.clock = clock
     self.storage = storage
     self.backlog = backlog
     executor = ThreadExecutor(name: "rec-\(cameraId)")
@@ -100,7 +102,7 @@ actor Recorder {
       }
       backlog.written(packets)
     case .gap:
-      let now = InterruptState.now()
+      let now = clock.nanos
       if gapLoggedAt == 0 || now - gapLoggedAt > 60_000_000_000 {
         gapLoggedAt = now
         log.error(
@@ -128,7 +130,7 @@ actor Recorder {
   }
 
   private func feed(_ packet: MediaPacket) {
-    machine.packet(packet, diskPaused: storage.pressure.isPaused, nowNanos: InterruptState.now())
+    machine.packet(packet, diskPaused: storage.pressure.isPaused, nowNanos: clock.nanos)
     carryOut()
   }
 
@@ -140,7 +142,7 @@ actor Recorder {
         if openClip(from: packets, startMs: startMs) {
           machine.opened()
         } else {
-          machine.openFailed(atNanos: InterruptState.now())
+          machine.openFailed(atNanos: clock.nanos)
         }
       case .write(let packet):
         guard let open = clip else { continue }
@@ -148,7 +150,7 @@ actor Recorder {
           try open.writer.write(packet)
         } catch {
           log.error("clip \(open.record.file): \(error); the clip is closed")
-          machine.writeFailed(atNanos: InterruptState.now())
+          machine.writeFailed(atNanos: clock.nanos)
         }
       case .progress(let endBoundMs):
         if let open = clip { reportProgress(open, endBoundMs: endBoundMs) }
@@ -220,7 +222,7 @@ actor Recorder {
       hub.post(.recording(cameraId: cameraId, false))
       storage.clipClosed()
     }
-    let finishStarted = InterruptState.now()
+    let finishStarted = clock.nanos
     let sizeBytes: Int64
     do {
       sizeBytes = try open.writer.finish()
@@ -230,7 +232,7 @@ actor Recorder {
       log.error("clip \(open.record.file): \(error)")
       return salvage(open, endBoundMs: endBoundMs, reason: reason)
     }
-    metrics.clipWritten(finaliseNanos: InterruptState.now() - finishStarted)
+    metrics.clipWritten(finaliseNanos: clock.nanos - finishStarted)
     let (endMs, durationMs) = rowEnd(open, endBoundMs: endBoundMs)
     if endMs < open.record.startMs + Int64((open.writer.durationSeconds * 1000).rounded()) {
       log.warning(

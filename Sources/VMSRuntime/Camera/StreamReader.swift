@@ -4,6 +4,11 @@
 // every 2 s (CameraProbe) ends the wait as soon as a camera that had stopped answering answers
 // again, so a camera back from an outage of any length is reconnected within seconds. Every state
 // change goes to the status hub with the error that caused it.
+//
+// Seams: the source is opened through the `PacketSourceOpener` the camera gives (FFmpeg's demuxers,
+// or a scripted source in tests), and every wait and timestamp comes from the `EngineClock`. The
+// reader stops when its task is cancelled: the cancellation aborts a blocked FFmpeg call and ends a
+// back-off wait at once.
 import CFFmpeg
 import Detectors
 import Foundation
@@ -34,6 +39,8 @@ actor StreamReader {
   nonisolated let executor: ThreadExecutor
   nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
   private nonisolated let interrupt = InterruptState()
+  private let sources: PacketSourceOpener
+  private let clock: EngineClock
 
   private let cameraId: String
   private let source: Source
@@ -63,8 +70,11 @@ actor StreamReader {
     recorder: AsyncStream<RecorderEvent>.Continuation?,
     backlog: RecorderBacklog, detector: DetectorSettings?,
     detectorMailbox: SettingsMailbox<DetectorSettings>?, live: LiveFeed?,
-    registry: DetectorRegistry, log: Logger
+    registry: DetectorRegistry, sources: PacketSourceOpener = .ffmpeg, clock: EngineClock = .live,
+    log: Logger
   ) {
+    self.sources = sources
+    self.clock = clock
     self.live = live
     self.detectorMailbox = detectorMailbox
     executor = ThreadExecutor(name: "\(source.role == .detect ? "det" : "in")-\(cameraId)")
@@ -82,25 +92,31 @@ actor StreamReader {
     self.log = log
   }
 
-  /// Aborts any blocking call and makes `run()` return soon.
-  nonisolated func stop() { interrupt.requestStop() }
-
-  /// Runs until `stop()`.
+  /// Runs until its task is cancelled, then closes the input and returns.
   func run() async {
+    await withTaskCancellationHandler {
+      await readUntilStopped()
+    } onCancel: {
+      interrupt.requestStop()
+    }
+    executor.shutdown()
+  }
+
+  private func readUntilStopped() async {
     let analyzer = detector.map {
       MotionAnalyzer(
         cameraId: cameraId, settings: $0, registry: registry, hub: hub, recorder: recorder,
         live: live,
-        sharesRecordClock: source.role == .both, role: source.role, log: log)
+        sharesRecordClock: source.role == .both, role: source.role, clock: clock, log: log)
     }
     var backoff = Self.firstBackoffSeconds
     var lastError: String?
     let display = redactingPassword(source.url)
     while !interrupt.isStopRequested {
       post(lastError == nil ? .connecting : .reconnecting, lastError)
-      let input: MediaInput
+      let input: any PacketSource
       do {
-        input = try MediaInput(url: source.url, transport: source.transport, interrupt: interrupt)
+        input = try sources.open(url: source.url, transport: source.transport, interrupt: interrupt)
       } catch {
         if interrupt.isStopRequested { break }
         // FFmpeg's vague refusals and timeouts are named by asking the camera what answers.
@@ -109,7 +125,7 @@ actor StreamReader {
         metrics.disconnected(lost: true)
         if error.description != lastError { log.warning("\(display): \(error)") }
         lastError = error.description
-        waitToRetry(seconds: backoff, answerAtFailure: answer)
+        await waitToRetry(seconds: backoff, answerAtFailure: answer)
         backoff = min(backoff * 2, Self.maxBackoffSeconds)
         continue
       }
@@ -118,7 +134,7 @@ actor StreamReader {
       if records { recorder?.yield(.connected(input.layout)) }
       analyzer?.connected(input.layout)
       metrics.connected(input.layout)
-      let connectedAt = InterruptState.now()
+      let connectedAt = clock.nanos
       // Frames lost on the way, judged from the camera's timestamps: not for files (looped) nor for
       // sources timed by arrival (MJPEG over HTTP), whose steps are only jitter.
       frameLoss.reset()
@@ -128,7 +144,7 @@ actor StreamReader {
       do {
         while !interrupt.isStopRequested {
           let packet = try input.read()
-          let now = InterruptState.now()  // one clock read per packet, shared by everything below
+          let now = clock.nanos  // one clock read per packet, shared by everything below
           metrics.count(packet, at: now)
           if packet.pointee.stream_index == lossIndex { countLoss(packet.pointee.dts, at: now) }
           if let analyzer, let newSettings = detectorMailbox?.take() {
@@ -137,7 +153,7 @@ actor StreamReader {
           analyzer?.handle(packet)
           if records, recorder != nil {
             if batch.isEmpty { batchStarted = now }
-            batch.append(Self.copy(packet))
+            batch.append(Self.copy(packet, receivedAtMs: clock.wallMs))
             if batch.count >= Self.batchPackets || now - batchStarted >= Self.batchNanos {
               hand(batch, of: input.layout)
               batch.removeAll(keepingCapacity: true)
@@ -162,10 +178,9 @@ actor StreamReader {
       if interrupt.isStopRequested { break }
       if records { recorder?.yield(.disconnected) }
       post(.reconnecting, lastError)
-      waitToRetry(seconds: backoff)
+      await waitToRetry(seconds: backoff)
       backoff = min(backoff * 2, Self.maxBackoffSeconds)
     }
-    executor.shutdown()
   }
 
   private func countLoss(_ dts: Int64, at now: UInt64) {
@@ -191,18 +206,18 @@ actor StreamReader {
   /// camera every `probeEverySeconds` and ends as soon as the camera answers after having been
   /// seen silent: a camera that answers but refuses (401, wrong path) keeps its backoff.
   /// `answerAtFailure`: what the camera answered when the failure was named, if it was asked.
-  private func waitToRetry(seconds: Double, answerAtFailure: CameraProbe.Answer? = nil) {
+  private func waitToRetry(seconds: Double, answerAtFailure: CameraProbe.Answer? = nil) async {
     guard seconds > Self.probeEverySeconds, let probe else {
-      sleep(seconds: seconds)
+      await sleep(seconds: seconds)
       return
     }
-    let end = InterruptState.now() + UInt64(seconds * 1e9)
+    let end = clock.nanos + UInt64(seconds * 1e9)
     var seenSilent = answerAtFailure.map { $0 != .speaksProtocol } ?? !probe.answers()
     while !interrupt.isStopRequested {
-      let now = InterruptState.now()
+      let now = clock.nanos
       guard now < end else { return }
-      sleep(seconds: min(Self.probeEverySeconds, Double(end - now) / 1e9))
-      guard !interrupt.isStopRequested, InterruptState.now() < end else { return }
+      await sleep(seconds: min(Self.probeEverySeconds, Double(end - now) / 1e9))
+      guard !interrupt.isStopRequested, clock.nanos < end else { return }
       if probe.answers() {
         if seenSilent {
           log.info("\(redactingPassword(source.url)) answers again: reconnecting now")
@@ -214,13 +229,14 @@ actor StreamReader {
     }
   }
 
-  /// Sleeps in small steps so a stop request is honoured within 50 ms.
-  private func sleep(seconds: Double) {
-    let end = InterruptState.now() + UInt64(seconds * 1e9)
-    while !interrupt.isStopRequested && InterruptState.now() < end { usleep(50_000) }
+  /// Sleeps on the engine's clock; a cancelled task (a stop) wakes at once.
+  private func sleep(seconds: Double) async {
+    try? await clock.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
   }
 
-  private static func copy(_ packet: UnsafeMutablePointer<AVPacket>) -> MediaPacket {
+  private static func copy(_ packet: UnsafeMutablePointer<AVPacket>, receivedAtMs: Int64)
+    -> MediaPacket
+  {
     let size = Int(packet.pointee.size)
     let data: [UInt8] =
       if let bytes = packet.pointee.data, size > 0 {
@@ -230,6 +246,6 @@ actor StreamReader {
       streamIndex: Int(packet.pointee.stream_index), data: data, pts: packet.pointee.pts,
       dts: packet.pointee.dts,
       duration: packet.pointee.duration, isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0,
-      receivedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
+      receivedAtMs: receivedAtMs)
   }
 }

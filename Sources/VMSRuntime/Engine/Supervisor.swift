@@ -10,6 +10,7 @@ import Foundation
 import Logging
 import Storage
 import VMSConfig
+import VMSMedia
 
 public actor Supervisor {
   public let hub: StatusHub
@@ -18,6 +19,9 @@ public actor Supervisor {
   private let registry: DetectorRegistry
   private let storage: StorageHooks
   private let log: Logger
+  /// How cameras open their inputs and tell time (FFmpeg and the machine's clocks, but in tests).
+  private let sources: PacketSourceOpener
+  private let clock: EngineClock
   private var cameras: [String: Camera] = [:]
   /// The configuration in force (the last one applied). Its `server` part is the one the process
   /// started with: those settings need a restart and are never half-applied.
@@ -29,9 +33,11 @@ public actor Supervisor {
 
   public init(
     hub: StatusHub, index: ClipIndex, live: LiveFeeds, registry: DetectorRegistry,
-    storage: StorageHooks = .none,
-    log: Logger
+    storage: StorageHooks = .none, sources: PacketSourceOpener = .ffmpeg,
+    clock: EngineClock = .live, log: Logger
   ) {
+    self.sources = sources
+    self.clock = clock
     self.hub = hub
     self.storage = storage
     self.index = index
@@ -143,7 +149,7 @@ public actor Supervisor {
       let camera = Camera(
         settings: settings, hub: hub, index: index, live: live.feed(for: settings.id),
         registry: registry,
-        storage: storage, log: log)
+        storage: storage, sources: sources, clock: clock, log: log)
       cameras[settings.id] = camera
       await camera.start()
     }

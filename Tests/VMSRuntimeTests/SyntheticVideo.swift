@@ -1,0 +1,115 @@
+// Real compressed video for engine tests, made in memory: a textured still picture in which a
+// bright square moves when asked, encoded with libavcodec's MPEG-4 Part 2 encoder (built into every
+// FFmpeg) with a fixed GOP and no B-frames. The detect path decodes it and the recorder writes it
+// into clips, as it would a camera's H.264, so motion, pre-roll and clip files can be checked
+// without a camera.
+import CFFmpeg
+import VMSMedia
+
+final class SyntheticVideo {
+  let width: Int32
+  let height: Int32
+  let fps: Int32
+  let gopFrames: Int32
+  /// Video timestamps in 90 kHz ticks, as RTP video.
+  static let timeBase = Rational(1, 90_000)
+  private var codec: UnsafeMutablePointer<AVCodecContext>?
+  private let frame: UnsafeMutablePointer<AVFrame>
+  private let packet: UnsafeMutablePointer<AVPacket>
+  private var frameNumber: Int64 = 0
+  private var squareX: Int32 = 20
+
+  init(width: Int32 = 320, height: Int32 = 240, fps: Int32 = 10, gopSeconds: Int32 = 1) {
+    self.width = width
+    self.height = height
+    self.fps = fps
+    gopFrames = fps * gopSeconds
+    let encoder = avcodec_find_encoder(AV_CODEC_ID_MPEG4)!
+    codec = avcodec_alloc_context3(encoder)
+    codec!.pointee.width = width
+    codec!.pointee.height = height
+    codec!.pointee.pix_fmt = AV_PIX_FMT_YUV420P
+    codec!.pointee.time_base = AVRational(num: 1, den: fps)
+    codec!.pointee.framerate = AVRational(num: fps, den: 1)
+    codec!.pointee.gop_size = gopFrames
+    codec!.pointee.max_b_frames = 0
+    codec!.pointee.bit_rate = 400_000
+    // The codec's configuration goes into the stream's extradata, as an MP4 file needs it.
+    codec!.pointee.flags |= Int32(AV_CODEC_FLAG_GLOBAL_HEADER)
+    precondition(avcodec_open2(codec, encoder, nil) == 0, "the MPEG-4 encoder does not open")
+    frame = av_frame_alloc()!
+    frame.pointee.width = width
+    frame.pointee.height = height
+    frame.pointee.format = AV_PIX_FMT_YUV420P.rawValue
+    precondition(av_frame_get_buffer(frame, 0) == 0)
+    packet = av_packet_alloc()!
+  }
+
+  deinit {
+    avcodec_free_context(&codec)
+    var f: UnsafeMutablePointer<AVFrame>? = frame
+    av_frame_free(&f)
+    var p: UnsafeMutablePointer<AVPacket>? = packet
+    av_packet_free(&p)
+  }
+
+  /// The stream as a source's layout (stream 0).
+  func layout() -> StreamLayout {
+    var parameters: UnsafeMutablePointer<AVCodecParameters>? = avcodec_parameters_alloc()
+    defer { avcodec_parameters_free(&parameters) }
+    avcodec_parameters_from_context(parameters, codec)
+    return StreamLayout(
+      describing: [(UnsafePointer(parameters!), Self.timeBase)], frameRate: Rational(fps, 1))
+  }
+
+  var ticksPerFrame: Int64 { 90_000 / Int64(fps) }
+
+  /// The next `seconds` of video as script steps: each frame after one frame interval of camera
+  /// time. The square moves 6 px per frame while `moving`, else stays where it is.
+  func steps(seconds: Double, moving: Bool) -> [ScriptStep] {
+    var steps: [ScriptStep] = []
+    for _ in 0..<Int((seconds * Double(fps)).rounded()) {
+      if moving { squareX = 20 + (squareX - 20 + 6) % (width - 100) }
+      steps.append(.wait(.nanoseconds(1_000_000_000 / Int64(fps))))
+      steps.append(.packet(encodeNext()))
+    }
+    return steps
+  }
+
+  private func encodeNext() -> ScriptedPacket {
+    precondition(av_frame_make_writable(frame) == 0)
+    paint()
+    frame.pointee.pts = frameNumber
+    frameNumber += 1
+    precondition(avcodec_send_frame(codec, frame) == 0)
+    av_packet_unref(packet)
+    // No B-frames and no look-ahead: every frame comes out as soon as it goes in.
+    precondition(avcodec_receive_packet(codec, packet) == 0, "the encoder held a frame back")
+    let data = Array(
+      UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size)))
+    let dts = packet.pointee.dts * ticksPerFrame
+    return ScriptedPacket(
+      data: data, pts: packet.pointee.pts * ticksPerFrame, dts: dts, duration: ticksPerFrame,
+      isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0)
+  }
+
+  /// A fixed texture (so the picture is not flat), a bright 40 px square at `squareX`, and grey
+  /// chroma.
+  private func paint() {
+    let luma = frame.pointee.data.0!
+    let stride = Int(frame.pointee.linesize.0)
+    for y in 0..<Int(height) {
+      for x in 0..<Int(width) {
+        let inSquare = x >= Int(squareX) && x < Int(squareX) + 40 && y >= 100 && y < 140
+        luma[y * stride + x] = inSquare ? 235 : UInt8(40 + (x / 16 + y / 16) % 2 * 60)
+      }
+    }
+    for plane in 1...2 {
+      let data = plane == 1 ? frame.pointee.data.1! : frame.pointee.data.2!
+      let planeStride = Int(plane == 1 ? frame.pointee.linesize.1 : frame.pointee.linesize.2)
+      for y in 0..<Int(height / 2) {
+        for x in 0..<Int(width / 2) { data[y * planeStride + x] = 128 }
+      }
+    }
+  }
+}
