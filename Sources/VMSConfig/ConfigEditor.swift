@@ -15,6 +15,17 @@
 public struct ConfigEditError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String
   init(_ description: String) { self.description = description }
+
+  /// The file's syntax tree before an edit (nil: an empty file). A file that does not parse is
+  /// never edited: the user is told to fix it first.
+  static func parsedForEdit(_ text: String) throws(ConfigEditError) -> YAMLNode? {
+    do {
+      return try YAMLParser.parse(text)
+    } catch {
+      throw ConfigEditError(
+        "the configuration file is not valid YAML (\(error)); fix it by hand first")
+    }
+  }
 }
 
 /// A value to write in a generated camera block.
@@ -129,14 +140,7 @@ public enum ConfigEditor {
   private static func locate(_ id: String, in text: String, lines: [String]) throws(ConfigEditError)
     -> Place
   {
-    let root: YAMLNode?
-    do {
-      root = try YAMLParser.parse(text)
-    } catch {
-      throw ConfigEditError(
-        "the configuration file is not valid YAML (\(error)); fix it by hand first")
-    }
-    guard let root else { return .noCameras }
+    guard let root = try ConfigEditError.parsedForEdit(text) else { return .noCameras }
     guard case .mapping(let rootPairs) = root.content else {
       throw ConfigEditError(
         "the configuration file is not a mapping of sections; fix it by hand first")

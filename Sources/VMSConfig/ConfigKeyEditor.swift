@@ -28,13 +28,7 @@ enum ConfigKeyEditor {
   private static func cameraMapping(_ id: String, in text: String) throws(ConfigEditError)
     -> YAMLNode
   {
-    let root: YAMLNode?
-    do {
-      root = try YAMLParser.parse(text)
-    } catch {
-      throw ConfigEditError(
-        "the configuration file is not valid YAML (\(error)); fix it by hand first")
-    }
+    let root = try ConfigEditError.parsedForEdit(text)
     guard case .mapping(let sections)? = root?.content,
       let cameras = sections.last(where: { $0.key.scalar == "cameras" })?.value,
       case .mapping(let pairs) = cameras.content,
