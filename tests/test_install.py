@@ -1,8 +1,10 @@
 """`make install` and `make deb` (issue 7): the installed layout, the installed binary serving the
 installed UI on the installed configuration, the systemd unit, the .deb's dependencies and contents.
 
-The release build (static Swift runtime, ~4 min and ~1 GB the first time) is done once per session
-by the `installed` fixture, through the shared build lock (scripts/install-vms takes it).
+The build (static Swift runtime) is done once per session by the `installed` fixture, through the
+shared build lock (scripts/install-vms takes it). It is a debug build (VMS_BUILD_CONFIGURATION):
+these tests check the layout, the unit and the package, not the optimiser, and a release build
+would add ~4 min to `make test`. `make install` and `make deb` build release by default.
 Run: /usr/bin/python3 -m pytest tests/test_install.py -q
 """
 
@@ -24,6 +26,8 @@ from vmstest import REPO_ROOT, wait_until
 pytestmark = [pytest.mark.slow, pytest.mark.install]
 
 PREFIX = "/usr"
+# What `make install` and `make deb` run with here (see the module's docstring).
+BUILD_ENV = {**os.environ, "VMS_BUILD_CONFIGURATION": "debug"}
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +35,7 @@ def installed(tmp_path_factory):
     destdir = tmp_path_factory.mktemp("destdir")
     result = subprocess.run(
         ["make", "-C", str(REPO_ROOT), "install", f"DESTDIR={destdir}", f"PREFIX={PREFIX}"],
-        capture_output=True, text=True, timeout=3600,
+        capture_output=True, text=True, timeout=3600, env=BUILD_ENV,
     )
     assert result.returncode == 0, f"make install failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return destdir
@@ -76,7 +80,7 @@ def test_install_keeps_an_existing_config(installed, tmp_path):
     # The build is already done (the session fixture): this only copies files.
     result = subprocess.run(
         ["make", "-C", str(REPO_ROOT), "install", f"DESTDIR={destdir}", f"PREFIX={PREFIX}"],
-        capture_output=True, text=True, timeout=1800,
+        capture_output=True, text=True, timeout=1800, env=BUILD_ENV,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert (destdir / "etc/vms/vms.yaml").read_text() == "# mine\n"
@@ -153,8 +157,9 @@ def test_unit_file(installed, tmp_path):
 
 
 def test_deb(installed):
-    # `installed` first: the release build is then already done when make deb runs.
-    result = subprocess.run(["make", "-C", str(REPO_ROOT), "deb"], capture_output=True, text=True, timeout=1800)
+    # `installed` first: the build is then already done when make deb runs.
+    result = subprocess.run(["make", "-C", str(REPO_ROOT), "deb"], capture_output=True, text=True, timeout=1800,
+                            env=BUILD_ENV)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     m = re.search(r"make-deb: built (\S+\.deb)", result.stdout)
     assert m, result.stdout
