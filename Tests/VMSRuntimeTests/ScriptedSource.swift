@@ -111,7 +111,7 @@ final class ScriptedOpener: @unchecked Sendable {
     PacketSourceOpener { _, _, interrupt throws(MediaError) in try self.open(interrupt) }
   }
 
-  private func open(_ interrupt: InterruptState) throws(MediaError) -> any PacketSource {
+  func open(_ interrupt: InterruptState) throws(MediaError) -> any PacketSource {
     let next: Connection = lock.withLock {
       attempts.append(clock.seconds)
       return connections.isEmpty ? .refuse(thenRefusal) : connections.removeFirst()
@@ -185,6 +185,35 @@ final class RecorderTap: @unchecked Sendable {
   var motion: [(on: Bool, atWallMs: Int64)] {
     events.compactMap { (event: RecorderEvent) -> (on: Bool, atWallMs: Int64)? in
       if case .motion(let on, let ms, _) = event { (on, ms) } else { nil }
+    }
+  }
+}
+
+/// Several scripted cameras by URL, for a supervisor: every URL connects and then stays silent
+/// (a camera that is up and idle) unless given a script of its own.
+final class ScriptedCameras: @unchecked Sendable {
+  let clock: ManualClock
+  private let lock = NSLock()
+  private var byURL: [String: ScriptedOpener] = [:]
+
+  init(clock: ManualClock) { self.clock = clock }
+
+  /// The camera at `url` (made on first use: connects, then hangs until stopped).
+  func camera(_ url: String) -> ScriptedOpener {
+    lock.withLock {
+      if let camera = byURL[url] { return camera }
+      let camera = ScriptedOpener(clock: clock, [.connect(recordOnlyLayout(), [.hang])])
+      byURL[url] = camera
+      return camera
+    }
+  }
+
+  /// Connection attempts made to `url` so far.
+  func attempts(_ url: String) -> Int { camera(url).attemptSeconds.count }
+
+  var opener: PacketSourceOpener {
+    PacketSourceOpener { url, _, interrupt throws(MediaError) in
+      try self.camera(url).open(interrupt)
     }
   }
 }
