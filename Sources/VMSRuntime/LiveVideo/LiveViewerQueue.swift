@@ -1,0 +1,85 @@
+// What one live viewer has waiting, and the rule that keeps a slow viewer from costing anything: the
+// bytes in flight (queued here, plus sent and not yet acknowledged by the player as appended) stay
+// under a budget. Past it, the queue is dropped and the viewer resumes at the next keyframe, once
+// half the budget has drained; the viewer is told how many frames it missed. The camera, the
+// recorder and the other viewers never wait for it. A value: the stream fans out into it under a
+// lock, the socket drains it.
+struct LiveViewerQueue {
+  enum Item: Equatable {
+    /// A fragment; `isKeyframe` when it starts with one.
+    case fragment([UInt8], isKeyframe: Bool)
+    /// A text message for the player (stream description, state, skip notice).
+    case text(String)
+  }
+
+  let budgetBytes: Int
+  /// At most about a second of video (the budget), so removing from the front is cheap.
+  private(set) var items: [Item] = []
+  private(set) var queuedBytes = 0
+  private(set) var sentBytes = 0
+  private(set) var ackedBytes = 0
+  /// Times the viewer fell behind and was moved to a later keyframe.
+  private(set) var skips = 0
+  /// Frames dropped since the viewer fell behind the last time (told with the next keyframe).
+  private(set) var framesMissed = 0
+  private(set) var waitingForKeyframe = false
+
+  init(budgetBytes: Int) { self.budgetBytes = budgetBytes }
+
+  var bytesInFlight: Int { queuedBytes + sentBytes - ackedBytes }
+
+  /// Offers the next fragment; false when it was dropped.
+  @discardableResult
+  mutating func offer(_ fragment: [UInt8], isKeyframe: Bool) -> Bool {
+    if waitingForKeyframe {
+      guard isKeyframe, bytesInFlight <= budgetBytes / 2 else {
+        framesMissed += 1
+        return false
+      }
+      waitingForKeyframe = false
+      items.append(.text(#"{"type":"skip","frames":\#(framesMissed),"skips":\#(skips)}"#))
+      framesMissed = 0
+    } else if bytesInFlight + fragment.count > budgetBytes {
+      // Behind: what waits is stale; resume at a keyframe once the player has caught up.
+      let dropped = items.filter { if case .fragment = $0 { true } else { false } }.count
+      items.removeAll { if case .fragment = $0 { true } else { false } }
+      queuedBytes = 0
+      skips += 1
+      framesMissed = dropped + 1
+      waitingForKeyframe = true
+      return false
+    }
+    items.append(.fragment(fragment, isKeyframe: isKeyframe))
+    queuedBytes += fragment.count
+    return true
+  }
+
+  /// Queues a text message (never dropped: they are small and rare).
+  mutating func say(_ text: String) { items.append(.text(text)) }
+
+  /// The next item to send; a fragment counts as in flight until acknowledged.
+  mutating func take() -> Item? {
+    guard !items.isEmpty else { return nil }
+    let item = items.removeFirst()
+    if case .fragment(let bytes, _) = item {
+      queuedBytes -= bytes.count
+      sentBytes += bytes.count
+    }
+    return item
+  }
+
+  /// The player appended `totalBytes` of fragments so far (its running total).
+  mutating func acknowledge(totalBytes: Int) {
+    ackedBytes = min(max(ackedBytes, totalBytes), sentBytes)
+  }
+
+  /// A new stream (reconnection, new parameters): nothing queued is of use any more.
+  mutating func restart() {
+    items.removeAll()
+    queuedBytes = 0
+    sentBytes = 0
+    ackedBytes = 0
+    waitingForKeyframe = false
+    framesMissed = 0
+  }
+}
