@@ -1,6 +1,7 @@
 // Real compressed video for engine tests, made in memory: a textured still picture in which a
 // bright square moves when asked, encoded with libavcodec's MPEG-4 Part 2 encoder (built into every
-// FFmpeg) with a fixed GOP and no B-frames. The detect path decodes it and the recorder writes it
+// FFmpeg) or, for the live view, H.264 with libx264 in Annex B as RTSP cameras send it, with a fixed
+// GOP and no B-frames. The detect path decodes it and the recorder writes it
 // into clips, as it would a camera's H.264, so motion, pre-roll and clip files can be checked
 // without a camera.
 import CFFmpeg
@@ -19,12 +20,19 @@ final class SyntheticVideo {
   private var frameNumber: Int64 = 0
   private var squareX: Int32 = 20
 
-  init(width: Int32 = 320, height: Int32 = 240, fps: Int32 = 10, gopSeconds: Int32 = 1) {
+  enum Codec { case mpeg4, h264 }
+
+  init(
+    width: Int32 = 320, height: Int32 = 240, fps: Int32 = 10, gopSeconds: Int32 = 1,
+    codec kind: Codec = .mpeg4
+  ) {
     self.width = width
     self.height = height
     self.fps = fps
     gopFrames = fps * gopSeconds
-    let encoder = avcodec_find_encoder(AV_CODEC_ID_MPEG4)!
+    let encoder =
+      kind == .mpeg4
+      ? avcodec_find_encoder(AV_CODEC_ID_MPEG4)! : avcodec_find_encoder_by_name("libx264")!
     codec = avcodec_alloc_context3(encoder)
     codec!.pointee.width = width
     codec!.pointee.height = height
@@ -36,7 +44,15 @@ final class SyntheticVideo {
     codec!.pointee.bit_rate = 400_000
     // The codec's configuration goes into the stream's extradata, as an MP4 file needs it.
     codec!.pointee.flags |= Int32(AV_CODEC_FLAG_GLOBAL_HEADER)
-    precondition(avcodec_open2(codec, encoder, nil) == 0, "the MPEG-4 encoder does not open")
+    var options: OpaquePointer? = nil
+    if kind == .h264 {
+      av_dict_set(&options, "preset", "ultrafast", 0)
+      av_dict_set(&options, "tune", "zerolatency", 0)
+      // A keyframe every gopFrames exactly, each an IDR.
+      av_dict_set(&options, "x264-params", "scenecut=0:open-gop=0", 0)
+    }
+    precondition(avcodec_open2(codec, encoder, &options) == 0, "the video encoder does not open")
+    av_dict_free(&options)
     frame = av_frame_alloc()!
     frame.pointee.width = width
     frame.pointee.height = height

@@ -18,6 +18,8 @@ public actor Camera {
   private let storage: StorageHooks
   private let log: Logger
   private let sources: PacketSourceOpener
+  /// Where the inputs' video goes for MSE live viewers (none: MJPEG live view only).
+  private let liveVideo: LiveStreams?
   private let clock: EngineClock
   private var readers: [StreamReader] = []
   private var readerTasks: [Task<Void, Never>] = []
@@ -28,9 +30,10 @@ public actor Camera {
   public init(
     settings: CameraSettings, hub: StatusHub, index: ClipIndex, live: LiveFeed,
     registry: DetectorRegistry,
-    storage: StorageHooks = .none, sources: PacketSourceOpener = .ffmpeg,
-    clock: EngineClock = .live, log: Logger
+    storage: StorageHooks = .none, liveVideo: LiveStreams? = nil,
+    sources: PacketSourceOpener = .ffmpeg, clock: EngineClock = .live, log: Logger
   ) {
+    self.liveVideo = liveVideo
     self.sources = sources
     self.clock = clock
     self.storage = storage
@@ -91,14 +94,15 @@ public actor Camera {
     live.configure(
       fps: settings.live.fps, width: settings.live.width, showDetection: settings.live.showDetection
     )
+    let video = liveVideo?.inputs(cameraId: settings.id, separateSub: roles != [.both])
     if roles == [.both] {
       readers = [
         StreamReader(
           cameraId: settings.id,
           source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .both),
           hub: hub, recorder: input, backlog: backlog, detector: settings.detector,
-          detectorMailbox: detectorMailbox, live: live, registry: registry, sources: sources,
-          clock: clock, log: log)
+          detectorMailbox: detectorMailbox, live: live, registry: registry,
+          liveVideo: video?.main, sources: sources, clock: clock, log: log)
       ]
     } else {
       readers = [
@@ -106,14 +110,15 @@ public actor Camera {
           cameraId: settings.id,
           source: .init(url: settings.recordURL, transport: settings.rtspTransport, role: .record),
           hub: hub, recorder: input, backlog: backlog, detector: nil, detectorMailbox: nil,
-          live: nil, registry: registry, sources: sources, clock: clock, log: log),
+          live: nil, registry: registry, liveVideo: video?.main, sources: sources, clock: clock,
+          log: log),
         StreamReader(
           cameraId: settings.id,
           source: .init(
             url: settings.effectiveDetectURL, transport: settings.rtspTransport, role: .detect),
           hub: hub, recorder: input, backlog: backlog, detector: settings.detector,
-          detectorMailbox: detectorMailbox, live: live, registry: registry, sources: sources,
-          clock: clock, log: log),
+          detectorMailbox: detectorMailbox, live: live, registry: registry,
+          liveVideo: video?.sub, sources: sources, clock: clock, log: log),
       ]
     }
     readerTasks = readers.map { reader in Task { await reader.run() } }

@@ -53,6 +53,8 @@ actor StreamReader {
   private var records: Bool { source.role != .detect }
   private let detector: DetectorSettings?
   private let live: LiveFeed?
+  /// Where this input's video goes for MSE live viewers.
+  private let liveVideo: LiveStream?
   private let detectorMailbox: SettingsMailbox<DetectorSettings>?
   private let registry: DetectorRegistry
   private let log: Logger
@@ -70,9 +72,10 @@ actor StreamReader {
     recorder: AsyncStream<RecorderEvent>.Continuation?,
     backlog: RecorderBacklog, detector: DetectorSettings?,
     detectorMailbox: SettingsMailbox<DetectorSettings>?, live: LiveFeed?,
-    registry: DetectorRegistry, sources: PacketSourceOpener = .ffmpeg, clock: EngineClock = .live,
-    log: Logger
+    registry: DetectorRegistry, liveVideo: LiveStream? = nil,
+    sources: PacketSourceOpener = .ffmpeg, clock: EngineClock = .live, log: Logger
   ) {
+    self.liveVideo = liveVideo
     self.sources = sources
     self.clock = clock
     self.live = live
@@ -133,6 +136,7 @@ actor StreamReader {
       post(.connected, nil)
       if records { recorder?.yield(.connected(input.layout)) }
       analyzer?.connected(input.layout)
+      liveVideo?.connected(input.layout)
       metrics.connected(input.layout)
       let connectedAt = clock.nanos
       // Frames lost on the way, judged from the camera's timestamps: not for files (looped) nor for
@@ -151,6 +155,7 @@ actor StreamReader {
             analyzer.replaceDetector(newSettings)
           }
           analyzer?.handle(packet)
+          if let liveVideo { Self.share(packet, with: liveVideo) }
           if records, recorder != nil {
             if batch.isEmpty { batchStarted = now }
             batch.append(Self.copy(packet, receivedAtMs: clock.wallMs))
@@ -173,6 +178,7 @@ actor StreamReader {
       }
       if !batch.isEmpty { hand(batch, of: input.layout) }
       analyzer?.disconnected()
+      liveVideo?.disconnected(reason: interrupt.isStopRequested ? nil : lastError)
       metrics.disconnected(lost: !interrupt.isStopRequested)
       // On a stop the recorder finalises when its stream ends; a disconnection is only that.
       if interrupt.isStopRequested { break }
@@ -232,6 +238,15 @@ actor StreamReader {
   /// Sleeps on the engine's clock; a cancelled task (a stop) wakes at once.
   private func sleep(seconds: Double) async {
     try? await clock.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
+  }
+
+  private static func share(_ packet: UnsafeMutablePointer<AVPacket>, with stream: LiveStream) {
+    let size = Int(packet.pointee.size)
+    guard let bytes = packet.pointee.data, size > 0 else { return }
+    stream.packet(
+      streamIndex: Int(packet.pointee.stream_index),
+      data: UnsafeBufferPointer(start: bytes, count: size), dts: packet.pointee.dts,
+      pts: packet.pointee.pts, isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0)
   }
 
   private static func copy(_ packet: UnsafeMutablePointer<AVPacket>, receivedAtMs: Int64)

@@ -16,6 +16,8 @@ public actor Supervisor {
   public let hub: StatusHub
   public let index: ClipIndex
   public let live: LiveFeeds
+  /// Every camera's video for MSE live viewers (WebUI's live route subscribes to it).
+  public let liveVideo = LiveStreams()
   private let registry: DetectorRegistry
   private let storage: StorageHooks
   private let log: Logger
@@ -149,7 +151,7 @@ public actor Supervisor {
       let camera = Camera(
         settings: settings, hub: hub, index: index, live: live.feed(for: settings.id),
         registry: registry,
-        storage: storage, sources: sources, clock: clock, log: log)
+        storage: storage, liveVideo: liveVideo, sources: sources, clock: clock, log: log)
       cameras[settings.id] = camera
       await camera.start()
     }

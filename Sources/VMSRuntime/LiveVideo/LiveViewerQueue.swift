@@ -10,6 +10,9 @@ struct LiveViewerQueue {
     case fragment([UInt8], isKeyframe: Bool)
     /// A text message for the player (stream description, state, skip notice).
     case text(String)
+    /// A stream's init segment: never dropped, not counted in flight (the player acknowledges the
+    /// fragments it appends after it).
+    case initSegment([UInt8])
   }
 
   let budgetBytes: Int
@@ -56,6 +59,9 @@ struct LiveViewerQueue {
 
   /// Queues a text message (never dropped: they are small and rare).
   mutating func say(_ text: String) { items.append(.text(text)) }
+
+  /// Queues a stream's init segment (after `restart()`, before its fragments).
+  mutating func start(initSegment: [UInt8]) { items.append(.initSegment(initSegment)) }
 
   /// The next item to send; a fragment counts as in flight until acknowledged.
   mutating func take() -> Item? {
