@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 import vmstest
-from vmstest import TEST_PASSWORD, TEST_PASSWORD_HASH, TEST_USER, camera_config, to_yaml, wait_until
+from vmstest import TEST_PASSWORD, TEST_PASSWORD_HASH, TEST_USER, WebSocket, camera_config, to_yaml, wait_until
 
 VIEWER, VIEWER_PASSWORD = "watcher", "viewer-password"
 DAY = "2025-06-14"
@@ -583,61 +583,6 @@ def test_sessions_survive_a_restart_and_end_with_a_password_change(workdir, vms)
 
 # ---------------------------------------------------------------------------------------------
 # WebSocket events (real camera)
-
-
-class WebSocket:
-    """A minimal RFC 6455 client: handshake, text frames in, close."""
-
-    def __init__(self, port, path, headers):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        key = base64.b64encode(os.urandom(16)).decode()
-        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket",
-                 "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
-        lines += [f"{k}: {v}" for k, v in headers.items()]
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(1)
-            if not chunk:
-                break
-            head += chunk
-        self.status = int(head.split(b" ", 2)[1]) if head else 0
-        if self.status == 101:
-            accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode())
-                                      .digest()).decode()
-            assert accept.encode() in head, head
-
-    def _read(self, n):
-        data = b""
-        while len(data) < n:
-            chunk = self.sock.recv(n - len(data))
-            if not chunk:
-                raise ConnectionError("websocket closed")
-            data += chunk
-        return data
-
-    def message(self, timeout):
-        self.sock.settimeout(timeout)
-        while True:
-            b1, b2 = self._read(2)
-            length = b2 & 0x7F
-            if length == 126:
-                length = struct.unpack(">H", self._read(2))[0]
-            elif length == 127:
-                length = struct.unpack(">Q", self._read(8))[0]
-            payload = self._read(length)
-            opcode = b1 & 0x0F
-            if opcode == 1:
-                return json.loads(payload)
-            if opcode == 8:
-                raise ConnectionError("websocket closed by the server")
-            if opcode == 9:  # ping: answer with a masked pong
-                mask = os.urandom(4)
-                self.sock.sendall(bytes([0x8A, 0x80 | len(payload)]) + mask
-                                  + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-
-    def close(self):
-        self.sock.close()
 
 
 @pytest.mark.slow

@@ -7,6 +7,8 @@ fixed sleeps, so a fast machine is not slowed down and a slow one gets a clear m
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -15,6 +17,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import threading
 import time
@@ -590,6 +593,85 @@ CLIP_COLUMNS = (
     "archived",
     "comment",
 )
+
+
+class WebSocket:
+    """A minimal RFC 6455 client: handshake, frames in (text and binary), masked text out, close."""
+
+    def __init__(self, port, path, headers):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket",
+                 "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                break
+            head += chunk
+        self.status = int(head.split(b" ", 2)[1]) if head else 0
+        if self.status == 101:
+            accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode())
+                                      .digest()).decode()
+            assert accept.encode() in head, head
+
+    def _read(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("websocket closed")
+            data += chunk
+        return data
+
+    def frame(self, timeout):
+        """The next data message: ("text", str) or ("binary", bytes). Pings are answered."""
+        self.sock.settimeout(timeout)
+        while True:
+            b1, b2 = self._read(2)
+            length = b2 & 0x7F
+            if length == 126:
+                length = struct.unpack(">H", self._read(2))[0]
+            elif length == 127:
+                length = struct.unpack(">Q", self._read(8))[0]
+            payload = self._read(length)
+            opcode = b1 & 0x0F
+            if opcode == 1:
+                return "text", payload.decode()
+            if opcode == 2:
+                return "binary", payload
+            if opcode == 8:
+                raise ConnectionError("websocket closed by the server")
+            if opcode == 9:  # ping: answer with a masked pong
+                self._send(0xA, payload)
+
+    def message(self, timeout):
+        """The next text message, as JSON (binary messages are skipped)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            kind, payload = self.frame(max(0.01, deadline - time.monotonic()))
+            if kind == "text":
+                return json.loads(payload)
+
+    def send_text(self, text):
+        self._send(0x1, text.encode())
+
+    def _send(self, opcode, payload):
+        mask = os.urandom(4)
+        n = len(payload)
+        head = bytes([0x80 | opcode])
+        if n < 126:
+            head += bytes([0x80 | n])
+        elif n < 65536:
+            head += bytes([0x80 | 126]) + struct.pack(">H", n)
+        else:
+            head += bytes([0x80 | 127]) + struct.pack(">Q", n)
+        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def close(self):
+        self.sock.close()
 
 
 def read_clips(data_dir: Path, camera_id=None):

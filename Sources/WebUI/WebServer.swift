@@ -67,6 +67,7 @@ public enum WebServer {
     ClipRoutes.add(to: router, environment: environment)
     FootageRoutes.add(to: router, environment: environment)
     LiveRoutes.add(to: router, environment: environment)
+    LiveVideoRoutes.add(to: router, environment: environment)
     EventRoutes.add(to: router, environment: environment)
     MetricsRoutes.add(to: router, registry: environment.services.metrics)
     return router

@@ -61,10 +61,12 @@ final class LiveViewerTests: XCTestCase {
     var queue = LiveViewerQueue(budgetBytes: 10_000)
     // The player takes what is sent but acknowledges nothing: its decoder is stuck.
     var delivered = 0
+    var texts: [LiveViewerQueue.Item] = []
     for n in 0..<12 {
       if queue.offer(fragment(1000), isKeyframe: n == 0) { delivered += 1 }
-      _ = queue.take()
+      if let item = queue.take(), case .text = item { texts.append(item) }
     }
+    XCTAssertEqual(texts, [.text(#"{"type":"behind","skips":1}"#)], "told at once it is behind")
     XCTAssertEqual(delivered, 10, "10 kB in flight is the budget")
     XCTAssertEqual(queue.skips, 1)
     XCTAssertTrue(queue.waitingForKeyframe)
@@ -84,7 +86,8 @@ final class LiveViewerTests: XCTestCase {
     var queue = LiveViewerQueue(budgetBytes: 5000)
     queue.say(#"{"type":"stream"}"#)
     for n in 0..<6 { queue.offer(fragment(1000), isKeyframe: n == 0) }
-    XCTAssertEqual(queue.items, [.text(#"{"type":"stream"}"#)])
+    XCTAssertEqual(
+      queue.items, [.text(#"{"type":"stream"}"#), .text(#"{"type":"behind","skips":1}"#)])
     XCTAssertEqual(queue.queuedBytes, 0)
     XCTAssertEqual(queue.framesMissed, 6)
   }

@@ -17,7 +17,7 @@ public actor Supervisor {
   public let index: ClipIndex
   public let live: LiveFeeds
   /// Every camera's video for MSE live viewers (WebUI's live route subscribes to it).
-  public let liveVideo = LiveStreams()
+  public nonisolated let liveVideo = LiveStreams()
   private let registry: DetectorRegistry
   private let storage: StorageHooks
   private let log: Logger

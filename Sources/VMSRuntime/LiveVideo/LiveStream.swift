@@ -18,8 +18,9 @@ import VMSMedia
 public final class LiveStream: Sendable {
   static let cacheLimitBytes = 12 << 20
   static let cacheLimitSeconds = 12.0
-  /// A viewer may have this much in flight, or a second of the stream if that is more.
-  static let minimumBudgetBytes = 256 << 10
+  /// A viewer may have one second of the stream in flight, and at least two of its keyframes and
+  /// this much: a player more than about a second behind is moved to the next keyframe.
+  static let minimumBudgetBytes = 64 << 10
 
   struct Packet {
     /// As the camera sent it (Annex B, usually); turned into the MP4 form when a viewer needs it.
@@ -51,6 +52,8 @@ public final class LiveStream: Sendable {
     /// Bytes per second of the stream (moving average), for the viewers' budgets.
     var bytesPerSecond = 0.0
     var lastDTS: Int64?
+    /// The largest keyframe of this generation.
+    var largestKeyframeBytes = 0
     var viewers: [UInt64: Viewer] = [:]
     var nextViewerId: UInt64 = 0
     var fragmentsSkipped = 0
@@ -100,6 +103,7 @@ public final class LiveStream: Sendable {
       state.cache = []
       state.cacheBytes = 0
       state.lastDTS = nil
+      state.largestKeyframeBytes = 0
       for viewer in state.viewers.values {
         Self.start(viewer, in: state)
         viewer.wake.yield()
@@ -123,15 +127,16 @@ public final class LiveStream: Sendable {
           state.bytesPerSecond == 0 ? rate : 0.95 * state.bytesPerSecond + 0.05 * rate
       }
       state.lastDTS = dts
+      if isKeyframe { state.largestKeyframeBytes = max(state.largestKeyframeBytes, data.count) }
       Self.cache(packet, in: &state, timeBase: description.timeBase)
       guard state.viewers.values.contains(where: { $0.timeline != nil }) else { return }
       let sample = NALUnits.lengthPrefixed(packet.data)
+      let budget = Self.budget(state)
       for viewer in state.viewers.values where viewer.timeline != nil {
-        if Self.send(packet, sample: sample, to: viewer) {
-          viewer.wake.yield()
-        } else {
-          state.fragmentsSkipped += 1
-        }
+        viewer.queue.budgetBytes = budget
+        if !Self.send(packet, sample: sample, to: viewer) { state.fragmentsSkipped += 1 }
+        // Also when the fragment was dropped: the viewer may have been told it is behind.
+        viewer.wake.yield()
       }
     }
   }
@@ -164,8 +169,7 @@ public final class LiveStream: Sendable {
   public func subscribe() -> LiveViewer {
     let (signals, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     let id = state.withLock { state in
-      let budget = max(Self.minimumBudgetBytes, Int(state.bytesPerSecond))
-      let viewer = Viewer(budgetBytes: budget, wake: wake)
+      let viewer = Viewer(budgetBytes: Self.budget(state), wake: wake)
       state.nextViewerId += 1
       state.viewers[state.nextViewerId] = viewer
       if state.description != nil || state.unsupported != nil {
@@ -202,6 +206,11 @@ public final class LiveStream: Sendable {
   }
 
   // MARK: rules
+
+  /// How many bytes a viewer may have in flight now.
+  private static func budget(_ state: State) -> Int {
+    max(minimumBudgetBytes, Int(state.bytesPerSecond), 2 * state.largestKeyframeBytes)
+  }
 
   /// Starts `viewer` on the current generation: description, init segment, cached packets.
   private static func start(_ viewer: Viewer, in state: State) {

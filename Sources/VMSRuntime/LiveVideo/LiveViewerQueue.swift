@@ -1,7 +1,8 @@
 // What one live viewer has waiting, and the rule that keeps a slow viewer from costing anything: the
 // bytes in flight (queued here, plus sent and not yet acknowledged by the player as appended) stay
-// under a budget. Past it, the queue is dropped and the viewer resumes at the next keyframe, once
-// half the budget has drained; the viewer is told how many frames it missed. The camera, the
+// under a budget. Past it, the queued fragments are dropped and the viewer is told it is behind
+// (`behind`); it resumes at the next keyframe once half the budget has drained (acknowledged), and is
+// told how many frames it missed (`skip`). The camera, the
 // recorder and the other viewers never wait for it. A value: the stream fans out into it under a
 // lock, the socket drains it.
 struct LiveViewerQueue {
@@ -15,7 +16,8 @@ struct LiveViewerQueue {
     case initSegment([UInt8])
   }
 
-  let budgetBytes: Int
+  /// Set by the stream as its bitrate becomes known (see `LiveStream.budget`).
+  var budgetBytes: Int
   /// At most about a second of video (the budget), so removing from the front is cheap.
   private(set) var items: [Item] = []
   private(set) var queuedBytes = 0
@@ -50,6 +52,7 @@ struct LiveViewerQueue {
       skips += 1
       framesMissed = dropped + 1
       waitingForKeyframe = true
+      items.append(.text(#"{"type":"behind","skips":\#(skips)}"#))
       return false
     }
     items.append(.fragment(fragment, isKeyframe: isKeyframe))

@@ -1,0 +1,129 @@
+"""Live video over WebSocket for MSE players (issue 13), against a real RTSP camera (GStreamer,
+H.264): what a player receives is the camera's own video, starting at once from the newest keyframe,
+and it plays (FFmpeg reads the init segment and fragments back as video at the camera's rate); a
+player that never keeps up is moved to later keyframes and told so, without slowing the camera.
+
+Run: VMS_BIN=.build/debug/vms /usr/bin/python3 -m pytest tests/test_live_video.py -q
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+
+import vmstest
+from vmstest import TEST_PASSWORD, TEST_USER, WebSocket, camera_config, wait_until
+
+pytestmark = pytest.mark.slow
+
+ADMIN = {"Authorization": "Basic " + base64.b64encode(f"{TEST_USER}:{TEST_PASSWORD}".encode()).decode()}
+FPS = 15
+GOP = 60  # 4 s between keyframes: a viewer must still get a picture at once
+
+
+def live(server, path="/api/v1/cameras/front/live", headers=None):
+    origin = {"Origin": f"http://127.0.0.1:{server.port}"}
+    return WebSocket(server.port, path, {**origin, **ADMIN} if headers is None else headers)
+
+
+def test_a_viewer_gets_the_cameras_own_video_from_the_newest_keyframe_and_it_plays(workdir, testcam, vms):
+    cam = testcam("live", fps=FPS, gop=GOP)
+    server = vms({"front": camera_config(cam.url, name="Front", detector="none")})
+    server.start()
+    wait_until(lambda: (server.camera_status("front") or {}).get("state") == "connected", 20,
+               "camera front connected", details=server.log_tail)
+    time.sleep(5)  # past the first keyframe interval: the newest keyframe is now up to 4 s old
+
+    # Refused before any socket opens: unknown camera, unknown stream, no credentials.
+    for path, headers in (("/api/v1/cameras/nope/live", None), ("/api/v1/cameras/front/live?stream=x", None),
+                          ("/api/v1/cameras/front/live", {"Origin": f"http://127.0.0.1:{server.port}"})):
+        refused = live(server, path, headers)
+        assert refused.status in (400, 401, 404), (path, refused.status)
+        refused.close()
+
+    opened = time.monotonic()
+    ws = live(server)
+    try:
+        assert ws.status == 101
+        kind, text = ws.frame(timeout=5)
+        assert kind == "text", (kind, text)
+        stream = json.loads(text)
+        assert stream["type"] == "stream" and stream["generation"] >= 1, stream
+        assert stream["mime"].startswith('video/mp4; codecs="avc1.'), stream
+        assert (stream["width"], stream["height"]) == (640, 360), stream
+        kind, init_segment = ws.frame(timeout=5)
+        assert kind == "binary" and init_segment[4:8] == b"ftyp", init_segment[:16]
+        kind, first = ws.frame(timeout=5)
+        first_after = time.monotonic() - opened
+        assert kind == "binary" and first[4:8] == b"moof", first[:16]
+        assert first_after < 1.0, f"first fragment {first_after:.2f} s after the upgrade (GOP 4 s)"
+
+        # Six seconds of fragments, acknowledged as a player appending them would.
+        fragments = [first]
+        acked = len(first)
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            kind, payload = ws.frame(timeout=5)
+            if kind == "binary":
+                fragments.append(payload)
+                acked += len(payload)
+                ws.send_text(json.dumps({"type": "ack", "bytes": acked}))
+            else:
+                assert json.loads(payload)["type"] != "skip", payload
+    finally:
+        ws.close()
+
+    path = workdir / "live.mp4"
+    path.write_bytes(init_segment + b"".join(fragments))
+    assert vmstest.decode_errors(path) == "", "the fragments decode cleanly"
+    frames = vmstest.count_frames(path)
+    info = vmstest.ffprobe(path)
+    # Up to one GOP from the cache at once, then the camera's rate: at least 6 s of frames.
+    assert frames >= 6 * FPS * 0.9, frames
+    assert info["duration"] == pytest.approx(frames / FPS, rel=0.1), (info, frames)
+
+
+def test_a_player_that_never_keeps_up_is_moved_to_later_keyframes_and_the_camera_is_not_slowed(
+        workdir, testcam, vms):
+    cam = testcam("slow", fps=FPS, gop=FPS, width=1280, height=720)
+    server = vms({"front": camera_config(cam.url, name="Front", detector="none")})
+    server.start()
+    wait_until(lambda: (server.camera_status("front") or {}).get("state") == "connected", 20,
+               "camera front connected", details=server.log_tail)
+    slow = live(server)
+    try:
+        assert slow.status == 101
+        # The slow player reads everything and acknowledges nothing: its decoder is stuck. It is
+        # told it fell behind, and then nothing more comes until it catches up.
+        received = 0
+        behind = None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and behind is None:
+            kind, payload = slow.frame(timeout=5)
+            if kind == "binary":
+                received += len(payload)
+            elif json.loads(payload)["type"] == "behind":
+                behind = json.loads(payload)
+        assert behind and behind["skips"] == 1, "a player that acknowledges nothing is told it is behind"
+        # It catches up (acknowledges all it got): it resumes at a keyframe and is told what it missed.
+        slow.send_text(json.dumps({"type": "ack", "bytes": received}))
+        kind, payload = slow.frame(timeout=5)
+        assert kind == "text", (kind, payload[:16])
+        skip = json.loads(payload)
+        assert skip["type"] == "skip" and skip["frames"] > 0 and skip["skips"] == 1, skip
+        kind, after_skip = slow.frame(timeout=5)
+        assert kind == "binary" and after_skip[4:8] == b"moof"
+        # Meanwhile the camera is untouched and a new viewer starts at once.
+        assert (server.camera_status("front") or {}).get("state") == "connected"
+        opened = time.monotonic()
+        other = live(server)
+        try:
+            assert [other.frame(timeout=5)[0] for _ in range(3)] == ["text", "binary", "binary"]
+            assert time.monotonic() - opened < 1.0
+        finally:
+            other.close()
+    finally:
+        slow.close()
