@@ -188,6 +188,24 @@ final class StorageJanitorTests: XCTestCase {
     wait(for: [stopped], timeout: 5)
   }
 
+  /// The outlook the API shows (through GRDB's async access and a thread for statvfs) is the one
+  /// the blocking variant computes.
+  func testTheAsyncOutlookIsTheBlockingOne() async throws {
+    let fixture = try StorageFixture()
+    for hour in [1, 5, 30] { try fixture.clip("a", endedAgoMs: Int64(hour) * 3_600_000) }
+    try fixture.clip("b", endedAgoMs: 2 * day, sizeBytes: 2_000)
+    let disk = FakeDisk(index: fixture.index, totalBytes: 1 << 40, otherBytes: 0)
+    let policy = RetentionPolicy(
+      defaultRetentionDays: 30, retentionDaysByCamera: ["a": 2, "c": 4], maxBytes: 50_000)
+    let blocking = try StorageOutlook.compute(
+      index: fixture.index, policy: policy, nowMs: StorageFixture.nowMs, diskSpace: disk.probe)
+    let concurrent = try await StorageOutlook.compute(
+      index: AsyncClipIndex(fixture.index, files: ThreadPerCallIO()), policy: policy,
+      nowMs: StorageFixture.nowMs, diskSpace: disk.probe)
+    XCTAssertEqual(concurrent, blocking)
+    XCTAssertEqual(concurrent.cameras.map(\.cameraId), ["a", "b", "c"])
+  }
+
   func testOutlookProjectsTheHorizonFromTheRecentBitrate() throws {
     let fixture = try StorageFixture()
     // Last 24 h: a records 4,000 bytes, b 6,000: 10,000 bytes a day.
@@ -273,6 +291,15 @@ final class LogLines: @unchecked Sendable {
       function: String, line: UInt
     ) {
       sink.append(level, message.description)
+    }
+  }
+}
+
+/// Blocking work on a thread made for each call (tests only: nothing here bounds the threads).
+struct ThreadPerCallIO: BlockingIO {
+  func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      Thread { continuation.resume(with: Result { try body() }) }.start()
     }
   }
 }
