@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import ServiceLifecycle
+import ServiceLifecycleTestKit
 import Storage
 import Synchronization
 import XCTest
@@ -186,6 +188,32 @@ final class StorageJanitorTests: XCTestCase {
       stopped.fulfill()
     }
     wait(for: [stopped], timeout: 5)
+  }
+
+  /// Under a ServiceGroup (`vms serve`): the janitor works until graceful shutdown, then its
+  /// service returns promptly, even with its periodic pass an hour away.
+  func testTheServiceWorksUntilGracefulShutdownThenEnds() async throws {
+    let fixture = try StorageFixture()
+    let janitor = janitor(
+      fixture, RetentionPolicy(defaultRetentionDays: 1), interval: .seconds(3_600))
+    try await testGracefulShutdown { shutdown in
+      let running = Task { await janitor.run() }
+      let old = try fixture.clip("a", endedAgoMs: 2 * day)
+      janitor.nudge()
+      let deadline = ContinuousClock.now + .seconds(5)
+      while try fixture.index.clip(id: old.id) != nil, ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(20))
+      }
+      XCTAssertNil(try fixture.index.clip(id: old.id), "the running service deletes on a nudge")
+      shutdown.triggerGracefulShutdown()
+      let stopped = await ends(running, within: .seconds(5))
+      XCTAssertTrue(stopped, "run() returns on graceful shutdown")
+      // Stopped means stopped: a clip that expires now stays.
+      let later = try fixture.clip("a", endedAgoMs: 3 * day)
+      janitor.nudge()
+      try await Task.sleep(for: .milliseconds(300))
+      XCTAssertNotNil(try fixture.index.clip(id: later.id))
+    }
   }
 
   /// The outlook the API shows (through GRDB's async access and a thread for statvfs) is the one
