@@ -22,6 +22,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+    .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
   ],
   targets: [
     // C libraries: module maps and shims only.
@@ -57,6 +58,9 @@ let package = Package(
         "CFFmpeg", "Detectors", "Storage", "VMSConfig", "VMSMedia",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
       ]
     ),
     // The import of the original program (Mon VMS Web): its cameras, settings, clips, archives.
@@ -78,6 +82,9 @@ let package = Package(
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       resources: [.copy("Resources/ui")]
     ),
@@ -98,7 +105,14 @@ let package = Package(
     .testTarget(name: "VMSConfigTests", dependencies: ["VMSConfig"]),
     .testTarget(name: "VMSMediaTests", dependencies: ["VMSMedia"]),
     .testTarget(name: "SeedImportTests", dependencies: ["SeedImport", "VMSConfig"]),
-    .testTarget(name: "VMSRuntimeTests", dependencies: ["VMSRuntime", "VMSMedia"]),
+    .testTarget(
+      name: "VMSRuntimeTests",
+      dependencies: [
+        "VMSRuntime", "VMSMedia",
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+      ]
+    ),
     .testTarget(
       name: "WebUITests",
       dependencies: [
@@ -107,6 +121,10 @@ let package = Package(
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+        .product(name: "GRDB", package: "GRDB.swift"),
       ]
     ),
   ],

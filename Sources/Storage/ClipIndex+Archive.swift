@@ -30,22 +30,45 @@ extension ClipIndex {
     guard let clip = try clip(id: id) else { throw StorageError.clipNotFound(id: id) }
     if clip.archived { return clip }
     guard clip.state == .complete else { throw ArchiveRefusal.stillRecording(id: id) }
+    let move = try linkIntoArchives(clip)
+    guard let updated = try write(Self.archiveUpdate(move)) else {
+      let now = try self.clip(id: id)
+      dropArchiveCopies(move, now: now)
+      if let now, now.archived { return now }
+      throw StorageError.clipNotFound(id: id)
+    }
+    removeRecordingsCopies(move)
+    return updated
+  }
 
+  /// One archive in progress: the clip as selected and where each of its files goes.
+  struct ArchiveMove: Sendable {
+    struct Link: Sendable {
+      var from: String
+      var to: String
+    }
+
+    var clip: ClipRecord
+    var targetRelative: String
+    var targetThumbnailRelative: String?
+    var links: [Link]
+  }
+
+  /// Step 1 (blocking file work): durable copies of the clip's files under `archives/`.
+  func linkIntoArchives(_ clip: ClipRecord) throws -> ArchiveMove {
     let sourceFile = try layout.absolutePath(of: clip.file)
     let targetRelative = try layout.relativePath(clip.file, movedTo: .archives)
     let targetFile = try layout.absolutePath(of: targetRelative)
-    var moves = [(from: sourceFile, to: targetFile)]
+    var links = [ArchiveMove.Link(from: sourceFile, to: targetFile)]
     var targetThumbnailRelative: String?
     if let thumbnail = clip.thumbnail {
       let relative = try layout.relativePath(thumbnail, movedTo: .archives)
       let source = try layout.absolutePath(of: thumbnail)
       if FileManager.default.fileExists(atPath: source) {
         targetThumbnailRelative = relative
-        moves.append((source, try layout.absolutePath(of: relative)))
+        links.append(.init(from: source, to: try layout.absolutePath(of: relative)))
       }
     }
-
-    // Step 1: durable copies under archives/.
     let targetDirectory = (targetFile as NSString).deletingLastPathComponent
     do {
       try FileManager.default.createDirectory(
@@ -55,35 +78,44 @@ extension ClipIndex {
         path: targetDirectory,
         reason: "cannot create the archive folder (\(error.localizedDescription))")
     }
-    for move in moves { try durableLink(from: move.from, to: move.to) }
+    for link in links { try durableLink(from: link.from, to: link.to) }
     syncDirectory(targetDirectory)
+    return ArchiveMove(
+      clip: clip, targetRelative: targetRelative,
+      targetThumbnailRelative: targetThumbnailRelative, links: links)
+  }
 
-    // Step 2: the row follows, in one transaction.
-    let updated = try write { db -> ClipRecord? in
+  /// Step 2: the row follows, in one transaction, if it is still the complete, unarchived clip that
+  /// was linked; nil when it changed meanwhile.
+  static func archiveUpdate(_ move: ArchiveMove) -> Query<ClipRecord?> {
+    { db in
       try db.execute(
         sql: """
           UPDATE clip SET file = ?, thumbnail = ?, archived = 1
           WHERE id = ? AND file = ? AND state = ? AND archived = 0
           """,
-        arguments: [targetRelative, targetThumbnailRelative, id, clip.file, ClipState.complete])
+        arguments: [
+          move.targetRelative, move.targetThumbnailRelative, move.clip.id, move.clip.file,
+          ClipState.complete,
+        ])
       guard db.changesCount == 1 else { return nil }
-      return try ClipRecord.fetchOne(db, key: id)
+      return try ClipRecord.fetchOne(db, key: move.clip.id)
     }
-    guard let updated else {
-      // The clip changed under us (deleted by retention, archived by another request): undo step 1
-      // unless the row now points at the archive copy.
-      let now = try self.clip(id: id)
-      if now?.file != targetRelative {
-        for move in moves { unlink(move.to) }
-      }
-      if let now, now.archived { return now }
-      throw StorageError.clipNotFound(id: id)
-    }
+  }
 
-    // Step 3: the recordings copies go.
-    for move in moves { unlink(move.from) }
-    syncDirectory((sourceFile as NSString).deletingLastPathComponent)
-    return updated
+  /// The clip changed under step 2 (deleted by retention, archived by another request): undo step 1
+  /// unless the row (`now`) points at the archive copy.
+  func dropArchiveCopies(_ move: ArchiveMove, now: ClipRecord?) {
+    guard now?.file != move.targetRelative else { return }
+    for link in move.links { unlink(link.to) }
+  }
+
+  /// Step 3 (blocking file work): the recordings copies go.
+  func removeRecordingsCopies(_ move: ArchiveMove) {
+    for link in move.links { unlink(link.from) }
+    if let source = move.links.first?.from {
+      syncDirectory((source as NSString).deletingLastPathComponent)
+    }
   }
 }
 

@@ -24,11 +24,13 @@ extension ClipIndex {
 
   /// The last display name known for each camera id, configured or not.
   public func cameraNames() throws -> [String: String] {
-    try pool.read { db in
-      let rows = try Row.fetchAll(db, sql: "SELECT camera_id, name FROM camera_name")
-      return Dictionary(
-        rows.map { ($0["camera_id"] as String, $0["name"] as String) },
-        uniquingKeysWith: { a, _ in a })
-    }
+    try pool.read(Self.cameraNamesQuery)
+  }
+
+  static let cameraNamesQuery: Query<[String: String]> = { db in
+    let rows = try Row.fetchAll(db, sql: "SELECT camera_id, name FROM camera_name")
+    return Dictionary(
+      rows.map { ($0["camera_id"] as String, $0["name"] as String) },
+      uniquingKeysWith: { a, _ in a })
   }
 }

@@ -62,7 +62,14 @@ extension ClipIndex {
   public func deleteClips(ids: [Int64], _ which: DeletableClips) throws -> ClipDeletion {
     var deletion = ClipDeletion()
     guard !ids.isEmpty else { return deletion }
-    deletion.clips = try write { db in
+    deletion.clips = try write(Self.deletion(ids: ids, which))
+    for clip in deletion.clips { removeFiles(of: clip, into: &deletion.fileErrors) }
+    return deletion
+  }
+
+  /// Step 1 of `deleteClips`: the rows among `ids` still `which`, deleted and returned oldest first.
+  static func deletion(ids: [Int64], _ which: DeletableClips) -> Query<[ClipRecord]> {
+    { db in
       var deleted: [ClipRecord] = []
       // SQLite caps bound parameters per statement; chunks keep any batch size legal.
       var start = 0
@@ -78,8 +85,6 @@ extension ClipIndex {
       // RETURNING gives no order.
       return deleted.sorted { ($0.startMs, $0.id) < ($1.startMs, $1.id) }
     }
-    for clip in deletion.clips { removeFiles(of: clip, into: &deletion.fileErrors) }
-    return deletion
   }
 
   /// Deletes one clip in any state, for the owner of a clip being recorded (see
@@ -123,7 +128,7 @@ extension ClipIndex {
     return deletion.clips.count
   }
 
-  private static func throwFileErrors(_ deletion: ClipDeletion, what: String) throws {
+  static func throwFileErrors(_ deletion: ClipDeletion, what: String) throws {
     guard let first = deletion.fileErrors.first else { return }
     throw StorageError.fileOperationFailed(
       path: first,

@@ -47,41 +47,54 @@ extension ClipIndex {
     var result = FootageDeletion()
     let which: DeletableClips = includeArchives ? .complete : .unarchived
     while true {
-      // Selected with the very condition the deletion checks again, so a row kept by the deletion
-      // (changed meanwhile) is not selected again: the loop ends.
-      let ids = try pool.read { db in
-        try Int64.fetchAll(
-          db,
-          sql: """
-            SELECT id FROM clip WHERE camera_id = ? AND \(which.sql)
-            ORDER BY start_ms, id LIMIT 500
-            """,
-          arguments: [cameraId])
-      }
+      let ids = try pool.read(Self.footageBatch(cameraId: cameraId, which))
       guard !ids.isEmpty else { break }
       let batch = try deleteClips(ids: ids, which)
       result.deletedClips += batch.clips.count
       result.freedBytes += batch.freedBytes
       result.fileErrors += batch.fileErrors
     }
-    try pool.read { db in
-      result.keptRecording =
+    (result.keptRecording, result.keptArchives) = try pool.read(Self.keptCounts(cameraId: cameraId))
+    if pruneEmptyFolders { removeEmptyFolders(cameraId: cameraId) }
+    return result
+  }
+
+  /// The next batch of a camera's footage to delete: selected with the very condition the deletion
+  /// checks again, so a row kept by the deletion (changed meanwhile) is not selected again.
+  static func footageBatch(cameraId: String, _ which: DeletableClips) -> Query<[Int64]> {
+    { db in
+      try Int64.fetchAll(
+        db,
+        sql: """
+          SELECT id FROM clip WHERE camera_id = ? AND \(which.sql)
+          ORDER BY start_ms, id LIMIT 500
+          """,
+        arguments: [cameraId])
+    }
+  }
+
+  /// What a footage deletion left: clips being recorded, and archived ones.
+  static func keptCounts(cameraId: String) -> Query<(recording: Int, archives: Int)> {
+    { db in
+      let recording =
         try Int.fetchOne(
           db, sql: "SELECT COUNT(*) FROM clip WHERE camera_id = ? AND state <> 'complete'",
           arguments: [cameraId]) ?? 0
-      result.keptArchives =
+      let archives =
         try Int.fetchOne(
           db,
           sql:
             "SELECT COUNT(*) FROM clip WHERE camera_id = ? AND state = 'complete' AND archived <> 0",
           arguments: [cameraId]) ?? 0
+      return (recording, archives)
     }
-    if pruneEmptyFolders {
-      for tree in ClipTree.allCases {
-        removeEmptyFolders(layout.absolutePath(of: tree) + "/" + cameraId)
-      }
+  }
+
+  /// The camera's folders left empty, in both trees.
+  func removeEmptyFolders(cameraId: String) {
+    for tree in ClipTree.allCases {
+      removeEmptyFolders(layout.absolutePath(of: tree) + "/" + cameraId)
     }
-    return result
   }
 
   /// rmdir of the day folders, then of the camera folder; a folder with anything left in it (a file

@@ -9,10 +9,13 @@ extension ClipIndex {
   public func clips(cameraId: String, day: String, hour: Int, archived: Bool? = nil) throws
     -> [ClipRecord]
   {
+    inHour(hour, try clips(cameraId: cameraId, day: day, archived: archived))
+  }
+
+  /// The clips among `clips` that start in local hour `hour`.
+  func inHour(_ hour: Int, _ clips: [ClipRecord]) -> [ClipRecord] {
     precondition((0...23).contains(hour), "hour out of range")
     let prefix = (hour < 10 ? "0" : "") + String(hour) + "-"
-    return try clips(cameraId: cameraId, day: day, archived: archived).filter {
-      layout.localTime(ofMs: $0.startMs).timeOfDay.hasPrefix(prefix)
-    }
+    return clips.filter { layout.localTime(ofMs: $0.startMs).timeOfDay.hasPrefix(prefix) }
   }
 }

@@ -57,8 +57,14 @@ extension ClipIndex {
 
   /// The clip of a camera that retention would delete next (for the UI), or nil when it has none.
   public func oldestDeletableClip(cameraId: String) throws -> ClipRecord? {
+    try pool.read(Self.oldestDeletableClipQuery(cameraId: cameraId))
+  }
+
+  static func oldestDeletableClipQuery(cameraId: String) throws
+    -> Query<ClipRecord?>
+  {
     try DataLayout.validateCameraId(cameraId)
-    return try pool.read { db in
+    return { db in
       try ClipRecord.fetchOne(
         db,
         sql: """
@@ -72,7 +78,11 @@ extension ClipIndex {
   /// Bytes recorded per camera by clips that started at or after `sinceMs` (archived or not: archiving
   /// does not change what the camera produces). Divided by the window, it is the recent bitrate.
   public func recordedBytesByCamera(startedSinceMs sinceMs: Int64) throws -> [String: Int64] {
-    try pool.read { db in
+    try pool.read(Self.recordedBytesQuery(startedSinceMs: sinceMs))
+  }
+
+  static func recordedBytesQuery(startedSinceMs sinceMs: Int64) -> Query<[String: Int64]> {
+    { db in
       var bytes: [String: Int64] = [:]
       let rows = try Row.fetchCursor(
         db,

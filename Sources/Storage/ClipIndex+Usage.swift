@@ -19,6 +19,10 @@ extension ClipIndex {
   /// The one usage query: per camera (one camera when `cameraId` is given), recordings (not
   /// archived, being recorded included) and archives apart. Cameras without clips are absent.
   func usage(of cameraId: String?) throws -> [String: ClipUsage] {
+    try pool.read(Self.usageQuery(of: cameraId))
+  }
+
+  static func usageQuery(of cameraId: String?) -> Query<[String: ClipUsage]> {
     var sql = """
       SELECT camera_id,
              COALESCE(SUM(CASE WHEN archived = 0 THEN size_bytes END), 0) AS recordings,
@@ -31,9 +35,11 @@ extension ClipIndex {
       arguments = [cameraId]
     }
     sql += " GROUP BY camera_id"
-    return try pool.read { db in
+    let query = sql
+    let values = arguments
+    return { db in
       var usage: [String: ClipUsage] = [:]
-      let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+      let rows = try Row.fetchCursor(db, sql: query, arguments: values)
       while let row = try rows.next() {
         usage[row["camera_id"]] = ClipUsage(
           recordingsBytes: row["recordings"], archivesBytes: row["archives"])

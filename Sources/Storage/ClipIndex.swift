@@ -5,7 +5,8 @@
 /// day, days that have clips, disk usage per camera) and the layout of files under the data directory.
 ///
 /// Does NOT belong here: FFmpeg (probing, writing, thumbnails), HTTP, YAML, camera configuration, actors.
-/// Storage is synchronous and thread-safe; callers on the cooperative pool decide where blocking I/O runs.
+/// `ClipIndex` is synchronous and thread-safe, for the engine's dedicated threads; callers on the
+/// cooperative pool use `AsyncClipIndex` (GRDB's async access, file work on threads they give).
 /// It only imports GRDB and Foundation.
 ///
 /// ## Storage invariants (DESIGN.md) as they apply here
@@ -39,7 +40,7 @@ import GRDB
 #endif
 
 /// The SQLite index of clips. One instance per data directory per process; every method is synchronous,
-/// blocking (disk I/O) and safe to call from any thread.
+/// blocking (disk I/O) and safe to call from any thread (route handlers use `AsyncClipIndex`).
 public final class ClipIndex: Sendable {
   public let layout: DataLayout
   // Internal, not private: the ClipIndex+*.swift extensions (retention, consistency, archive) run their own SQL.
@@ -264,8 +265,17 @@ public final class ClipIndex: Sendable {
 
   // MARK: Queries
 
+  /// One query or change, written once as a closure over a `Database`: `ClipIndex` runs it with
+  /// GRDB's blocking `read`/`write` (the engine's own threads), `AsyncClipIndex` with GRDB's async
+  /// ones (callers on the cooperative pool).
+  typealias Query<T> = @Sendable (Database) throws -> T
+
   public func clip(id: Int64) throws -> ClipRecord? {
-    try pool.read { db in try ClipRecord.fetchOne(db, key: id) }
+    try pool.read(Self.clipQuery(id: id))
+  }
+
+  static func clipQuery(id: Int64) -> Query<ClipRecord?> {
+    { db in try ClipRecord.fetchOne(db, key: id) }
   }
 
   /// All clips in a state, oldest first; `.recording` after a start-up lists what a crash interrupted.
@@ -278,6 +288,12 @@ public final class ClipIndex: Sendable {
 
   /// Clips of a camera that start on a local day (`YYYY-MM-DD`), by start time. `archived` nil means both.
   public func clips(cameraId: String, day: String, archived: Bool? = nil) throws -> [ClipRecord] {
+    try pool.read(clipsQuery(cameraId: cameraId, day: day, archived: archived))
+  }
+
+  func clipsQuery(cameraId: String, day: String, archived: Bool?) throws
+    -> Query<[ClipRecord]>
+  {
     try DataLayout.validateCameraId(cameraId)
     let range = try layout.msRange(ofDay: day)
     var sql = "SELECT * FROM clip WHERE camera_id = ? AND start_ms >= ? AND start_ms < ?"
@@ -287,7 +303,9 @@ public final class ClipIndex: Sendable {
       arguments += [archived]
     }
     sql += " ORDER BY start_ms, id"
-    return try pool.read { db in try ClipRecord.fetchAll(db, sql: sql, arguments: arguments) }
+    let query = sql
+    let values = arguments
+    return { db in try ClipRecord.fetchAll(db, sql: query, arguments: values) }
   }
 
   /// Local days (`YYYY-MM-DD`, ascending) on which a camera has clips. `archived` nil means any clip.
@@ -295,11 +313,19 @@ public final class ClipIndex: Sendable {
   /// Skips from day to day through the (camera_id, start_ms) index: one lookup per day with clips rather
   /// than reading every row, and day boundaries come from the time zone (DST days are 23 or 25 hours).
   public func days(cameraId: String, archived: Bool? = nil) throws -> [String] {
+    try pool.read(daysQuery(cameraId: cameraId, archived: archived))
+  }
+
+  func daysQuery(cameraId: String, archived: Bool?) throws
+    -> Query<[String]>
+  {
     try DataLayout.validateCameraId(cameraId)
-    var sql = "SELECT start_ms FROM clip WHERE camera_id = ? AND start_ms >= ?"
-    if archived != nil { sql += " AND archived = ?" }
-    sql += " ORDER BY start_ms LIMIT 1"
-    return try pool.read { db in
+    var text = "SELECT start_ms FROM clip WHERE camera_id = ? AND start_ms >= ?"
+    if archived != nil { text += " AND archived = ?" }
+    text += " ORDER BY start_ms LIMIT 1"
+    let sql = text
+    let layout = layout
+    return { db in
       var days: [String] = []
       var fromMs = Int64.min
       while true {
@@ -319,9 +345,11 @@ public final class ClipIndex: Sendable {
   /// Every camera that has clips in the index, configured or not (history of a removed camera stays
   /// reachable), sorted.
   public func cameraIds() throws -> [String] {
-    try pool.read { db in
-      try String.fetchAll(db, sql: "SELECT DISTINCT camera_id FROM clip ORDER BY camera_id")
-    }
+    try pool.read(Self.cameraIdsQuery)
+  }
+
+  static let cameraIdsQuery: Query<[String]> = { db in
+    try String.fetchAll(db, sql: "SELECT DISTINCT camera_id FROM clip ORDER BY camera_id")
   }
 
   /// The absolute path of a path stored in the index; refuses anything that could leave the data

@@ -1,5 +1,6 @@
 // What the web layer needs from the engine, passed in once at start-up.
 import Detectors
+import NIOPosix
 import Prometheus
 import Storage
 import VMSRuntime
@@ -16,12 +17,17 @@ public struct WebServices: Sendable {
   public var cameraEditing: CameraEditing
   /// What `GET /metrics` renders: the registry behind the process's `MetricsSystem` (nil: no route).
   public var metrics: PrometheusCollectorRegistry?
+  /// Where the routes' blocking file work runs (see HTTP/FileThreads.swift): NIO's shared pool
+  /// for blocking calls (one thread per core) unless given.
+  public var fileThreads: NIOThreadPool
 
   public init(
     hub: StatusHub, index: ClipIndex, supervisor: Supervisor, live: LiveFeeds, configPath: String,
-    registry: DetectorRegistry = .builtIn, metrics: PrometheusCollectorRegistry? = nil
+    registry: DetectorRegistry = .builtIn, metrics: PrometheusCollectorRegistry? = nil,
+    fileThreads: NIOThreadPool = .singleton
   ) {
     self.metrics = metrics
+    self.fileThreads = fileThreads
     cameraEditing = CameraEditing(path: configPath, supervisor: supervisor, registry: registry)
     self.hub = hub
     self.index = index
@@ -29,4 +35,8 @@ public struct WebServices: Sendable {
     self.live = live
     self.configPath = configPath
   }
+
+  /// The index as route handlers use it: SQL through GRDB's async access, file work on
+  /// `fileThreads`; nothing blocks the cooperative pool.
+  public var store: AsyncClipIndex { AsyncClipIndex(index, files: FileThreads(pool: fileThreads)) }
 }

@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
       return handler
     }
     let log = Logger(label: "vms")
+    // SIGHUP reloads the configuration once the engine's watcher runs; until then (start-up) it
+    // is ignored rather than ending the process (the watcher's polls still see a changed file).
+    signal(SIGHUP, SIG_IGN)
     FFmpegLog.showErrorsOnly()
     // Before any camera or the janitor exists: metric objects bind to the factory when made.
     let metrics = PrometheusCollectorRegistry()
@@ -76,11 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
     let janitor = StorageJanitor(
       index: index, policy: RetentionPolicy(configuration: configuration), log: log,
       onPressureChange: { reason in hub.post(.diskPressure(reason)) })
-    let janitorTask = Task { await janitor.run() }
-    defer {
-      janitorTask.cancel()
-      withExtendedLifetime(dataLock) {}
-    }
+    defer { withExtendedLifetime(dataLock) {} }
 
     let live = LiveFeeds()
     let supervisor = Supervisor(
@@ -103,9 +102,17 @@ struct ServeCommand: AsyncParsableCommand {
       authenticator: auth.authenticator, configuration: configuration, log: log)
     let engine = EngineService(
       supervisor: supervisor, configPath: config, initialText: configText, log: log)
+    // Every long-running part is a service of one group. On SIGTERM or SIGINT the group shuts them
+    // down one at a time, last listed first, each finished before the next is told: the engine
+    // (cameras stop and finalise their open clips, posting their last statuses), the web server
+    // (live streams and WebSockets end), the janitor (its pass under way ends), and the status hub
+    // last, so every status posted until then is applied. The index closes after them all.
     let group = ServiceGroup(
       configuration: .init(
-        services: [.init(service: app), .init(service: engine)],
+        services: [
+          .init(service: hub), .init(service: janitor), .init(service: app),
+          .init(service: engine),
+        ],
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: log))
     log.info(
@@ -115,16 +122,23 @@ struct ServeCommand: AsyncParsableCommand {
       try await group.run()
     } catch {
       auth.authenticator.sessions.flush()
+      try? index.close()
       printError("vms stopped: \(error)")
       throw ExitCode(1)
     }
     auth.authenticator.sessions.flush()  // a sign-in just before the stop survives the restart
+    do {
+      try index.close()
+    } catch {
+      log.error("could not close the index cleanly: \(error)")
+    }
     log.info("stopped cleanly")
   }
 }
 
 /// Runs the cameras as a service of the group: starts them, follows the configuration file (hot
-/// reload), and on graceful shutdown stops them and waits for their clips to be finalised.
+/// reload, SIGHUP: `ConfigWatcher`, itself a service), and on graceful shutdown stops them and
+/// waits for their clips to be finalised.
 struct EngineService: Service, CustomStringConvertible {
   let supervisor: Supervisor
   let configPath: String
@@ -138,12 +152,9 @@ struct EngineService: Service, CustomStringConvertible {
   func run() async throws {
     let text = initialText
     await supervisor.reload(text: text, path: configPath)
-    let watcher = ConfigWatcher(
-      path: configPath, supervisor: supervisor, initialText: text, log: log)
-    let watching = Task { await watcher.run() }
-    try? await gracefulShutdown()
-    watching.cancel()
-    await watching.value
+    // Runs until the group's graceful shutdown (or cancellation) reaches this service; started
+    // only now, so no reload it asks for is queued before the first configuration.
+    await ConfigWatcher(path: configPath, supervisor: supervisor, initialText: text, log: log).run()
     await supervisor.shutdown()
   }
 }

@@ -1,9 +1,22 @@
+import ServiceLifecycle
+import ServiceLifecycleTestKit
 import XCTest
 
 @testable import VMSRuntime
 
 /// The status hub: what every browser and /api/v1/health see of the cameras.
 final class StatusHubTests: XCTestCase {
+  /// A hub whose service runs (as under `vms serve`'s ServiceGroup) until the test ends.
+  private func runningHub() -> StatusHub {
+    let hub = StatusHub()
+    let running = Task { await hub.run() }
+    addTeardownBlock {
+      running.cancel()
+      await running.value
+    }
+    return hub
+  }
+
   /// Waits (up to 5 s) until the hub's snapshot satisfies `condition`: posts are applied in order
   /// but asynchronously.
   private func settled(
@@ -26,7 +39,7 @@ final class StatusHubTests: XCTestCase {
   }
 
   func testALateSubscriberStartsWithTheSnapshot() async {
-    let hub = StatusHub()
+    let hub = runningHub()
     hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
     hub.post(.stream(cameraId: "door", role: .both, state: .connected, error: nil))
     hub.post(.added(cameraId: "yard", name: "Yard", enabled: false, roles: [.both]))
@@ -40,7 +53,7 @@ final class StatusHubTests: XCTestCase {
   }
 
   func testARejectedConfigurationIsToldToLateSubscribers() async {
-    let hub = StatusHub()
+    let hub = runningHub()
     let report = ConfigurationReport(applied: false, problems: ["vms.yaml: the file is empty"])
     hub.post(.configuration(report))
     let deadline = ContinuousClock.now + .seconds(5)
@@ -54,7 +67,7 @@ final class StatusHubTests: XCTestCase {
   }
 
   func testASlowSubscriberNeitherBlocksTheHubNorOthers() async {
-    let hub = StatusHub()
+    let hub = runningHub()
     hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
     _ = await settled(hub) { $0.count == 1 }
     let slow = await hub.subscribe()  // never read until the end
@@ -84,7 +97,7 @@ final class StatusHubTests: XCTestCase {
   }
 
   func testTheWorstInputNamesTheCameraStateAndItsError() async {
-    let hub = StatusHub()
+    let hub = runningHub()
     hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.record, .detect]))
     hub.post(.stream(cameraId: "door", role: .record, state: .connected, error: nil))
     hub.post(
@@ -99,7 +112,7 @@ final class StatusHubTests: XCTestCase {
   }
 
   func testALostDetectInputEndsMotionButALostRecordInputReportsIt() async {
-    let hub = StatusHub()
+    let hub = runningHub()
     hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.record, .detect]))
     hub.post(.stream(cameraId: "door", role: .record, state: .connected, error: nil))
     hub.post(.stream(cameraId: "door", role: .detect, state: .connected, error: nil))
@@ -112,7 +125,7 @@ final class StatusHubTests: XCTestCase {
   }
 
   func testDamageAndAFullDiskAreShownOnAConnectedCamera() async {
-    let hub = StatusHub()
+    let hub = runningHub()
     hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
     hub.post(.stream(cameraId: "door", role: .both, state: .connected, error: nil))
     hub.post(
@@ -129,7 +142,7 @@ final class StatusHubTests: XCTestCase {
   }
 
   func testARemovedCameraLeavesTheSnapshotAndIsAnnounced() async {
-    let hub = StatusHub()
+    let hub = runningHub()
     hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
     hub.post(.added(cameraId: "yard", name: "Yard", enabled: true, roles: [.both]))
     _ = await settled(hub) { $0.count == 2 }
@@ -143,10 +156,49 @@ final class StatusHubTests: XCTestCase {
   }
 
   func testUpdatesForAnUnknownCameraAreIgnored() async {
-    let hub = StatusHub()
+    let hub = runningHub()
     hub.post(.stream(cameraId: "ghost", role: .both, state: .connected, error: nil))
     hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
     let snapshot = await settled(hub) { $0.count == 1 }
     XCTAssertEqual(snapshot.map(\.id), ["door"])
   }
+
+  func testGracefulShutdownAppliesWhatWasPostedThenEndsEverySubscriber() async {
+    await testGracefulShutdown { shutdown in
+      let hub = StatusHub()
+      hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.both]))
+      let running = Task { await hub.run() }
+      var events = await hub.subscribe().makeAsyncIterator()
+      _ = await events.next()
+      // Posted just before the stop (a camera's last status as it stops): still applied and sent.
+      hub.post(.stream(cameraId: "door", role: .both, state: .connected, error: nil))
+      shutdown.triggerGracefulShutdown()
+      let stopped = await ends(running, within: .seconds(5))
+      XCTAssertTrue(stopped, "run() returns on graceful shutdown")
+      var seen: [StatusEvent] = []
+      while let event = await events.next() { seen.append(event) }
+      XCTAssertTrue(
+        seen.contains { if case .changed(let s) = $0 { s.state == .connected } else { false } },
+        "the status posted before the shutdown reached the subscriber: \(seen)")
+      let late = await hub.subscribe()
+      var lateEvents: [StatusEvent] = []
+      for await event in late { lateEvents.append(event) }
+      XCTAssertEqual(lateEvents.count, 1, "a late subscriber gets the snapshot, then the end")
+      let final = await hub.snapshot()
+      XCTAssertEqual(final.first?.state, .connected)
+    }
+  }
+}
+
+/// Waits for `task` to end; true when it ended by itself within `limit` (else it is cancelled, so
+/// the test goes on and fails rather than hanging).
+func ends(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
+  let start = ContinuousClock.now
+  let watchdog = Task {
+    try await Task.sleep(for: limit)
+    task.cancel()
+  }
+  await task.value
+  watchdog.cancel()
+  return ContinuousClock.now - start < limit
 }

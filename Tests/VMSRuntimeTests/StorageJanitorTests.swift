@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import ServiceLifecycle
+import ServiceLifecycleTestKit
 import Storage
 import Synchronization
 import XCTest
@@ -188,6 +190,50 @@ final class StorageJanitorTests: XCTestCase {
     wait(for: [stopped], timeout: 5)
   }
 
+  /// Under a ServiceGroup (`vms serve`): the janitor works until graceful shutdown, then its
+  /// service returns promptly, even with its periodic pass an hour away.
+  func testTheServiceWorksUntilGracefulShutdownThenEnds() async throws {
+    let fixture = try StorageFixture()
+    let janitor = janitor(
+      fixture, RetentionPolicy(defaultRetentionDays: 1), interval: .seconds(3_600))
+    try await testGracefulShutdown { shutdown in
+      let running = Task { await janitor.run() }
+      let old = try fixture.clip("a", endedAgoMs: 2 * day)
+      janitor.nudge()
+      let deadline = ContinuousClock.now + .seconds(5)
+      while try fixture.index.clip(id: old.id) != nil, ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(20))
+      }
+      XCTAssertNil(try fixture.index.clip(id: old.id), "the running service deletes on a nudge")
+      shutdown.triggerGracefulShutdown()
+      let stopped = await ends(running, within: .seconds(5))
+      XCTAssertTrue(stopped, "run() returns on graceful shutdown")
+      // Stopped means stopped: a clip that expires now stays.
+      let later = try fixture.clip("a", endedAgoMs: 3 * day)
+      janitor.nudge()
+      try await Task.sleep(for: .milliseconds(300))
+      XCTAssertNotNil(try fixture.index.clip(id: later.id))
+    }
+  }
+
+  /// The outlook the API shows (through GRDB's async access and a thread for statvfs) is the one
+  /// the blocking variant computes.
+  func testTheAsyncOutlookIsTheBlockingOne() async throws {
+    let fixture = try StorageFixture()
+    for hour in [1, 5, 30] { try fixture.clip("a", endedAgoMs: Int64(hour) * 3_600_000) }
+    try fixture.clip("b", endedAgoMs: 2 * day, sizeBytes: 2_000)
+    let disk = FakeDisk(index: fixture.index, totalBytes: 1 << 40, otherBytes: 0)
+    let policy = RetentionPolicy(
+      defaultRetentionDays: 30, retentionDaysByCamera: ["a": 2, "c": 4], maxBytes: 50_000)
+    let blocking = try StorageOutlook.compute(
+      index: fixture.index, policy: policy, nowMs: StorageFixture.nowMs, diskSpace: disk.probe)
+    let concurrent = try await StorageOutlook.compute(
+      index: AsyncClipIndex(fixture.index, files: ThreadPerCallIO()), policy: policy,
+      nowMs: StorageFixture.nowMs, diskSpace: disk.probe)
+    XCTAssertEqual(concurrent, blocking)
+    XCTAssertEqual(concurrent.cameras.map(\.cameraId), ["a", "b", "c"])
+  }
+
   func testOutlookProjectsTheHorizonFromTheRecentBitrate() throws {
     let fixture = try StorageFixture()
     // Last 24 h: a records 4,000 bytes, b 6,000: 10,000 bytes a day.
@@ -273,6 +319,15 @@ final class LogLines: @unchecked Sendable {
       function: String, line: UInt
     ) {
       sink.append(level, message.description)
+    }
+  }
+}
+
+/// Blocking work on a thread made for each call (tests only: nothing here bounds the threads).
+struct ThreadPerCallIO: BlockingIO {
+  func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      Thread { continuation.resume(with: Result { try body() }) }.start()
     }
   }
 }

@@ -6,13 +6,17 @@
 // recorders stop opening clips, and clears it when space returns.
 //
 // Runs on its own thread (SQLite and unlink block), a full pass every `interval`, a free-space check
-// every `pressureInterval`, and a full pass at once on `nudge()` (a clip closed).
+// every `pressureInterval` (swift-async-algorithms' timer merged with the nudges), and a full pass
+// at once on `nudge()` (a clip closed). A `Service`: `vms serve` runs it under its ServiceGroup; on
+// graceful shutdown it finishes the pass under way and frees its thread.
+import AsyncAlgorithms
 import Foundation
 import Logging
+import ServiceLifecycle
 import Storage
 import Synchronization
 
-public actor StorageJanitor {
+public actor StorageJanitor: Service {
   /// What one pass did.
   public struct PassReport: Sendable, Equatable {
     /// Clips deleted because they were older than their camera's retention_days.
@@ -101,23 +105,18 @@ public actor StorageJanitor {
     nudge()
   }
 
-  /// Runs passes until the task is cancelled (graceful shutdown), then frees its thread.
+  /// Runs a pass, then checks at every tick and nudge until graceful shutdown or cancellation;
+  /// then frees its thread. Run it once.
   public func run() async {
-    let ticker = Task { [wake, pressureInterval] in
-      while !Task.isCancelled {
-        try? await Task.sleep(for: pressureInterval)
-        wake.yield()
-      }
-    }
+    defer { executor.shutdown() }
     runPass()
-    for await _ in wakes {
+    let ticks = AsyncTimerSequence(interval: pressureInterval, clock: .continuous).map { _ in () }
+    for await _ in merge(wakes, ticks).cancelOnGracefulShutdown() {
       if Task.isCancelled { break }
       if nudged.exchange(false, ordering: .relaxed) || isPassDue() || isShortOfSpace() {
         runPass()
       }
     }
-    ticker.cancel()
-    executor.shutdown()
   }
 
   private func isPassDue() -> Bool {

@@ -32,20 +32,52 @@ public struct StorageOutlook: Sendable, Equatable {
   public var budgetHorizonDays: Double?
 
   /// Reads the index (two grouped queries, then the oldest deletable clip per camera) and measures
-  /// the disk once.
+  /// the disk once. Blocking: for the engine's threads and tools.
   public static func compute(
     index: ClipIndex, policy: RetentionPolicy, nowMs: Int64,
     diskSpace: DiskSpaceProbe = { try DiskSpace.of(path: $0) }
   ) throws -> StorageOutlook {
     let usage = try index.usageByCamera()
     let recent = try index.recordedBytesByCamera(startedSinceMs: nowMs - 86_400_000)
-    let recordingsBytes = usage.values.reduce(0) { $0 + $1.recordingsBytes }
     let freeBytes = try? diskSpace(index.dataDirectory).freeBytes
+    let ids = cameraIds(usage: usage, policy: policy)
+    var oldest: [String: ClipRecord] = [:]
+    for id in ids { oldest[id] = try index.oldestDeletableClip(cameraId: id) }
+    return assemble(
+      usage: usage, recent: recent, freeBytes: freeBytes, oldest: oldest, policy: policy)
+  }
+
+  /// `compute` for callers on the cooperative pool: the queries through GRDB's async access, the
+  /// disk's statvfs on the index's `files` threads.
+  public static func compute(
+    index: AsyncClipIndex, policy: RetentionPolicy, nowMs: Int64,
+    diskSpace: @escaping DiskSpaceProbe = { try DiskSpace.of(path: $0) }
+  ) async throws -> StorageOutlook {
+    let usage = try await index.usageByCamera()
+    let recent = try await index.recordedBytesByCamera(startedSinceMs: nowMs - 86_400_000)
+    let directory = index.index.dataDirectory
+    let freeBytes = try? await index.files.run { try diskSpace(directory).freeBytes }
+    let ids = cameraIds(usage: usage, policy: policy)
+    var oldest: [String: ClipRecord] = [:]
+    for id in ids { oldest[id] = try await index.oldestDeletableClip(cameraId: id) }
+    return assemble(
+      usage: usage, recent: recent, freeBytes: freeBytes, oldest: oldest, policy: policy)
+  }
+
+  /// The cameras an outlook covers: those with clips and those the policy names.
+  private static func cameraIds(usage: [String: ClipUsage], policy: RetentionPolicy) -> [String] {
+    Set(usage.keys).union(policy.retentionDaysByCamera.keys).sorted()
+  }
+
+  private static func assemble(
+    usage: [String: ClipUsage], recent: [String: Int64], freeBytes: Int64?,
+    oldest: [String: ClipRecord], policy: RetentionPolicy
+  ) -> StorageOutlook {
+    let recordingsBytes = usage.values.reduce(0) { $0 + $1.recordingsBytes }
     let budgetBytes = budget(policy: policy, recordingsBytes: recordingsBytes, freeBytes: freeBytes)
     let bytesPerDay = recent.values.reduce(0, +)
     let budgetHorizon = horizonDays(budgetBytes: budgetBytes, bytesPerDay: bytesPerDay)
-    let ids = Set(usage.keys).union(policy.retentionDaysByCamera.keys).sorted()
-    let cameras = try ids.map { id in
+    let cameras = cameraIds(usage: usage, policy: policy).map { id in
       let days = policy.retentionDays(cameraId: id)
       let byDays: Double? = days > 0 ? Double(days) : nil
       let horizon: Double? =
@@ -56,9 +88,8 @@ public struct StorageOutlook: Sendable, Equatable {
         case (let a?, let b?): min(a, b)
         }
       return CameraOutlook(
-        cameraId: id, usage: usage[id] ?? ClipUsage(),
-        oldestDeletable: try index.oldestDeletableClip(cameraId: id), bytesPerDay: recent[id] ?? 0,
-        retentionDays: days, horizonDays: horizon)
+        cameraId: id, usage: usage[id] ?? ClipUsage(), oldestDeletable: oldest[id],
+        bytesPerDay: recent[id] ?? 0, retentionDays: days, horizonDays: horizon)
     }
     return StorageOutlook(
       cameras: cameras, recordingsBytes: recordingsBytes, freeBytes: freeBytes,

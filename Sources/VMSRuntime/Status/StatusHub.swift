@@ -4,9 +4,15 @@
 // ordered AsyncStream the hub drains. Each subscriber gets its own AsyncStream that starts with a
 // snapshot and keeps only the newest events when it falls behind, so a slow browser never slows a
 // camera.
+//
+// The hub is a `Service`: `run()` drains the posts, under the process's ServiceGroup (`vms serve`)
+// or a test's task. Posts made before it runs wait in order. On graceful shutdown it applies what
+// was posted until then, ends every subscriber's stream (the WebSockets close) and returns; later
+// posts are dropped.
 import Foundation
+import ServiceLifecycle
 
-public actor StatusHub {
+public actor StatusHub: Service {
   private struct Entry {
     var status: CameraStatus
     var enabled: Bool
@@ -22,13 +28,26 @@ public actor StatusHub {
   private var diskFullReason: String?
   private var subscribers: [UUID: AsyncStream<StatusEvent>.Continuation] = [:]
   private nonisolated let input: AsyncStream<StatusUpdate>.Continuation
+  private let updates: AsyncStream<StatusUpdate>
+  /// Set once `run` has ended: a late subscriber gets its snapshot and an ended stream.
+  private var stopped = false
 
   public init() {
-    let (stream, continuation) = AsyncStream<StatusUpdate>.makeStream(bufferingPolicy: .unbounded)
-    input = continuation
-    Task { [weak self] in
-      for await update in stream { await self?.apply(update) }
+    (updates, input) = AsyncStream<StatusUpdate>.makeStream(bufferingPolicy: .unbounded)
+  }
+
+  /// Applies the posts in order until graceful shutdown (or cancellation), then ends every
+  /// subscriber's stream. Run it once.
+  public func run() async {
+    await withGracefulShutdownHandler {
+      // Ending the input lets the loop apply what is already posted, then stop.
+      for await update in updates { apply(update) }
+    } onGracefulShutdown: { [input] in
+      input.finish()
     }
+    stopped = true
+    for continuation in subscribers.values { continuation.finish() }
+    subscribers = [:]
   }
 
   /// Reports a change; never waits.
@@ -51,6 +70,10 @@ public actor StatusHub {
     continuation.yield(.snapshot(snapshot()))
     if configurationReport != ConfigurationReport(applied: true) {
       continuation.yield(.configuration(configurationReport))
+    }
+    guard !stopped else {
+      continuation.finish()
+      return stream
     }
     subscribers[id] = continuation
     continuation.onTermination = { [weak self] _ in

@@ -1,11 +1,13 @@
-// Streams a byte range of a file into a response in chunks, reading off the cooperative pool, so a
-// 500 MB clip never sits in memory and a slow client only holds one chunk.
+// Streams a byte range of a file into a response in chunks, opening and reading on the file threads
+// (HTTP/FileThreads.swift), never on the cooperative pool, so a 500 MB clip never sits in memory, a
+// slow client only holds one chunk, and a slow disk holds no thread a request or a camera needs.
 //
 // The file is opened (and its size taken) before the response starts, through one descriptor: the
 // bytes sent are those of the file that was checked, even if the clip is archived or deleted
 // meanwhile (its data stays readable through the open descriptor until we close it).
 import Foundation
 import Hummingbird
+import Storage
 
 #if canImport(Glibc)
   import Glibc
@@ -17,9 +19,17 @@ final class OpenFile: Sendable {
   let descriptor: Int32
   /// Size when opened; a clip still being recorded is served as this size.
   let size: Int64
+  /// Where its reads run.
+  let threads: any BlockingIO
 
-  /// Nil when the file does not exist or cannot be read.
-  init?(path: String) {
+  /// The file at `path`, opened on `threads`; nil when it does not exist or cannot be read.
+  static func opening(path: String, on threads: any BlockingIO) async throws -> OpenFile? {
+    try await threads.run { OpenFile(path: path, threads: threads) }
+  }
+
+  /// Nil when the file does not exist or cannot be read. Blocking: call it on `threads`.
+  private init?(path: String, threads: any BlockingIO) {
+    self.threads = threads
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { return nil }
     var info = stat()
@@ -33,8 +43,8 @@ final class OpenFile: Sendable {
 
   deinit { close(descriptor) }
 
-  /// Up to `count` bytes at `offset`; fewer only at the end of the file.
-  func read(offset: Int64, count: Int) throws -> [UInt8] {
+  /// Up to `count` bytes at `offset`; fewer only at the end of the file. Blocking: see `read`.
+  func readNow(offset: Int64, count: Int) throws -> [UInt8] {
     var buffer = [UInt8](repeating: 0, count: count)
     var filled = 0
     while filled < count {
@@ -53,6 +63,11 @@ final class OpenFile: Sendable {
     return buffer
   }
 
+  /// Up to `count` bytes at `offset`, read on the file threads.
+  func read(offset: Int64, count: Int) async throws -> [UInt8] {
+    try await threads.run { try self.readNow(offset: offset, count: count) }
+  }
+
   /// The bytes of `range` as a response body, read in `chunkSize` pieces as the client takes them.
   func body(range: ClosedRange<Int64>, chunkSize: Int = 256 * 1024) -> ResponseBody {
     let length = Int(range.upperBound - range.lowerBound + 1)
@@ -61,7 +76,7 @@ final class OpenFile: Sendable {
       while offset <= range.upperBound {
         let count = Int(min(Int64(chunkSize), range.upperBound - offset + 1))
         let at = offset
-        let bytes = try await Blocking.run { try self.read(offset: at, count: count) }
+        let bytes = try await self.read(offset: at, count: count)
         guard !bytes.isEmpty else {
           // The file shrank (cannot happen to a clip; guard against a hung response).
           throw APIError(.internalServerError, "the clip file ended early")

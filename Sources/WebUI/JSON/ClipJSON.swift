@@ -26,7 +26,8 @@ struct ClipJSON: Encodable {
     case hasThumbnail = "has_thumbnail"
   }
 
-  init(_ clip: ClipRecord, index: ClipIndex) {
+  /// `thumbnailExists`: whether the JPEG of a clip being recorded is on the disk yet.
+  init(_ clip: ClipRecord, thumbnailExists: Bool) {
     id = clip.id
     cameraId = clip.cameraId
     startMs = clip.startMs
@@ -37,15 +38,7 @@ struct ClipJSON: Encodable {
     archived = clip.archived
     comment = clip.comment
     // A complete clip's row says whether it has one; a recording clip's JPEG appears once motion
-    // was seen, so look.
-    if let thumbnail = clip.thumbnail {
-      hasThumbnail =
-        clip.state == .complete
-        || ((try? index.absolutePath(of: thumbnail)).map {
-          FileManager.default.fileExists(atPath: $0)
-        } ?? false)
-    } else {
-      hasThumbnail = false
-    }
+    // was seen, so the caller looked.
+    hasThumbnail = clip.thumbnail != nil && (clip.state == .complete || thumbnailExists)
   }
 }

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Identifiers
+import VMSConfig
 import VMSRuntime
 
 enum CameraManagementRoutes {
@@ -13,9 +14,14 @@ enum CameraManagementRoutes {
 
     router.get("/api/v1/config") { _, _ -> Response in
       let report = await environment.services.hub.configuration()
+      // The file's hash as `CameraEditing.currentHash()` computes it, read on the file threads.
+      let path = environment.services.configPath
+      let hash = try await environment.store.files.run {
+        ConfigFile.read(path).map(ConfigFile.hash)
+      }
       return JSONBody.response(
         ConfigStateJSON(
-          configHash: await editing.currentHash(), path: environment.services.configPath,
+          configHash: hash, path: path,
           applied: report.applied,
           problems: report.problems, restartNeeded: report.restartNeeded))
     }

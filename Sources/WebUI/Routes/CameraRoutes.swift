@@ -7,7 +7,7 @@ import VMSRuntime
 
 enum CameraRoutes {
   static func add(to router: Router<VMSRequestContext>, environment: WebEnvironment) {
-    let index = environment.index
+    let store = environment.store
 
     router.get("/api/v1/cameras") { _, _ -> Response in
       let configuration = await environment.configuration()
@@ -24,8 +24,8 @@ enum CameraRoutes {
             usage: UsageJSON(outlook[settings.id]),
             storage: StorageJSON(outlook[settings.id])))
       }
-      let names = try index.cameraNames()
-      for id in try index.cameraIds() where seen.insert(id).inserted {
+      let names = try await store.cameraNames()
+      for id in try await store.cameraIds() where seen.insert(id).inserted {
         cameras.append(
           CameraJSON(
             removedId: id, name: names[id] ?? id, usage: UsageJSON(outlook[id]),
@@ -37,31 +37,31 @@ enum CameraRoutes {
     router.get("/api/v1/cameras/:id/days") { request, context -> Response in
       let camera = try await environment.knownCamera(context.parameters.get("id"))
       let archived = try RequestParameters.archived(request.uri.queryParameters.get("archived"))
-      return JSONBody.response(try index.days(cameraId: camera.id, archived: archived))
+      return JSONBody.response(try await store.days(cameraId: camera.id, archived: archived))
     }
 
     router.get("/api/v1/cameras/:id/usage") { _, context -> Response in
       let camera = try await environment.knownCamera(context.parameters.get("id"))
-      return JSONBody.response(try usage(camera.id, index))
+      let usage = try await store.usage(cameraId: camera.id)
+      return JSONBody.response(
+        UsageJSON(recordingsBytes: usage.recordingsBytes, archivesBytes: usage.archivesBytes))
     }
 
     router.get("/api/v1/cameras/:id/clips") { request, context -> Response in
       let camera = try await environment.knownCamera(context.parameters.get("id"))
       let query = request.uri.queryParameters
-      let day = try RequestParameters.day(query.get("date"), layout: index.layout)
+      let day = try RequestParameters.day(query.get("date"), layout: store.layout)
       let archived = try RequestParameters.archived(query.get("archived"))
-      let clips = try index.clips(cameraId: camera.id, day: day, archived: archived)
-      return JSONBody.response(clips.map(environment.clipJSON))
+      let clips = try await store.clips(cameraId: camera.id, day: day, archived: archived)
+      return JSONBody.response(try await environment.clipJSONs(clips))
     }
 
     router.delete("/api/v1/cameras/:id/clips") { request, context -> Response in
       let camera = try await environment.knownCamera(context.parameters.get("id"))
       let query = request.uri.queryParameters
-      let day = try RequestParameters.day(query.get("date"), layout: index.layout)
+      let day = try RequestParameters.day(query.get("date"), layout: store.layout)
       let hour = try RequestParameters.hour(query.get("hour"))
-      let deleted = try await Blocking.run {
-        try index.deleteHour(cameraId: camera.id, day: day, hour: hour)
-      }
+      let deleted = try await store.deleteHour(cameraId: camera.id, day: day, hour: hour)
       let user = try context.requireUser().name
       context.logger.info(
         "user \(user) deleted \(deleted) clip(s) of \(camera.id) on \(day) at \(hour) h")
@@ -70,23 +70,17 @@ enum CameraRoutes {
   }
 
   /// Every camera's storage outlook (usage, next clip to go, horizon) under the retention policy in
-  /// force, by camera id: a few grouped queries and one statvfs, off the cooperative pool.
+  /// force, by camera id: a few grouped queries (GRDB's async access) and one statvfs (on the file
+  /// threads).
   static func storageOutlook(_ environment: WebEnvironment) async throws -> [String: StorageOutlook
     .CameraOutlook]
   {
     let policy =
       await environment.configuration().map(RetentionPolicy.init(configuration:))
       ?? RetentionPolicy()
-    let index = environment.index
     let nowMs = Int64((Date().timeIntervalSince1970 * 1000).rounded())
-    let outlook = try await Blocking.run {
-      try StorageOutlook.compute(index: index, policy: policy, nowMs: nowMs)
-    }
+    let outlook = try await StorageOutlook.compute(
+      index: environment.store, policy: policy, nowMs: nowMs)
     return Dictionary(outlook.cameras.map { ($0.cameraId, $0) }, uniquingKeysWith: { a, _ in a })
-  }
-
-  static func usage(_ cameraId: String, _ index: ClipIndex) throws -> UsageJSON {
-    let usage = try index.usage(cameraId: cameraId)
-    return UsageJSON(recordingsBytes: usage.recordingsBytes, archivesBytes: usage.archivesBytes)
   }
 }

@@ -10,15 +10,16 @@ enum ClipRoutes {
   }
 
   static func add(to router: Router<VMSRequestContext>, environment: WebEnvironment) {
-    let index = environment.index
+    let store = environment.store
 
     router.get("/api/v1/clips/:id") { _, context -> Response in
-      JSONBody.response(environment.clipJSON(try environment.clip(context.parameters.get("id"))))
+      let clip = try await environment.clip(context.parameters.get("id"))
+      return JSONBody.response(try await environment.clipJSON(clip))
     }
 
     router.get("/api/v1/clips/:id/video") { request, context -> Response in
-      let clip = try environment.clip(context.parameters.get("id"))
-      let file = try openClipFile(clip, index: index)
+      let clip = try await environment.clip(context.parameters.get("id"))
+      let file = try await openClipFile(clip, store: store)
       // A clip being recorded grows: never let a cache keep its old length.
       return file.response(
         rangeHeader: request.headers[.range], contentType: "video/mp4",
@@ -26,12 +27,14 @@ enum ClipRoutes {
     }
 
     router.get("/api/v1/clips/:id/thumbnail") { _, context -> Response in
-      let clip = try environment.clip(context.parameters.get("id"))
+      let clip = try await environment.clip(context.parameters.get("id"))
+      let missing = APIError.notFound("clip \(clip.id) has no thumbnail")
       guard let thumbnail = clip.thumbnail,
-        let file = OpenFile(path: try index.absolutePath(of: thumbnail)),
+        let file = try await OpenFile.opening(
+          path: try store.index.absolutePath(of: thumbnail), on: store.files),
         file.size > 0, file.size < 16 * 1024 * 1024
-      else { throw APIError.notFound("clip \(clip.id) has no thumbnail") }
-      let bytes = try await Blocking.run { try file.read(offset: 0, count: Int(file.size)) }
+      else { throw missing }
+      let bytes = try await file.read(offset: 0, count: Int(file.size))
       return Response(
         status: .ok,
         headers: [
@@ -42,10 +45,10 @@ enum ClipRoutes {
     }
 
     router.get("/api/v1/clips/:id/download") { request, context -> Response in
-      let clip = try environment.clip(context.parameters.get("id"))
-      let file = try openClipFile(clip, index: index)
+      let clip = try await environment.clip(context.parameters.get("id"))
+      let file = try await openClipFile(clip, store: store)
       let cameraName = await environment.displayName(of: clip.cameraId)
-      let time = index.layout.localTime(ofMs: clip.startMs)
+      let time = store.layout.localTime(ofMs: clip.startMs)
       let name = DownloadName.make(
         cameraName: cameraName, day: time.day, timeOfDay: time.timeOfDay, comment: clip.comment)
       return file.response(
@@ -57,23 +60,23 @@ enum ClipRoutes {
     }
 
     router.post("/api/v1/clips/:id/archive") { _, context -> Response in
-      let clip = try environment.clip(context.parameters.get("id"))
+      let clip = try await environment.clip(context.parameters.get("id"))
       guard clip.state == .complete else { throw ArchiveRefusal.stillRecording(id: clip.id) }
       let user = try context.requireUser().name
-      let archived = try await Blocking.run { try index.archiveClip(id: clip.id) }
+      let archived = try await store.archiveClip(id: clip.id)
       context.logger.info("user \(user) archived clip \(clip.id)")
-      return JSONBody.response(environment.clipJSON(archived))
+      return JSONBody.response(try await environment.clipJSON(archived))
     }
 
     router.delete("/api/v1/clips/:id") { _, context -> Response in
-      let clip = try environment.clip(context.parameters.get("id"))
+      let clip = try await environment.clip(context.parameters.get("id"))
       guard clip.state == .complete else {
         throw APIError.conflict(
           "clip \(clip.id) is still being recorded: try again when it is complete")
       }
       let user = try context.requireUser().name
       // Complete is checked again in the deleting transaction (archived clips may be deleted here).
-      guard try await Blocking.run({ try index.deleteClip(id: clip.id, only: .complete) }) else {
+      guard try await store.deleteClip(id: clip.id, only: .complete) else {
         throw APIError.conflict(
           "clip \(clip.id) is still being recorded: try again when it is complete")
       }
@@ -82,7 +85,7 @@ enum ClipRoutes {
     }
 
     router.put("/api/v1/clips/:id/comment") { request, context -> Response in
-      let clip = try environment.clip(context.parameters.get("id"))
+      let clip = try await environment.clip(context.parameters.get("id"))
       let body: CommentBody
       do {
         body = try await request.decode(as: CommentBody.self, context: context)
@@ -94,16 +97,15 @@ enum ClipRoutes {
           "the comment has \(body.comment.count) characters: keep it to \(ClipIndex.maxCommentLength)"
         )
       }
-      let updated = try await Blocking.run {
-        try index.setComment(id: clip.id, comment: body.comment)
-      }
-      return JSONBody.response(environment.clipJSON(updated))
+      let updated = try await store.setComment(id: clip.id, comment: body.comment)
+      return JSONBody.response(try await environment.clipJSON(updated))
     }
   }
 
-  /// The clip's video file, opened; 404 when it is gone from the disk.
-  static func openClipFile(_ clip: ClipRecord, index: ClipIndex) throws -> OpenFile {
-    guard let file = OpenFile(path: try index.absolutePath(of: clip.file)) else {
+  /// The clip's video file, opened on the file threads; 404 when it is gone from the disk.
+  static func openClipFile(_ clip: ClipRecord, store: AsyncClipIndex) async throws -> OpenFile {
+    let path = try store.index.absolutePath(of: clip.file)
+    guard let file = try await OpenFile.opening(path: path, on: store.files) else {
       throw APIError.notFound("the file of clip \(clip.id) is missing on the disk")
     }
     return file

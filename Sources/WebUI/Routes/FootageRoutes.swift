@@ -21,7 +21,7 @@ enum FootageRoutes {
   }
 
   static func add(to router: Router<VMSRequestContext>, environment: WebEnvironment) {
-    let index = environment.index
+    let store = environment.store
 
     router.delete("/api/v1/cameras/:id/footage") { request, context -> Response in
       let camera = try await environment.knownCamera(context.parameters.get("id"))
@@ -40,10 +40,8 @@ enum FootageRoutes {
       let user = try context.requireUser().name
       // A camera that is not configured has no recorder to race with: its folders may go too.
       let removed = camera.settings == nil
-      let result = try await Blocking.run {
-        try index.deleteFootage(
-          cameraId: camera.id, includeArchives: archives, pruneEmptyFolders: removed)
-      }
+      let result = try await store.deleteFootage(
+        cameraId: camera.id, includeArchives: archives, pruneEmptyFolders: removed)
       for problem in result.fileErrors {
         context.logger.error(
           "footage of \(camera.id): removed from the index but the file remains: \(problem)")

@@ -1,4 +1,5 @@
 // GET /api/v1/cameras/{id}/live.mjpeg and /snapshot.jpg, from the camera's shared live feed.
+import AsyncAlgorithms
 import Foundation
 import Hummingbird
 import ServiceLifecycle
@@ -16,39 +17,31 @@ enum LiveRoutes {
       let feed = environment.services.live.feed(for: camera.id)
       let channel = context.channel
       let body = ResponseBody { writer in
-        // Frames and keep-alive ticks merged into one stream; ends when the client goes away
-        // (a write throws), which drops the subscription and stops the encoding if nobody else watches.
-        let (ticks, tick) = AsyncStream<LiveFrame?>.makeStream(bufferingPolicy: .bufferingNewest(2))
-        let forward = Task {
-          for await frame in feed.subscribe() { tick.yield(frame) }
-          tick.finish()
-        }
-        let beat = Task {
-          while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(keepAliveSeconds))
-            tick.yield(nil)
-          }
-        }
-        defer {
-          forward.cancel()
-          beat.cancel()
-          tick.finish()
-        }
+        // Frames (nil: a keep-alive tick) merged into one sequence. The feed's stream keeps only
+        // the newest frame while a write waits, and the timer does not queue ticks. It ends when
+        // the client goes away (a write throws), which drops the subscription and stops the
+        // encoding if nobody else watches, and on graceful shutdown.
+        let items = merge(
+          feed.subscribe().map { Optional($0) },
+          AsyncTimerSequence(interval: .seconds(keepAliveSeconds), clock: .continuous).map {
+            _ -> LiveFrame? in nil
+          })
         // An endless response would hold a graceful shutdown forever (worse, a write can wait on
-        // a client that stopped reading): on shutdown the stream ends and the connection is cut.
+        // a client that stopped reading): on shutdown the sequence ends and the connection is cut.
         try await withGracefulShutdownHandler {
           var last: LiveFrame?
-          var lastSent = Date.distantPast
-          for await item in ticks {
+          var lastSent = ContinuousClock.now
+          for await item in items.cancelOnGracefulShutdown() {
             guard let frame = item ?? last else { continue }
-            if item == nil && Date().timeIntervalSince(lastSent) < keepAliveSeconds { continue }
+            if item == nil && ContinuousClock.now - lastSent < .seconds(keepAliveSeconds) {
+              continue
+            }
             last = frame
             try await writer.write(part(frame.jpeg))
-            lastSent = Date()
+            lastSent = .now
           }
           try await writer.finish(nil)
         } onGracefulShutdown: {
-          tick.finish()
           channel.close(promise: nil)
         }
       }

@@ -43,11 +43,14 @@ final class TestServer: Sendable {
   let authenticator: Authenticator
   let configuration: VMSConfiguration
   let log: Logger
+  /// The status hub's service, run as `vms serve` runs it (until `stop()`).
+  let hubRunning: Task<Void, Never>
 
   private init(
     directory: String, configPath: String, services: WebServices, authenticator: Authenticator,
-    configuration: VMSConfiguration, log: Logger
+    configuration: VMSConfiguration, log: Logger, hubRunning: Task<Void, Never>
   ) {
+    self.hubRunning = hubRunning
     self.directory = directory
     self.configPath = configPath
     self.services = services
@@ -92,6 +95,7 @@ final class TestServer: Sendable {
     log.logLevel = .critical
     let index = try ClipIndex.open(dataDirectory: dataDirectory)
     let hub = StatusHub()
+    let hubRunning = Task { await hub.run() }
     let live = LiveFeeds()
     let supervisor = Supervisor(hub: hub, index: index, live: live, registry: .builtIn, log: log)
     let report = await supervisor.reload(text: text, path: configPath)
@@ -107,11 +111,13 @@ final class TestServer: Sendable {
     return TestServer(
       directory: directory, configPath: configPath, services: services,
       authenticator: authenticator,
-      configuration: configuration, log: log)
+      configuration: configuration, log: log, hubRunning: hubRunning)
   }
 
   func stop() async {
     await services.supervisor.shutdown()
+    hubRunning.cancel()
+    await hubRunning.value
     try? services.index.close()
     try? FileManager.default.removeItem(atPath: directory)
   }
