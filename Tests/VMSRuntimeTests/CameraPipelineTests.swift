@@ -15,7 +15,7 @@ import XCTest
 final class CameraPipelineTests: XCTestCase {
   static let wallStartMs: Int64 = 1_795_608_000_000
   let clock = ManualClock()
-  let hub = StatusHub()
+  lazy var hub = runningHub()
   let detector = DetectorSettings(type: "framediff", fps: 5, warmupSeconds: 1)
 
   /// 4 s still, 3 s of a moving square, 6 s still, then the camera goes silent.

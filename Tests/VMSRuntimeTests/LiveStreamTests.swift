@@ -12,7 +12,7 @@ import XCTest
 
 final class LiveStreamTests: XCTestCase {
   let clock = ManualClock()
-  let hub = StatusHub()
+  lazy var hub = runningHub()
 
   private func reader(_ camera: ScriptedOpener, video: LiveStream) -> StreamReader {
     hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.record]))

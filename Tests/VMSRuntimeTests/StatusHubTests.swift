@@ -6,34 +6,6 @@ import XCTest
 
 /// The status hub: what every browser and /api/v1/health see of the cameras.
 final class StatusHubTests: XCTestCase {
-  /// A hub whose service runs (as under `vms serve`'s ServiceGroup) until the test ends.
-  private func runningHub() -> StatusHub {
-    let hub = StatusHub()
-    let running = Task { await hub.run() }
-    addTeardownBlock {
-      running.cancel()
-      await running.value
-    }
-    return hub
-  }
-
-  /// Waits (up to 5 s) until the hub's snapshot satisfies `condition`: posts are applied in order
-  /// but asynchronously.
-  private func settled(
-    _ hub: StatusHub, _ condition: @escaping ([CameraStatus]) -> Bool,
-    file: StaticString = #filePath, line: UInt = #line
-  ) async -> [CameraStatus] {
-    let deadline = ContinuousClock.now + .seconds(5)
-    while ContinuousClock.now < deadline {
-      let snapshot = await hub.snapshot()
-      if condition(snapshot) { return snapshot }
-      try? await Task.sleep(for: .milliseconds(5))
-    }
-    let snapshot = await hub.snapshot()
-    XCTFail("the hub never reached the expected state: \(snapshot)", file: file, line: line)
-    return snapshot
-  }
-
   private func status(_ snapshot: [CameraStatus], _ id: String) -> CameraStatus? {
     snapshot.first { $0.id == id }
   }

@@ -13,7 +13,7 @@ import XCTest
 final class StreamReaderTests: XCTestCase {
   static let wallStartMs: Int64 = 1_795_608_000_000
   let clock = ManualClock()
-  let hub = StatusHub()
+  lazy var hub = runningHub()
   let tap = RecorderTap()
 
   private func reader(
@@ -55,9 +55,9 @@ final class StreamReaderTests: XCTestCase {
     await task.value
     XCTAssertTrue(reached, "attempts: \(camera.attemptSeconds)")
     XCTAssertEqual(Array(gaps(camera.attemptSeconds).prefix(7)), [1, 2, 4, 8, 16, 30, 30])
-    let status = await status()
-    XCTAssertEqual(status?.state, .reconnecting)
-    XCTAssertEqual(status?.error, "connection refused")
+    await settled(hub) {
+      $0.first?.state == .reconnecting && $0.first?.error == "connection refused"
+    }
   }
 
   func testTenSecondsOfVideoMakeTheNextRetryQuickAgain() async {
@@ -117,9 +117,9 @@ final class StreamReaderTests: XCTestCase {
       XCTAssertLessThanOrEqual(spanMs, Int64(StreamReader.batchNanos / 1_000_000) + 40)
     }
     XCTAssertGreaterThan(batches.count, 10, "timed packets go in batches of about 0.1 s")
-    let status = await status()
-    XCTAssertEqual(status?.state, .reconnecting)
-    XCTAssertEqual(status?.error, "the camera stalled")
+    await settled(hub) {
+      $0.first?.state == .reconnecting && $0.first?.error == "the camera stalled"
+    }
   }
 
   func testCancellingEndsABackoffWaitAtOnce() async {

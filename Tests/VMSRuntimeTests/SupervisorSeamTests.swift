@@ -11,7 +11,7 @@ import XCTest
 
 final class SupervisorSeamTests: XCTestCase {
   let clock = ManualClock()
-  let hub = StatusHub()
+  lazy var hub = runningHub()
 
   private static func yaml(_ folder: String, cameras: [(id: String, name: String, url: String)])
     -> String
@@ -69,16 +69,15 @@ final class SupervisorSeamTests: XCTestCase {
     XCTAssertTrue(moved)
     XCTAssertEqual(cameras.attempts(gate), 1, "the gate's connection must not be touched")
     XCTAssertEqual(cameras.attempts(yard), 1)
-    let gateStatus = await hub.snapshot().first { $0.id == "gate" }
-    XCTAssertEqual(gateStatus?.name, "Front gate")
-    XCTAssertEqual(gateStatus?.state, .connected)
+    await settled(hub) { cameras in
+      cameras.contains { $0.id == "gate" && $0.name == "Front gate" && $0.state == .connected }
+    }
 
     // The yard removed: the gate is still not touched.
     report = await supervisor.reload(
       text: Self.yaml(storage.path, cameras: [("gate", "Front gate", gate)]), path: path)
     XCTAssertTrue(report.applied)
-    let ids = await hub.snapshot().map(\.id)
-    XCTAssertEqual(ids, ["gate"])
+    await settled(hub) { $0.map(\.id) == ["gate"] }
     XCTAssertEqual(cameras.attempts(gate), 1)
     await supervisor.shutdown()
   }
