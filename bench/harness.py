@@ -93,7 +93,7 @@ def clip_stats(data_dir, source, lo, hi, window, fps):
 
 
 def limit_stats(system, n):
-    """What the limit says it did, per camera-second of its own life (connection included), and
+    """What the limit says it did, per camera and second of its own life (connection included), and
     whether its files hold it: the video packets ffprobe reads back from camera 1's files against
     the packets the limit says it wrote there (1.0: every written frame is in a readable file)."""
     counts = system.counts

@@ -88,17 +88,12 @@ def limit_summary(results):
             ratio = (vms or {}).get("vs_limit")
             parts.append(f"{d} {fmt(ratio, 2)}x")
         work = (f"limit {limit['cpu_per_camera']:.4f} CPU-s/s per camera; per camera-second it wrote "
-                f"{fmt(_per_cam(limit, 'limit_written_fps'), 1)} main packets, decoded "
-                f"{fmt(_per_cam(limit, 'limit_decoded_fps'), 1)} sub frames, scaled "
-                f"{fmt(_per_cam(limit, 'limit_scaled_fps'), 2)}; camera 1's files read back "
+                f"{fmt(limit.get('limit_written_fps'), 1)} main packets, decoded "
+                f"{fmt(limit.get('limit_decoded_fps'), 1)} sub frames, scaled "
+                f"{fmt(limit.get('limit_scaled_fps'), 2)}; camera 1's files read back "
                 f"{fmt(limit.get('limit_read_back'), 3)} of the packets written")
         lines.append(f"  N={n:<3} vms/limit: {', '.join(parts)} (target <= {limit_target(n):.2f}x); {work}")
     return lines
-
-
-def _per_cam(r, key):
-    value = r.get(key)
-    return None if value is None else value / r["cameras"]
 
 
 def targets(results):
