@@ -69,7 +69,7 @@ def main(argv=None):
             print(f"bench: {binaries[name]} is missing: build it first (flock /tmp/vms-build.lock swift build "
                   f"-c release builds both vms and vms-limit)", file=sys.stderr)
             return 2
-    results_dir = Path(args.out)
+    results_dir = Path(args.out).resolve()  # the systems run in their own work directories
     results_dir.mkdir(parents=True, exist_ok=True)
     schedule = harness.ensure_media()
     if "motion" in systems and not harness.ensure_motion(install=not q):
