@@ -99,6 +99,9 @@ let package = Package(
         .product(name: "Prometheus", package: "swift-prometheus"),
       ]
     ),
+    // The benchmark's in-process limit (bench/README.md): VMSMedia and what it rests on (FFmpeg,
+    // the transport type), no engine, index, web server or detector.
+    .executableTarget(name: "vms-limit", dependencies: ["CFFmpeg", "VMSConfig", "VMSMedia"]),
 
     .testTarget(name: "DetectorsTests", dependencies: ["Detectors"]),
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),

@@ -18,31 +18,21 @@ import shutil
 import sqlite3
 import statistics
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-USER, PASSWORD = "bench", "bench-password"
+from common import BENCH, ROOT, USER, PASSWORD, free_port, hash_password, vms_binary
+
 CLIPS = 100_000
 PER_DAY = 2_000
-
-
-def _free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
     def __init__(self, binary, workdir, password_hash):
         self.binary, self.workdir = binary, workdir
-        self.port = _free_port()
+        self.port = free_port()
         self.data = workdir / "data"
         (workdir / "vms.yaml").write_text(
             f"server:\n  listen: \"127.0.0.1:{self.port}\"\n  data_dir: \"{self.data}\"\n"
@@ -142,9 +132,6 @@ def detector_bench(log):
 
 
 def run(binary, results_dir: Path, log, password_hash=None):
-    sys.path.insert(0, str(BENCH))
-    from bench import hash_password
-
     out = {"detectors_320x180": detector_bench(log)}
     work = results_dir / "work" / "micro"
     shutil.rmtree(work, ignore_errors=True)
@@ -179,5 +166,4 @@ def run(binary, results_dir: Path, log, password_hash=None):
 
 
 if __name__ == "__main__":
-    binary = Path(os.environ.get("VMS_BIN", ROOT / ".build" / "release" / "vms"))
-    print(json.dumps(run(binary, BENCH / "results", lambda m: print(m, flush=True)), indent=2))
+    print(json.dumps(run(vms_binary(), BENCH / "results", lambda m: print(m, flush=True)), indent=2))

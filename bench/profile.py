@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""Profile vms under the benchmark's load: N test cameras, warm-up, then `perf record -g` on the vms
-process for S seconds. Writes bench/results/profile-N<n>-<detector>-STAMP.txt: the flat profile by
-shared object and by symbol (self time), and the callers of the top symbols, Swift names demangled.
+"""Profile vms (or the in-process limit, Sources/vms-limit) under the benchmark's load: N test
+cameras, warm-up, then `perf record -g` on the process for S seconds. Writes
+bench/results/profile-N<n>-<system>-STAMP.txt: CPU by thread, the flat profile by shared object and
+by symbol (self time), and the callers of the top symbols, Swift names demangled.
 
-usage: /usr/bin/python3 bench/profile.py [--cameras 8] [--detector mog2] [--seconds 20] [--warmup 15]
+usage: /usr/bin/python3 bench/profile.py [--cameras 8] [--system vms-mog2|vms-framediff|limit]
+                                         [--seconds 20] [--warmup 15]
+(`--detector D` is `--system vms-D`.)
 """
 
 from __future__ import annotations
@@ -16,10 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH))
-
-import bench  # noqa: E402
+import harness
+import systems
+from common import BENCH, CLK_TCK, hash_password, limit_binary, vms_binary
 
 
 def demangle(text):
@@ -41,7 +43,7 @@ def thread_cpu(pid):
         except OSError:
             continue
         fields = text[text.rindex(")") + 2:].split()
-        out[task.name] = (name, (int(fields[11]) + int(fields[12])) / bench.CLK_TCK)
+        out[task.name] = (name, (int(fields[11]) + int(fields[12])) / CLK_TCK)
     return out
 
 
@@ -63,26 +65,28 @@ def context_switches(pid):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cameras", type=int, default=8)
+    p.add_argument("--system", default=None)
     p.add_argument("--detector", default="mog2")
     p.add_argument("--seconds", type=float, default=20)
     p.add_argument("--warmup", type=float, default=15)
     p.add_argument("--frequency", type=int, default=499)
     args = p.parse_args()
+    kind = args.system or f"vms-{args.detector}"
     if not shutil.which("perf"):
         print("profile: perf is missing (apt-get install linux-perf)", file=sys.stderr)
         return 2
-    binary = Path(os.environ.get("VMS_BIN", bench.ROOT / ".build" / "release" / "vms"))
+    vms = vms_binary()
     results = BENCH / "results"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     work = results / "work" / f"profile-{stamp}"
     work.mkdir(parents=True)
-    bench.ensure_media()
-    password_hash = bench.hash_password(binary)
-    source = bench.Source(args.cameras, work)
+    harness.ensure_media()
+    password_hash = hash_password(vms) if kind.startswith("vms-") else None
+    source = systems.Source(args.cameras, work)
     system = None
     try:
-        settings = {"pre_roll": 2, "post_roll": 3, "min_duration": 5}
-        system = bench.VmsSystem(binary, args.detector, source, work, password_hash, settings)
+        system = systems.make(kind, source, work, vms=vms, limit=limit_binary(vms),
+                              password_hash=password_hash, settings=harness.SETTINGS)
         time.sleep(args.warmup)
         data = work / "perf.data"
         c0 = system.cpu()
@@ -109,7 +113,7 @@ def main():
         lines.append(f"  context switches per camera-second: voluntary "
                      f"{(switches1[0] - switches0[0]) / (args.cameras * args.seconds):.0f}, involuntary "
                      f"{(switches1[1] - switches0[1]) / (args.cameras * args.seconds):.0f}")
-        report = [f"vms profile: {args.cameras} cameras, detector {args.detector}, {args.seconds:g} s "
+        report = [f"{kind} profile: {args.cameras} cameras, {args.seconds:g} s "
                   f"after {args.warmup:g} s warm-up; CPU per camera during the recording: {cpu:.4f} "
                   f"(perf adds a little)\n", "\n".join(lines) + "\n"]
         for title, sort in (("by shared object", "dso"), ("by symbol (self)", "dso,sym")):
@@ -121,7 +125,7 @@ def main():
                               "-g", "caller,0.5,callee,function,percent", "--percent-limit", "3",
                               "--sort", "sym"], capture_output=True, text=True)
         report.append("==== callers of the top symbols ====\n" + demangle(out.stdout))
-        path = results / f"profile-N{args.cameras}-{args.detector}-{stamp}.txt"
+        path = results / f"profile-N{args.cameras}-{kind}-{stamp}.txt"
         path.write_text("\n".join(report))
         print(f"profile: {path}")
     finally:
