@@ -106,12 +106,16 @@ let package = Package(
     .testTarget(name: "DetectorsTests", dependencies: ["Detectors"]),
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     .testTarget(name: "VMSConfigTests", dependencies: ["VMSConfig"]),
-    .testTarget(name: "VMSMediaTests", dependencies: ["VMSMedia"]),
+    // Real compressed video made in memory, for the media and the engine tests (not a product).
+    .target(
+      name: "MediaTestSupport", dependencies: ["CFFmpeg", "VMSMedia"],
+      path: "Tests/MediaTestSupport"),
+    .testTarget(name: "VMSMediaTests", dependencies: ["VMSMedia", "MediaTestSupport"]),
     .testTarget(name: "SeedImportTests", dependencies: ["SeedImport", "VMSConfig"]),
     .testTarget(
       name: "VMSRuntimeTests",
       dependencies: [
-        "VMSRuntime", "VMSMedia",
+        "VMSRuntime", "VMSMedia", "MediaTestSupport",
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
       ]

@@ -27,4 +27,17 @@ public struct MediaPacket: Sendable, Equatable {
     self.isKeyframe = isKeyframe
     self.receivedAtMs = receivedAtMs
   }
+
+  /// A copy of FFmpeg's packet, read at `receivedAtMs`.
+  public init(copying packet: UnsafePointer<AVPacket>, receivedAtMs: Int64) {
+    let size = Int(packet.pointee.size)
+    let data: [UInt8] =
+      if let bytes = packet.pointee.data, size > 0 {
+        Array(UnsafeBufferPointer(start: bytes, count: size))
+      } else { [] }
+    self.init(
+      streamIndex: Int(packet.pointee.stream_index), data: data, pts: packet.pointee.pts,
+      dts: packet.pointee.dts, duration: packet.pointee.duration,
+      isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0, receivedAtMs: receivedAtMs)
+  }
 }

@@ -90,16 +90,7 @@ func connect(_ url: String, _ interrupt: InterruptState) -> MediaInput? {
 
 /// The packet copied out of FFmpeg, as vms's stream reader copies it for its recorder.
 func copy(_ packet: UnsafeMutablePointer<AVPacket>) -> MediaPacket {
-  let size = Int(packet.pointee.size)
-  let data: [UInt8] =
-    if let bytes = packet.pointee.data, size > 0 {
-      Array(UnsafeBufferPointer(start: bytes, count: size))
-    } else { [] }
-  return MediaPacket(
-    streamIndex: Int(packet.pointee.stream_index), data: data, pts: packet.pointee.pts,
-    dts: packet.pointee.dts, duration: packet.pointee.duration,
-    isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0,
-    receivedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
+  MediaPacket(copying: packet, receivedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
 }
 
 /// The `in-camK` thread: MAIN into fragmented MP4 files in `folder`.

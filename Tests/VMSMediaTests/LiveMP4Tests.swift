@@ -3,6 +3,7 @@
 // keyframes, decoded without damage).
 import CFFmpeg
 import Foundation
+import MediaTestSupport
 import XCTest
 
 @testable import VMSMedia
@@ -72,7 +73,7 @@ final class LiveMP4Tests: XCTestCase {
   }
 
   func testAnInitSegmentAndOneFragmentPerFrameReadBackAsTheStreamThatWentIn() throws {
-    let camera = H264TestStream()
+    let camera = SyntheticVideo(fps: 25, gopSeconds: 1, codec: .h264)
     let layout = camera.layout()
     let initSegment = try LiveInitSegment(layout: layout, audio: false)
     XCTAssertEqual(initSegment.tracks.count, 1)
@@ -88,7 +89,7 @@ final class LiveMP4Tests: XCTestCase {
     XCTAssertEqual(reader.boxes(at: ["moov", "mvex", "trex"]).count, 1)
 
     // Fragments start mid-stream, at a keyframe, as a viewer arriving late would get them.
-    let packets = Array(camera.packets(110).dropFirst(25).prefix(75))
+    let packets = Array(camera.packets(seconds: 4.4, moving: true).dropFirst(25).prefix(75))
     XCTAssertTrue(packets[0].isKeyframe)
     let scale = Double(track.timescale) / 90_000
     var output = initSegment.bytes

@@ -5,6 +5,7 @@
 import Detectors
 import Foundation
 import Logging
+import MediaTestSupport
 import Storage
 import VMSConfig
 import VMSMedia

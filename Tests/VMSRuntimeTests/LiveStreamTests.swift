@@ -4,6 +4,7 @@
 // down is said, and its return starts a new stream the player resets to.
 import Detectors
 import Logging
+import MediaTestSupport
 import VMSConfig
 import VMSMedia
 import XCTest

@@ -158,7 +158,7 @@ actor StreamReader {
           if let liveVideo { Self.share(packet, with: liveVideo) }
           if records, recorder != nil {
             if batch.isEmpty { batchStarted = now }
-            batch.append(Self.copy(packet, receivedAtMs: clock.wallMs))
+            batch.append(MediaPacket(copying: packet, receivedAtMs: clock.wallMs))
             if batch.count >= Self.batchPackets || now - batchStarted >= Self.batchNanos {
               hand(batch, of: input.layout)
               batch.removeAll(keepingCapacity: true)
@@ -249,18 +249,4 @@ actor StreamReader {
       pts: packet.pointee.pts, isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0)
   }
 
-  private static func copy(_ packet: UnsafeMutablePointer<AVPacket>, receivedAtMs: Int64)
-    -> MediaPacket
-  {
-    let size = Int(packet.pointee.size)
-    let data: [UInt8] =
-      if let bytes = packet.pointee.data, size > 0 {
-        Array(UnsafeBufferPointer(start: bytes, count: size))
-      } else { [] }
-    return MediaPacket(
-      streamIndex: Int(packet.pointee.stream_index), data: data, pts: packet.pointee.pts,
-      dts: packet.pointee.dts,
-      duration: packet.pointee.duration, isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0,
-      receivedAtMs: receivedAtMs)
-  }
 }

@@ -58,6 +58,12 @@ public enum CameraEditError: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 public actor CameraEditing {
+  /// Reading, writing and fsyncing the file block: they run on this actor's own thread, never on
+  /// the cooperative pool the web server's requests share.
+  nonisolated let executor = ThreadExecutor(name: "config-edits")
+  public nonisolated var unownedExecutor: UnownedSerialExecutor {
+    executor.asUnownedSerialExecutor()
+  }
   private let path: String
   private let supervisor: Supervisor
   private let registry: DetectorRegistry

@@ -3,26 +3,26 @@
 // FFmpeg) or, for the live view, H.264 with libx264 in Annex B as RTSP cameras send it, with a fixed
 // GOP and no B-frames. The detect path decodes it and the recorder writes it
 // into clips, as it would a camera's H.264, so motion, pre-roll and clip files can be checked
-// without a camera.
+// without a camera. Shared by the media tests and the engine tests (MediaTestSupport target).
 import CFFmpeg
 import VMSMedia
 
-final class SyntheticVideo {
-  let width: Int32
-  let height: Int32
-  let fps: Int32
-  let gopFrames: Int32
+public final class SyntheticVideo {
+  public let width: Int32
+  public let height: Int32
+  public let fps: Int32
+  public let gopFrames: Int32
   /// Video timestamps in 90 kHz ticks, as RTP video.
-  static let timeBase = Rational(1, 90_000)
+  public static let timeBase = Rational(1, 90_000)
   private var codec: UnsafeMutablePointer<AVCodecContext>?
   private let frame: UnsafeMutablePointer<AVFrame>
   private let packet: UnsafeMutablePointer<AVPacket>
   private var frameNumber: Int64 = 0
   private var squareX: Int32 = 20
 
-  enum Codec { case mpeg4, h264 }
+  public enum Codec { case mpeg4, h264 }
 
-  init(
+  public init(
     width: Int32 = 320, height: Int32 = 240, fps: Int32 = 10, gopSeconds: Int32 = 1,
     codec kind: Codec = .mpeg4
   ) {
@@ -70,7 +70,7 @@ final class SyntheticVideo {
   }
 
   /// The stream as a source's layout (stream 0).
-  func layout() -> StreamLayout {
+  public func layout() -> StreamLayout {
     var parameters: UnsafeMutablePointer<AVCodecParameters>? = avcodec_parameters_alloc()
     defer { avcodec_parameters_free(&parameters) }
     avcodec_parameters_from_context(parameters, codec)
@@ -78,21 +78,18 @@ final class SyntheticVideo {
       describing: [(UnsafePointer(parameters!), Self.timeBase)], frameRate: Rational(fps, 1))
   }
 
-  var ticksPerFrame: Int64 { 90_000 / Int64(fps) }
+  public var ticksPerFrame: Int64 { 90_000 / Int64(fps) }
 
-  /// The next `seconds` of video as script steps: each frame after one frame interval of camera
-  /// time. The square moves 6 px per frame while `moving`, else stays where it is.
-  func steps(seconds: Double, moving: Bool) -> [ScriptStep] {
-    var steps: [ScriptStep] = []
-    for _ in 0..<Int((seconds * Double(fps)).rounded()) {
+  /// The next `seconds` of video, one packet per frame (`receivedAtMs` 0). The square moves 6 px per
+  /// frame while `moving`, else stays where it is.
+  public func packets(seconds: Double, moving: Bool) -> [MediaPacket] {
+    (0..<Int((seconds * Double(fps)).rounded())).map { _ in
       if moving { squareX = 20 + (squareX - 20 + 6) % (width - 100) }
-      steps.append(.wait(.nanoseconds(1_000_000_000 / Int64(fps))))
-      steps.append(.packet(encodeNext()))
+      return encodeNext()
     }
-    return steps
   }
 
-  private func encodeNext() -> ScriptedPacket {
+  private func encodeNext() -> MediaPacket {
     precondition(av_frame_make_writable(frame) == 0)
     paint()
     frame.pointee.pts = frameNumber
@@ -104,9 +101,10 @@ final class SyntheticVideo {
     let data = Array(
       UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size)))
     let dts = packet.pointee.dts * ticksPerFrame
-    return ScriptedPacket(
-      data: data, pts: packet.pointee.pts * ticksPerFrame, dts: dts, duration: ticksPerFrame,
-      isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0)
+    return MediaPacket(
+      streamIndex: 0, data: data, pts: packet.pointee.pts * ticksPerFrame, dts: dts,
+      duration: ticksPerFrame, isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0,
+      receivedAtMs: 0)
   }
 
   /// A fixed texture (so the picture is not flat), a bright 40 px square at `squareX`, and grey
