@@ -115,11 +115,12 @@ public final class LiveStream: Sendable {
   func packet(
     streamIndex: Int, data: UnsafeBufferPointer<UInt8>, dts: Int64, pts: Int64, isKeyframe: Bool
   ) {
-    guard let videoIndex = state.withLock({ $0.description?.videoIndex }), streamIndex == videoIndex
-    else { return }
-    let packet = Packet(data: Array(data), dts: dts, pts: pts, isKeyframe: isKeyframe)
+    // One lock per packet, the only cost while nobody watches (with one copy into the cache).
     state.withLock { state in
-      guard let description = state.description else { return }
+      guard let description = state.description, streamIndex == description.videoIndex else {
+        return
+      }
+      let packet = Packet(data: Array(data), dts: dts, pts: pts, isKeyframe: isKeyframe)
       if let last = state.lastDTS, dts > last {
         let seconds = description.timeBase.seconds(dts - last)
         let rate = Double(packet.data.count) / max(seconds, 0.001)
