@@ -106,16 +106,16 @@ let package = Package(
     .testTarget(name: "DetectorsTests", dependencies: ["Detectors"]),
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     .testTarget(name: "VMSConfigTests", dependencies: ["VMSConfig"]),
-    // Real compressed video made in memory, for the media and the engine tests (not a product).
+    // What several test targets share (not a product): real compressed video made in memory, a
+    // deadline for a task.
     .target(
-      name: "MediaTestSupport", dependencies: ["CFFmpeg", "VMSMedia"],
-      path: "Tests/MediaTestSupport"),
-    .testTarget(name: "VMSMediaTests", dependencies: ["VMSMedia", "MediaTestSupport"]),
+      name: "TestSupport", dependencies: ["CFFmpeg", "VMSMedia"], path: "Tests/TestSupport"),
+    .testTarget(name: "VMSMediaTests", dependencies: ["VMSMedia", "TestSupport"]),
     .testTarget(name: "SeedImportTests", dependencies: ["SeedImport", "VMSConfig"]),
     .testTarget(
       name: "VMSRuntimeTests",
       dependencies: [
-        "VMSRuntime", "VMSMedia", "MediaTestSupport",
+        "VMSRuntime", "VMSMedia", "TestSupport",
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
       ]
@@ -123,7 +123,7 @@ let package = Package(
     .testTarget(
       name: "WebUITests",
       dependencies: [
-        "WebUI", "VMSRuntime", "Storage", "VMSConfig", "Detectors",
+        "WebUI", "TestSupport", "VMSRuntime", "Storage", "VMSConfig", "Detectors",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         .product(name: "Prometheus", package: "swift-prometheus"),

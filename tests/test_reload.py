@@ -13,14 +13,12 @@ Run: VMS_BIN=.build/debug/vms /usr/bin/python3 -m pytest tests/test_reload.py -v
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
 from datetime import datetime
 import signal
 import socket
-import struct
 import subprocess
 import threading
 import time
@@ -42,6 +40,7 @@ from vmstest import (
     read_clips,
     to_yaml,
     vms_config,
+    WebSocket,
     wait_until,
 )
 
@@ -197,58 +196,22 @@ def wait_applied(server, check, what, timeout=APPLY_WITHIN + SLACK, since=None):
 
 
 class EventSocket:
-    """A minimal RFC 6455 client for /api/v1/events that collects every JSON message in a thread."""
+    """/api/v1/events read in a thread: every JSON message, with the time it came."""
 
     def __init__(self, server):
         self.messages: list[tuple[float, dict]] = []
-        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        key = base64.b64encode(os.urandom(16)).decode()
-        lines = ["GET /api/v1/events HTTP/1.1", f"Host: 127.0.0.1:{server.port}", "Upgrade: websocket",
-                 "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13",
-                 f"Authorization: {auth_header()}", f"Origin: {server.base_url}"]
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(1)
-            if not chunk:
-                break
-            head += chunk
-        assert head.startswith(b"HTTP/1.1 101"), f"/api/v1/events did not upgrade: {head!r}"
-        accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode())
-                                  .digest()).decode()
-        assert accept.encode() in head, head
-        self.sock.settimeout(None)
+        self.ws = WebSocket(server.port, "/api/v1/events",
+                            {"Authorization": auth_header(), "Origin": server.base_url})
+        assert self.ws.status == 101, f"/api/v1/events did not upgrade: {self.ws.status}"
         self._thread = threading.Thread(target=self._run, name="events", daemon=True)
         self._thread.start()
-
-    def _read(self, n):
-        data = b""
-        while len(data) < n:
-            chunk = self.sock.recv(n - len(data))
-            if not chunk:
-                raise ConnectionError("closed")
-            data += chunk
-        return data
 
     def _run(self):
         try:
             while True:
-                b1, b2 = self._read(2)
-                length = b2 & 0x7F
-                if length == 126:
-                    length = struct.unpack(">H", self._read(2))[0]
-                elif length == 127:
-                    length = struct.unpack(">Q", self._read(8))[0]
-                payload = self._read(length)
-                opcode = b1 & 0x0F
-                if opcode == 1:
+                kind, payload = self.ws.frame(timeout=None)
+                if kind == "text":
                     self.messages.append((time.time(), json.loads(payload)))
-                elif opcode == 8:
-                    return
-                elif opcode == 9:
-                    mask = os.urandom(4)
-                    self.sock.sendall(bytes([0x8A, 0x80 | len(payload)]) + mask
-                                      + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
         except (OSError, ConnectionError, ValueError):
             return
 
@@ -257,10 +220,10 @@ class EventSocket:
 
     def close(self):
         try:
-            self.sock.shutdown(socket.SHUT_RDWR)
+            self.ws.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        self.sock.close()
+        self.ws.close()
         self._thread.join(timeout=5)
 
 

@@ -3,7 +3,7 @@
 // keyframes, decoded without damage).
 import CFFmpeg
 import Foundation
-import MediaTestSupport
+import TestSupport
 import XCTest
 
 @testable import VMSMedia

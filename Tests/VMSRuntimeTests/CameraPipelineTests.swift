@@ -5,8 +5,8 @@
 import Detectors
 import Foundation
 import Logging
-import MediaTestSupport
 import Storage
+import TestSupport
 import VMSConfig
 import VMSMedia
 import XCTest

@@ -1,5 +1,6 @@
 import ServiceLifecycle
 import ServiceLifecycleTestKit
+import TestSupport
 import XCTest
 
 @testable import VMSRuntime
@@ -160,17 +161,4 @@ final class StatusHubTests: XCTestCase {
       XCTAssertEqual(final.first?.state, .connected)
     }
   }
-}
-
-/// Waits for `task` to end; true when it ended by itself within `limit` (else it is cancelled, so
-/// the test goes on and fails rather than hanging).
-func ends(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
-  let start = ContinuousClock.now
-  let watchdog = Task {
-    try await Task.sleep(for: limit)
-    task.cancel()
-  }
-  await task.value
-  watchdog.cancel()
-  return ContinuousClock.now - start < limit
 }

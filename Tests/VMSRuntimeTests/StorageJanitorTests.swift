@@ -4,6 +4,7 @@ import ServiceLifecycle
 import ServiceLifecycleTestKit
 import Storage
 import Synchronization
+import TestSupport
 import XCTest
 
 @testable import VMSRuntime

@@ -1,6 +1,6 @@
-// Synthetic video (MediaTestSupport) as the steps of a scripted camera: each frame after one frame
+// Synthetic video (TestSupport) as the steps of a scripted camera: each frame after one frame
 // interval of camera time.
-import MediaTestSupport
+import TestSupport
 
 extension SyntheticVideo {
   func steps(seconds: Double, moving: Bool) -> [ScriptStep] {

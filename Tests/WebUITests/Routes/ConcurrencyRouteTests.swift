@@ -11,6 +11,7 @@ import NIOPosix
 import ServiceLifecycle
 import ServiceLifecycleTestKit
 import Synchronization
+import TestSupport
 import VMSRuntime
 import XCTest
 
@@ -259,17 +260,4 @@ enum MJPEG {
     }
     return nil
   }
-}
-
-/// Waits for `task` to end; true when it ended by itself within `limit` (else it is cancelled, so
-/// the test goes on and fails rather than hanging).
-func ends(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
-  let start = ContinuousClock.now
-  let watchdog = Task {
-    try await Task.sleep(for: limit)
-    task.cancel()
-  }
-  await task.value
-  watchdog.cancel()
-  return ContinuousClock.now - start < limit
 }

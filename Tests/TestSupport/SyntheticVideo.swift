@@ -3,7 +3,7 @@
 // FFmpeg) or, for the live view, H.264 with libx264 in Annex B as RTSP cameras send it, with a fixed
 // GOP and no B-frames. The detect path decodes it and the recorder writes it
 // into clips, as it would a camera's H.264, so motion, pre-roll and clip files can be checked
-// without a camera. Shared by the media tests and the engine tests (MediaTestSupport target).
+// without a camera. Shared by the media tests and the engine tests (TestSupport target).
 import CFFmpeg
 import VMSMedia
 
