@@ -120,6 +120,13 @@ public final class LiveStream: Sendable {
       guard let description = state.description, streamIndex == description.videoIndex else {
         return
       }
+      // Before the first keyframe (or after the cache overflowed) with nobody watching, the packet
+      // would be copied only to be thrown away.
+      let watched = state.viewers.values.contains { $0.timeline != nil }
+      if !isKeyframe && state.cache.isEmpty && !watched {
+        state.lastDTS = dts
+        return
+      }
       let packet = Packet(data: Array(data), dts: dts, pts: pts, isKeyframe: isKeyframe)
       if let last = state.lastDTS, dts > last {
         let seconds = description.timeBase.seconds(dts - last)
@@ -130,7 +137,7 @@ public final class LiveStream: Sendable {
       state.lastDTS = dts
       if isKeyframe { state.largestKeyframeBytes = max(state.largestKeyframeBytes, data.count) }
       Self.cache(packet, in: &state, timeBase: description.timeBase)
-      guard state.viewers.values.contains(where: { $0.timeline != nil }) else { return }
+      guard watched else { return }
       let sample = NALUnits.lengthPrefixed(packet.data)
       let budget = Self.budget(state)
       for viewer in state.viewers.values where viewer.timeline != nil {
