@@ -5,6 +5,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Timekeeping
 import VMSRuntime
 
 struct HealthResponse: Encodable {
@@ -34,7 +35,7 @@ enum HealthRoutes {
     downAfterSeconds: @escaping @Sendable () async -> Double
   ) {
     router.get("/api/v1/health") { _, _ -> Response in
-      let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+      let nowMs = WallTime.now().sinceEpochMs
       let limit = await downAfterSeconds()
       var cameras: [String: HealthResponse.Camera] = [:]
       var degraded = false

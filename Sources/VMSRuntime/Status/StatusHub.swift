@@ -11,6 +11,7 @@
 // posts are dropped.
 import Foundation
 import ServiceLifecycle
+import Timekeeping
 
 public actor StatusHub: Service {
   private struct Entry {
@@ -97,7 +98,7 @@ public actor StatusHub: Service {
         status: CameraStatus(id: id, name: name, state: enabled ? .connecting : .disabled),
         enabled: enabled,
         streams: [:])
-      if enabled { entry.status.downSinceMs = Int64(Date().timeIntervalSince1970 * 1000) }
+      if enabled { entry.status.downSinceMs = WallTime.now().sinceEpochMs }
       for role in roles { entry.streams[role] = (.connecting, nil) }
       if entries[id] == nil { order.append(id) }
       entries[id] = entry
@@ -154,7 +155,7 @@ public actor StatusHub: Service {
       if entry.status.state == .connected {
         entry.status.downSinceMs = nil
       } else if entry.status.downSinceMs == nil {
-        entry.status.downSinceMs = Int64(Date().timeIntervalSince1970 * 1000)
+        entry.status.downSinceMs = WallTime.now().sinceEpochMs
       }
     }
     let named = entry.streams.count > 1
