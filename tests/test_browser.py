@@ -658,6 +658,40 @@ def test_download_link_has_informative_name(site, desktop):
     assert len(body) > 1000 and body[4:8] in (b"ftyp", b"styp", b"moof"), "the download is an MP4"
 
 
+def test_deleting_the_clip_being_played_plays_the_next(site, desktop):
+    """Delete the clip being played: the next one takes its place and keeps playing, its time on the
+    clock (not "--:--:--"), and the toast that confirms it leaves the clip list readable (issue 14's
+    mends)."""
+    clips = [c for c in site.ensure_clips(2) if not c["archived"]]
+    if len(clips) < 2:
+        site.motion_clip()
+        clips = [c for c in site.complete_clips() if not c["archived"]]
+    doomed, following = clips[-2], clips[-1]
+    open_page(desktop, site, f"/timeline.html?camera={CAMERA_ID}&date={local_day()}&clip={doomed['id']}",
+              f".clip-seg[data-clip='{doomed['id']}']")
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, f".clip-seg[data-clip='{doomed['id']}']"))
+    bs.wait_for(desktop, lambda d: d.execute_script(
+        "const v = document.getElementById('video'); return v.dataset.clip === arguments[0] && !v.paused && v.currentTime > 0.2",
+        str(doomed["id"])), 15, "the clip to play")
+    bs.click(desktop, bs.one(desktop, "#delete-clip"))
+    bs.confirm_dialog(desktop)
+    bs.wait_for(desktop, lambda d: d.execute_script(
+        "const v = document.getElementById('video'); return v.dataset.clip === arguments[0] && !v.paused && v.currentTime > 0.2",
+        str(following["id"])), 15, "the next clip playing in its place")
+    clock = bs.one(desktop, "[data-role=clock]").text
+    assert re.fullmatch(r"\d{2}:\d{2}:\d{2}", clock), clock
+    toast = bs.visible(desktop, ".toast.ok")
+    overlap = desktop.execute_script("""
+        const a = arguments[0].getBoundingClientRect();
+        return [...document.querySelectorAll('#clip-list button')].some((row) => {
+          const b = row.getBoundingClientRect();
+          return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        });""", toast)
+    assert not overlap, "the toast covers the clip list"
+    assert doomed["id"] not in {c["id"] for c in site.clips()}
+    assert_no_console_errors(desktop)
+
+
 def test_delete_hour_removes_it(site, desktop):
     clips = site.ensure_clips(2)
     hour = datetime.fromtimestamp(clips[-1]["start_ms"] / 1000).strftime("%H")
