@@ -9,7 +9,11 @@ extension ConfigDecoder {
     "retention_days", "live",
   ]
   static let detectorBaseKeys = ["type", "fps", "min_area_percent", "warmup"]
-  static let recordingKeys = ["enabled", "pre_roll", "post_roll", "min_duration", "max_duration"]
+  static let recordingKeys = [
+    "enabled", "mode", "segment", "pre_roll", "post_roll", "min_duration", "max_duration",
+  ]
+  /// The shortest and longest continuous-recording segment.
+  static let segmentRange = 2.0...3600.0
   static let liveKeys = ["fps", "width", "show_detection"]
 
   /// Where a key written directly under a camera probably belongs.
@@ -18,6 +22,7 @@ extension ConfigDecoder {
     "min_area_percent": "the detector: block", "warmup": "the detector: block",
     "pre_roll": "the recording: block", "post_roll": "the recording: block",
     "min_duration": "the recording: block", "max_duration": "the recording: block",
+    "mode": "the recording: block", "segment": "the recording: block",
     "width": "the live: block", "show_detection": "the live: block",
   ]
 
@@ -235,6 +240,20 @@ extension ConfigDecoder {
     var settings = RecordingSettings()
     guard let f = fields(of: node, path: path, known: Self.recordingKeys) else { return settings }
     if let enabled = bool(f["enabled"], path: "\(path).enabled") { settings.enabled = enabled }
+    if let mode = choice(f["mode"], path: "\(path).mode", what: "mode", as: RecordingMode.self) {
+      settings.mode = mode
+    }
+    if let seconds = duration(f["segment"], path: "\(path).segment", example: "1m") {
+      if Self.segmentRange.contains(seconds) {
+        settings.segmentSeconds = seconds
+      } else {
+        report(
+          f["segment"]!.start,
+          "\(path).segment: \(ConfigDuration.text(seconds: seconds)) is out of range (2s to 1h)",
+          hint: "write how long one file of continuous recording lasts, for example 1m",
+          key: "\(path).segment")
+      }
+    }
     if let seconds = duration(f["pre_roll"], path: "\(path).pre_roll", example: "5s") {
       settings.preRollSeconds = seconds
     }
