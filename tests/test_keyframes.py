@@ -17,7 +17,7 @@ from vmstest import HealthWatcher, camera_config, sleep_until, wait_connected_an
 FPS = 10
 WARMUP = 1.0
 POST_ROLL = 2.0
-WINDOWS = [(14.0, 3.0), (26.0, 2.0)]  # (start, length) seconds after the camera's origin
+WINDOWS = [(18.0, 3.0), (32.0, 2.0)]  # (start, length) seconds after the camera's origin
 DETECTORS = ("mog2", "framediff")
 
 
