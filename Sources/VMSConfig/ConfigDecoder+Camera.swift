@@ -16,10 +16,10 @@ extension ConfigDecoder {
   private static let cameraElsewhere: [String: String] = [
     "type": "the detector: block", "fps": "the detector: or live: block",
     "min_area_percent": "the detector: block", "warmup": "the detector: block",
-    "decode": "the detector: block",
     "pre_roll": "the recording: block", "post_roll": "the recording: block",
     "min_duration": "the recording: block", "max_duration": "the recording: block",
     "width": "the live: block", "show_detection": "the live: block",
+    "decode": "the detector: block",
   ]
 
   func cameras(_ node: YAMLNode, storage: StorageSettings) -> [CameraSettings] {
