@@ -21,7 +21,7 @@ systems.py (vms, limit, floor, Motion, the camera source) -> common.py; report.p
 
 Environment (or flags): BENCH_QUICK=1 (N=1, 10 s, vms mog2 + limit + floor (+ Motion when installed)),
 BENCH_SCALES=1,8,32,64  BENCH_SECONDS=60  BENCH_WARMUP=15  BENCH_DETECTORS=mog2,framediff
-BENCH_SYSTEMS=vms,limit,floor,motion  BENCH_MICRO=0 (skip the micro-benchmarks)  BENCH_KEEP=1 (keep
+BENCH_SYSTEMS=vms,vms-kf,limit,floor,motion (vms-kf: vms with `decode: keyframes`)  BENCH_MICRO=0 (skip the micro-benchmarks)  BENCH_KEEP=1 (keep
 the work directories with recordings)  VMS_BIN (default .build/release/vms)  VMS_LIMIT_BIN (default
 vms-limit next to VMS_BIN).
 Run with Debian's /usr/bin/python3 (GStreamer's gi and matplotlib come from Debian packages).
@@ -59,7 +59,8 @@ def main(argv=None):
     args.seconds = args.seconds or float(os.environ.get("BENCH_SECONDS", 10 if q else 60))
     args.warmup = args.warmup if args.warmup is not None else float(os.environ.get("BENCH_WARMUP", 5 if q else 15))
     detectors = args.detectors.split(",") if args.detectors else env_list("BENCH_DETECTORS", "mog2" if q else "mog2,framediff")
-    systems = args.systems.split(",") if args.systems else env_list("BENCH_SYSTEMS", "vms,limit,floor,motion")
+    systems = args.systems.split(",") if args.systems else env_list(
+        "BENCH_SYSTEMS", "vms,vms-kf,limit,floor,motion")
     micro = (args.micro or ("0" if q else "1")) not in ("0", "")
 
     binaries = {"vms": vms_binary()}
@@ -78,9 +79,14 @@ def main(argv=None):
     harness.ensure_matplotlib(install=not q)
     password_hash = hash_password(binaries["vms"]) if "vms" in systems or micro else None
 
+    if q and not os.environ.get("BENCH_SYSTEMS") and not args.systems:
+        systems = [s for s in systems if s != "vms-kf"]  # the quick run stays quick
     kinds = []
     for s in systems:
-        kinds += [f"vms-{d}" for d in detectors] if s == "vms" else [s]
+        if s in ("vms", "vms-kf"):
+            kinds += [f"{s}-{d}" for d in detectors]
+        else:
+            kinds.append(s)
     started = datetime.datetime.now()
     log(f"scales {args.scales}, systems {kinds}, warm-up {args.warmup:g} s, measure {args.seconds:g} s")
     results = []

@@ -160,6 +160,8 @@ def run_one(kind, n, args, results_dir, binaries, password_hash, schedule):
             health = system.health() or {}
             states = [c.get("state") for c in (health.get("cameras") or {}).values()]
             result["cameras_connected_at_end"] = states.count("connected")
+            modes = {c.get("detect_decode") for c in (health.get("cameras") or {}).values()}
+            result["detect_decode"] = ",".join(sorted(m or "-" for m in modes))
         # stop the system first (clips are finalised), then read the source's counters
         rises = system.events.rises if isinstance(system, VmsSystem) else None
         if isinstance(system, MotionSystem):

@@ -16,10 +16,18 @@ struct HealthResponse: Encodable {
     var recording: Bool
     /// Seconds since the camera was last connected; absent while connected or disabled.
     var downForSeconds: Int?
+    /// `detector.decode` in force (`all` or `keyframes`) and what runs now; absent while the
+    /// detect stream is not decoded.
+    var detectDecode: String?
+    var detectDecodingNow: String?
+    var detectGOPSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
       case state, error, motion, recording
       case downForSeconds = "down_for_seconds"
+      case detectDecode = "detect_decode"
+      case detectDecodingNow = "detect_decoding_now"
+      case detectGOPSeconds = "detect_gop_seconds"
     }
   }
 
@@ -45,7 +53,9 @@ enum HealthRoutes {
         cameras[status.id] = .init(
           state: status.state.rawValue, error: status.error, motion: status.motion,
           recording: status.recording,
-          downForSeconds: downFor)
+          downForSeconds: downFor, detectDecode: status.detectDecode?.mode,
+          detectDecodingNow: status.detectDecode?.now,
+          detectGOPSeconds: status.detectDecode?.gopSeconds)
       }
       let body = HealthResponse(
         status: degraded ? "degraded" : "ok", version: VMSVersion.string, cameras: cameras)

@@ -124,6 +124,8 @@ public actor StatusHub: Service {
       change(id) { $0.status.motion = on }
     case .recording(let id, let on):
       change(id) { $0.status.recording = on }
+    case .detectDecode(let id, let decode):
+      change(id) { $0.status.detectDecode = decode }
     case .damage(let id, let role, let message):
       change(id) { entry in
         entry.damage[role] = message
