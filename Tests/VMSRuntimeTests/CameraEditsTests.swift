@@ -26,9 +26,10 @@ final class CameraEditsTests: XCTestCase {
     form.detector = .init(
       type: base.detector.type, fps: base.detector.fps,
       minAreaPercent: base.detector.minAreaPercent,
-      warmupSeconds: base.detector.warmupSeconds)
+      warmupSeconds: base.detector.warmupSeconds, decode: "all")
     form.recording = .init(
-      enabled: true, preRollSeconds: base.recording.preRollSeconds,
+      enabled: true, mode: "events", segmentSeconds: base.recording.segmentSeconds,
+      preRollSeconds: base.recording.preRollSeconds,
       postRollSeconds: base.recording.postRollSeconds,
       minDurationSeconds: base.recording.minDurationSeconds,
       maxDurationSeconds: base.recording.maxDurationSeconds)
@@ -53,6 +54,20 @@ final class CameraEditsTests: XCTestCase {
       [
         .set(["name"], .string("Porch")), .set(["recording", "pre_roll"], .word("2s")),
         .set(["live", "width"], .integer(960)),
+      ])
+  }
+
+  func testRecordingModeSegmentAndDecodeAreWrittenWhenChanged() {
+    var form = unchangedForm()
+    form.recording.mode = "continuous"
+    form.recording.segmentSeconds = 30
+    form.detector.decode = "keyframes"
+    XCTAssertEqual(
+      CameraEditing.edits(from: form, against: base),
+      [
+        .set(["detector", "decode"], .word("keyframes")),
+        .set(["recording", "mode"], .word("continuous")),
+        .set(["recording", "segment"], .word("30s")),
       ])
   }
 

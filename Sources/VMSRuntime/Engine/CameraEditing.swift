@@ -210,11 +210,18 @@ public actor CameraEditing {
     if let warmup = d.warmupSeconds, warmup != base.detector.warmupSeconds {
       set("detector", "warmup", to: duration(warmup))
     }
+    if let decode = d.decode, decode != base.detector.decode.rawValue {
+      set("detector", "decode", to: .word(decode))
+    }
 
     let r = form.recording
     let b = base.recording
     if let enabled = r.enabled, enabled != b.enabled {
       set("recording", "enabled", to: .bool(enabled))
+    }
+    if let mode = r.mode, mode != b.mode.rawValue { set("recording", "mode", to: .word(mode)) }
+    if let s = r.segmentSeconds, s != b.segmentSeconds {
+      set("recording", "segment", to: duration(s))
     }
     if let s = r.preRollSeconds, s != b.preRollSeconds {
       set("recording", "pre_roll", to: duration(s))

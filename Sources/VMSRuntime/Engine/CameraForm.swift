@@ -10,10 +10,12 @@ public struct CameraForm: Sendable, Equatable {
     public var fps: Double?
     public var minAreaPercent: Double?
     public var warmupSeconds: Double?
+    public var decode: String?
     public init(
       type: String? = nil, fps: Double? = nil, minAreaPercent: Double? = nil,
-      warmupSeconds: Double? = nil
+      warmupSeconds: Double? = nil, decode: String? = nil
     ) {
+      self.decode = decode
       self.type = type
       self.fps = fps
       self.minAreaPercent = minAreaPercent
@@ -23,15 +25,20 @@ public struct CameraForm: Sendable, Equatable {
 
   public struct Recording: Sendable, Equatable {
     public var enabled: Bool?
+    public var mode: String?
+    public var segmentSeconds: Double?
     public var preRollSeconds: Double?
     public var postRollSeconds: Double?
     public var minDurationSeconds: Double?
     public var maxDurationSeconds: Double?
     public init(
-      enabled: Bool? = nil, preRollSeconds: Double? = nil, postRollSeconds: Double? = nil,
+      enabled: Bool? = nil, mode: String? = nil, segmentSeconds: Double? = nil,
+      preRollSeconds: Double? = nil, postRollSeconds: Double? = nil,
       minDurationSeconds: Double? = nil, maxDurationSeconds: Double? = nil
     ) {
       self.enabled = enabled
+      self.mode = mode
+      self.segmentSeconds = segmentSeconds
       self.preRollSeconds = preRollSeconds
       self.postRollSeconds = postRollSeconds
       self.minDurationSeconds = minDurationSeconds

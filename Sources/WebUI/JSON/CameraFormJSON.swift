@@ -10,11 +10,14 @@ struct CameraFormJSON: Decodable {
     var fps: Double?
     var minAreaPercent: Double?
     var warmupSeconds: Double?
+    var decode: String?
     typealias CodingKeys = CameraJSON.Detector.CodingKeys
   }
 
   struct Recording: Decodable {
     var enabled: Bool?
+    var mode: String?
+    var segmentSeconds: Double?
     var preRollSeconds: Double?
     var postRollSeconds: Double?
     var minDurationSeconds: Double?
@@ -79,11 +82,13 @@ struct CameraFormJSON: Decodable {
     form.retentionDaysToDefault = retentionDaysIsNull
     if let d = detector {
       form.detector = .init(
-        type: d.type, fps: d.fps, minAreaPercent: d.minAreaPercent, warmupSeconds: d.warmupSeconds)
+        type: d.type, fps: d.fps, minAreaPercent: d.minAreaPercent, warmupSeconds: d.warmupSeconds,
+        decode: d.decode)
     }
     if let r = recording {
       form.recording = .init(
-        enabled: r.enabled, preRollSeconds: r.preRollSeconds, postRollSeconds: r.postRollSeconds,
+        enabled: r.enabled, mode: r.mode, segmentSeconds: r.segmentSeconds,
+        preRollSeconds: r.preRollSeconds, postRollSeconds: r.postRollSeconds,
         minDurationSeconds: r.minDurationSeconds, maxDurationSeconds: r.maxDurationSeconds)
     }
     if let l = live {
@@ -118,9 +123,11 @@ struct CameraProblemJSON: Encodable, Equatable {
     ]
     let detector: [String: D] = [
       "type": .type, "fps": .fps, "min_area_percent": .minAreaPercent, "warmup": .warmupSeconds,
+      "decode": .decode,
     ]
     let recording: [String: R] = [
-      "enabled": .enabled, "pre_roll": .preRollSeconds, "post_roll": .postRollSeconds,
+      "enabled": .enabled, "mode": .mode, "segment": .segmentSeconds,
+      "pre_roll": .preRollSeconds, "post_roll": .postRollSeconds,
       "min_duration": .minDurationSeconds, "max_duration": .maxDurationSeconds,
     ]
     let live: [String: L] = ["fps": .fps, "width": .width, "show_detection": .showDetection]

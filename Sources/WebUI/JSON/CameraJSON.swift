@@ -151,9 +151,11 @@ struct CameraJSON: Encodable {
     var fps: Double
     var minAreaPercent: Double
     var warmupSeconds: Double
+    /// `all` or `keyframes` (`detector.decode`).
+    var decode: String
 
     enum CodingKeys: String, CodingKey {
-      case type, fps
+      case type, fps, decode
       case minAreaPercent = "min_area_percent"
       case warmupSeconds = "warmup_seconds"
     }
@@ -161,13 +163,17 @@ struct CameraJSON: Encodable {
 
   struct Recording: Encodable {
     var enabled: Bool
+    /// `events` or `continuous`.
+    var mode: String
+    var segmentSeconds: Double
     var preRollSeconds: Double
     var postRollSeconds: Double
     var minDurationSeconds: Double
     var maxDurationSeconds: Double
 
     enum CodingKeys: String, CodingKey {
-      case enabled
+      case enabled, mode
+      case segmentSeconds = "segment_seconds"
       case preRollSeconds = "pre_roll_seconds"
       case postRollSeconds = "post_roll_seconds"
       case minDurationSeconds = "min_duration_seconds"
@@ -224,9 +230,11 @@ struct CameraJSON: Encodable {
     detector = Detector(
       type: settings.detector.type, fps: settings.detector.fps,
       minAreaPercent: settings.detector.minAreaPercent,
-      warmupSeconds: settings.detector.warmupSeconds)
+      warmupSeconds: settings.detector.warmupSeconds, decode: settings.detector.decode.rawValue)
     recording = Recording(
-      enabled: settings.recording.enabled, preRollSeconds: settings.recording.preRollSeconds,
+      enabled: settings.recording.enabled, mode: settings.recording.mode.rawValue,
+      segmentSeconds: settings.recording.segmentSeconds,
+      preRollSeconds: settings.recording.preRollSeconds,
       postRollSeconds: settings.recording.postRollSeconds,
       minDurationSeconds: settings.recording.minDurationSeconds,
       maxDurationSeconds: settings.recording.maxDurationSeconds)

@@ -135,7 +135,7 @@ function renderCamera(camera) {
     fact("Archives", fmtBytes(usage.archives_bytes), "usage-archives"),
     fact("Retention", retentionText(camera), "retention"),
     fact("Enabled", configured ? (camera.enabled ? "yes" : "no") : "–", "enabled"),
-    fact("Recording", recording.enabled === false ? "off" : recording.enabled ? `on · min ${fmtSeconds(recording.min_duration_seconds)}` : "–", "recording"),
+    fact("Recording", recording.enabled === false ? "off" : recording.mode === "continuous" ? `continuous · ${fmtSeconds(recording.segment_seconds)} segments` : recording.enabled ? `on motion · min ${fmtSeconds(recording.min_duration_seconds)}` : "–", "recording"),
     fact("Detector", detector.type ? `${detector.type}${detector.type !== "none" ? ` · ${detector.fps} fps · ${detector.min_area_percent}%` : ""}` : "–", "detector"),
     fact("Decodes", decodeText(camera.detect_decode), "detect-decode"));
 
@@ -351,7 +351,7 @@ function formProblems(form, summaryBox) {
 
 function openForm(camera) {
   const editing = !!camera;
-  const c = camera || { enabled: true, detector: { type: "mog2", fps: 5, min_area_percent: 0.5, warmup_seconds: 3 }, recording: { enabled: true, pre_roll_seconds: 5, post_roll_seconds: 10, min_duration_seconds: 15, max_duration_seconds: 600 }, live: { fps: 10, width: 640, show_detection: false } };
+  const c = camera || { enabled: true, detector: { type: "mog2", fps: 5, min_area_percent: 0.5, warmup_seconds: 3, decode: "all" }, recording: { enabled: true, mode: "events", segment_seconds: 60, pre_roll_seconds: 5, post_roll_seconds: 10, min_duration_seconds: 15, max_duration_seconds: 600 }, live: { fps: 10, width: 640, show_detection: false } };
   const det = c.detector || {}, rec = c.recording || {}, live = c.live || {};
   const input = (name, attrs = {}) => el("input", { id: `f-${name}`, name, ...attrs });
   // `apiField`: the Camera object's field this control edits; the server's problems name it.
@@ -366,6 +366,10 @@ function openForm(camera) {
 
   const typeSelect = el("select", { id: "f-detector-type", name: "detector_type" },
     ...["mog2", "framediff", "none"].map((t) => el("option", { value: t, selected: det.type === t }, t)));
+  const choice = (name, value, options) => el("select", { id: `f-${name}`, name },
+    ...options.map(([v, label]) => el("option", { value: v, selected: value === v }, label)));
+  const decodeSelect = choice("detector_decode", det.decode || "all", [["all", "Every frame"], ["keyframes", "Keyframes only (cheaper)"]]);
+  const modeSelect = choice("recording_mode", rec.mode || "events", [["events", "On motion (clips)"], ["continuous", "Continuous (segments)"]]);
 
   const form = el("form", { novalidate: true, autocomplete: "off" },
     errorBox,
@@ -382,10 +386,13 @@ function openForm(camera) {
         field("Type", typeSelect, null, "detector.type"),
         field("Analysis rate (fps)", num("detector_fps", det.fps), null, "detector.fps"),
         field("Minimum moving area (%)", num("min_area_percent", det.min_area_percent), null, "detector.min_area_percent"),
-        field("Warm-up after connecting (s)", num("warmup_seconds", det.warmup_seconds), null, "detector.warmup_seconds"))),
+        field("Warm-up after connecting (s)", num("warmup_seconds", det.warmup_seconds), null, "detector.warmup_seconds"),
+        field("Decode", decodeSelect, "Keyframes only: about half the CPU, motion noticed up to one GOP late (keep pre-roll above GOP + 1 s).", "detector.decode"))),
     el("fieldset", {}, el("legend", {}, "Recording"),
-      checkField("recording_enabled", "Record on motion", rec.enabled !== false, "recording.enabled"),
+      checkField("recording_enabled", "Record", rec.enabled !== false, "recording.enabled"),
       el("div", { class: "grid-2" },
+        field("Mode", modeSelect, null, "recording.mode"),
+        field("Segment (s, continuous)", num("segment_seconds", rec.segment_seconds), null, "recording.segment_seconds"),
         field("Pre-roll (s)", num("pre_roll_seconds", rec.pre_roll_seconds), null, "recording.pre_roll_seconds"),
         field("Post-roll (s)", num("post_roll_seconds", rec.post_roll_seconds), null, "recording.post_roll_seconds"),
         field("Minimum clip (s)", num("min_duration_seconds", rec.min_duration_seconds), null, "recording.min_duration_seconds"),
@@ -411,7 +418,7 @@ function openForm(camera) {
     // values is the server's, which answers with all the problems at once.
     const local = [];
     const numbers = {};
-    const numberFields = { detector_fps: "detector.fps", min_area_percent: "detector.min_area_percent", warmup_seconds: "detector.warmup_seconds", pre_roll_seconds: "recording.pre_roll_seconds", post_roll_seconds: "recording.post_roll_seconds", min_duration_seconds: "recording.min_duration_seconds", max_duration_seconds: "recording.max_duration_seconds", retention_days: "retention_days", live_fps: "live.fps", live_width: "live.width" };
+    const numberFields = { detector_fps: "detector.fps", min_area_percent: "detector.min_area_percent", warmup_seconds: "detector.warmup_seconds", pre_roll_seconds: "recording.pre_roll_seconds", post_roll_seconds: "recording.post_roll_seconds", min_duration_seconds: "recording.min_duration_seconds", max_duration_seconds: "recording.max_duration_seconds", segment_seconds: "recording.segment_seconds", retention_days: "retention_days", live_fps: "live.fps", live_width: "live.width" };
     for (const [name, apiField] of Object.entries(numberFields)) {
       numbers[name] = numberOrNull(f[name]);
       if (Number.isNaN(numbers[name])) local.push({ field: apiField, message: "Not a number: write digits, for example 5 or 0.5." });
@@ -439,8 +446,8 @@ function openForm(camera) {
       record_url: recordUrl,
       // On an edit an empty field removes the detect URL (""); null would keep the stored one.
       detect_url: detectUrl || (editing ? "" : null),
-      detector: { ...det, type: f.detector_type.value, fps: numbers.detector_fps, min_area_percent: numbers.min_area_percent, warmup_seconds: numbers.warmup_seconds },
-      recording: { ...rec, enabled: f.recording_enabled.checked, pre_roll_seconds: numbers.pre_roll_seconds, post_roll_seconds: numbers.post_roll_seconds, min_duration_seconds: numbers.min_duration_seconds, max_duration_seconds: numbers.max_duration_seconds },
+      detector: { ...det, type: f.detector_type.value, decode: f.detector_decode.value, fps: numbers.detector_fps, min_area_percent: numbers.min_area_percent, warmup_seconds: numbers.warmup_seconds },
+      recording: { ...rec, enabled: f.recording_enabled.checked, mode: f.recording_mode.value, segment_seconds: numbers.segment_seconds, pre_roll_seconds: numbers.pre_roll_seconds, post_roll_seconds: numbers.post_roll_seconds, min_duration_seconds: numbers.min_duration_seconds, max_duration_seconds: numbers.max_duration_seconds },
       // An emptied field gives the camera back to storage.retention_days (null); an untouched one
       // sends its value, which the server writes only if it differs from the one in force.
       retention_days: numbers.retention_days,
