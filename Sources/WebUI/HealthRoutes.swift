@@ -15,10 +15,13 @@ struct HealthResponse: Encodable {
     var recording: Bool
     /// Seconds since the camera was last connected; absent while connected or disabled.
     var downForSeconds: Int?
+    /// Live video viewers now, by input watched: {"main": N, "sub": M}.
+    var liveViewers: [String: Int]
 
     enum CodingKeys: String, CodingKey {
       case state, error, motion, recording
       case downForSeconds = "down_for_seconds"
+      case liveViewers = "live_viewers"
     }
   }
 
@@ -30,7 +33,7 @@ struct HealthResponse: Encodable {
 enum HealthRoutes {
   /// `downAfterSeconds`: the configured `server.health_down_after` (0 = never degraded).
   static func add(
-    to router: Router<some RequestContext>, hub: StatusHub,
+    to router: Router<some RequestContext>, hub: StatusHub, liveVideo: LiveStreams,
     downAfterSeconds: @escaping @Sendable () async -> Double
   ) {
     router.get("/api/v1/health") { _, _ -> Response in
@@ -41,10 +44,12 @@ enum HealthRoutes {
       for status in await hub.snapshot() {
         let downFor = status.downSinceMs.map { Int((nowMs - $0) / 1000) }
         if let downFor, limit > 0, Double(downFor) >= limit { degraded = true }
+        let viewers = liveVideo.viewerCounts(cameraId: status.id)
         cameras[status.id] = .init(
           state: status.state.rawValue, error: status.error, motion: status.motion,
-          recording: status.recording,
-          downForSeconds: downFor)
+          recording: status.recording, downForSeconds: downFor,
+          liveViewers: Dictionary(uniqueKeysWithValues: viewers.map { ($0.key.rawValue, $0.value) })
+        )
       }
       let body = HealthResponse(
         status: degraded ? "degraded" : "ok", version: VMSVersion.string, cameras: cameras)

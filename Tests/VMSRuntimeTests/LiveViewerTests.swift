@@ -43,7 +43,9 @@ final class LiveViewerTests: XCTestCase {
     XCTAssertEqual(ms.place(dts: 3600, pts: 0).compositionOffsetTicks, 0)
   }
 
-  private func fragment(_ size: Int) -> [UInt8] { [UInt8](repeating: 7, count: size) }
+  private func fragment(_ size: Int) -> LiveFragment {
+    LiveFragment(moof: [], mdat: [UInt8](repeating: 7, count: size))
+  }
 
   func testAViewerThatKeepsUpGetsEveryFragmentInOrder() {
     var queue = LiveViewerQueue(budgetBytes: 10_000)

@@ -43,6 +43,12 @@ enum LiveVideoRoutes {
               switch message {
               case .text(let text): try await outbound.write(.text(text))
               case .binary(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+              case .fragment(let fragment):
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(fragment.count)
+                buffer.writeBytes(fragment.moof)
+                buffer.writeBytes(fragment.mdat)
+                try await outbound.write(.binary(buffer))
               }
             }
           }
