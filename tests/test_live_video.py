@@ -202,3 +202,51 @@ def test_a_snapshot_of_the_main_stream_is_its_newest_keyframe_at_full_resolution
     status, kind, body = get("")
     assert (status, kind) == (200, "image/jpeg") and jpeg_size(body)[0] == 640, (status, jpeg_size(body))
     assert get("?stream=x")[0] == 400
+
+
+def test_a_camera_with_aac_audio_gets_it_as_a_second_track(workdir, testcam, vms):
+    import subprocess
+    cam = testcam("sound", fps=FPS, gop=FPS, audio="aac")
+    server = vms({"front": camera_config(cam.url, name="Front", detector="none")})
+    server.start()
+    wait_until(lambda: (server.camera_status("front") or {}).get("state") == "connected", 20,
+               "camera front connected", details=server.log_tail)
+    time.sleep(1.5)
+    ws = live(server)
+    try:
+        kind, text = ws.frame(timeout=5)
+        stream = json.loads(text)
+        assert stream["type"] == "stream" and len(stream["codecs"]) == 2, stream
+        assert stream["codecs"][0].startswith("avc1.") and stream["codecs"][1] == "mp4a.40.2", stream
+        assert stream["mime"].endswith(',mp4a.40.2"'), stream
+        kind, init_segment = ws.frame(timeout=5)
+        assert kind == "binary" and init_segment[4:8] == b"ftyp"
+        fragments, acked = [], 0
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            kind, payload = ws.frame(timeout=5)
+            if kind == "binary":
+                fragments.append(payload)
+                acked += len(payload)
+                ws.send_text(json.dumps({"type": "ack", "bytes": acked}))
+    finally:
+        ws.close()
+    path = workdir / "live-audio.mp4"
+    path.write_bytes(init_segment + b"".join(fragments))
+    assert vmstest.decode_errors(path) == "", "video and audio decode cleanly"
+    info = vmstest.ffprobe(path)
+    assert [a["codec_name"] for a in info["audio"]] == ["aac"], info
+    # The audio runs alongside the video: as long, give or take a frame or two of each.
+    durations = {}
+    for selector in ("v:0", "a:0"):
+        out = subprocess.run(
+            ["ffprobe", "-v", "error", "-select_streams", selector, "-show_entries",
+             "packet=pts_time,duration_time", "-of", "csv=p=0", str(path)],
+            capture_output=True, text=True, timeout=60)
+        rows = [line.split(",") for line in out.stdout.split() if line]
+        assert rows, f"no {selector} packets in the fragments"
+        starts = [float(r[0]) for r in rows]
+        durations[selector] = (min(starts), max(starts) + float(rows[-1][1]))
+    (v0, v1), (a0, a1) = durations["v:0"], durations["a:0"]
+    assert v1 - v0 >= 5, durations
+    assert abs(a0 - v0) < 0.3 and abs(a1 - v1) < 0.5, durations

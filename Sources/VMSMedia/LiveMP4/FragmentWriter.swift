@@ -138,6 +138,17 @@ public enum FragmentWriter {
     return (box, size)
   }
 
+  /// The `mdat` of one AAC frame (raw, or behind an ADTS header that is left out).
+  public static func mdat(audioSample data: UnsafeBufferPointer<UInt8>) -> (
+    box: [UInt8], sampleBytes: Int
+  ) {
+    let raw = AACFrames.raw(data)
+    var box = mdatHeader(reservingCapacity: raw.count)
+    box.append(contentsOf: raw)
+    closeMdat(&box)
+    return (box, raw.count)
+  }
+
   static func mdatHeader(reservingCapacity capacity: Int = 0) -> [UInt8] {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(8 + capacity)

@@ -32,14 +32,16 @@ public final class LiveStream: Sendable {
     var sample: SharedSample?
     var dts: Int64
     var pts: Int64
+    /// A video keyframe (never set for audio).
     var isKeyframe: Bool
+    var isAudio = false
 
     var sizeBytes: Int { sample?.mdat.count ?? data.count }
 
     /// The shared mdat, made now if it was not yet.
     mutating func shared() -> SharedSample {
       if let sample { return sample }
-      let made = data.withUnsafeBufferPointer { SharedSample($0) }
+      let made = data.withUnsafeBufferPointer { SharedSample($0, isAudio: isAudio) }
       sample = made
       data = []
       return made
@@ -53,9 +55,12 @@ public final class LiveStream: Sendable {
     /// The camera sent it in Annex B form.
     let fromAnnexB: Bool
 
-    init(_ accessUnit: UnsafeBufferPointer<UInt8>) {
-      (mdat, sampleBytes) = FragmentWriter.mdat(videoSample: accessUnit)
-      fromAnnexB = NALUnits.isAnnexB(accessUnit)
+    init(_ accessUnit: UnsafeBufferPointer<UInt8>, isAudio: Bool = false) {
+      (mdat, sampleBytes) =
+        isAudio
+        ? FragmentWriter.mdat(audioSample: accessUnit)
+        : FragmentWriter.mdat(videoSample: accessUnit)
+      fromAnnexB = !isAudio && NALUnits.isAnnexB(accessUnit)
     }
 
     /// The access unit in the form the camera sent it (what its decoder takes).
@@ -75,8 +80,18 @@ public final class LiveStream: Sendable {
     var accessUnit: [UInt8]
   }
 
+  /// The audio track (AAC) the init segment has besides the video, when the input has one.
+  struct Audio {
+    var index: Int
+    var trackID: UInt32
+    var timescale: UInt32
+    var timeBase: Rational
+    var sampleRate: Int
+  }
+
   struct Description {
     var layout: StreamLayout
+    var audio: Audio?
     var generation: Int
     var initSegment: LiveInitSegment
     var videoIndex: Int
@@ -109,8 +124,10 @@ public final class LiveStream: Sendable {
   fileprivate final class Viewer: @unchecked Sendable {
     var queue: LiveViewerQueue
     var timeline: LiveTimeline?
+    var audioTimeline: LiveAudioTimeline?
     var sequence: UInt32 = 0
     var trackID: UInt32 = 1
+    var audioTrackID: UInt32 = 2
     let wake: AsyncStream<Void>.Continuation
 
     init(budgetBytes: Int, wake: AsyncStream<Void>.Continuation) {
@@ -136,9 +153,14 @@ public final class LiveStream: Sendable {
     var unsupported: String?
     if let video = layout.video {
       do {
-        let initSegment = try LiveInitSegment(layout: layout, audio: false)
+        // With its AAC audio as a second track; an audio track that cannot be written costs only
+        // the audio.
+        let initSegment =
+          try (try? LiveInitSegment(layout: layout, audio: true))
+          ?? LiveInitSegment(layout: layout, audio: false)
         description = Description(
-          layout: layout, generation: 0, initSegment: initSegment, videoIndex: video.index,
+          layout: layout, audio: Self.audio(of: initSegment, in: layout), generation: 0,
+          initSegment: initSegment, videoIndex: video.index,
           timeBase: video.timeBase, frameRate: video.frameRate, width: video.width,
           height: video.height)
       } catch {
@@ -162,15 +184,17 @@ public final class LiveStream: Sendable {
     }
   }
 
-  /// A packet read from the input (any stream; only its video goes to viewers).
+  /// A packet read from the input (any stream; its video and AAC audio go to viewers).
   func packet(
     streamIndex: Int, data: UnsafeBufferPointer<UInt8>, dts: Int64, pts: Int64, isKeyframe: Bool
   ) {
     // One lock per packet, the only cost while nobody watches (with one copy into the cache).
     let skips = state.withLock { state -> Int in
-      guard let description = state.description, streamIndex == description.videoIndex else {
-        return 0
+      guard let description = state.description else { return 0 }
+      if streamIndex == description.audio?.index {
+        return Self.audioPacket(data, pts: pts, in: &state)
       }
+      guard streamIndex == description.videoIndex else { return 0 }
       // Before the first keyframe (or after the cache overflowed) with nobody watching, the packet
       // would be copied only to be thrown away.
       let watched = state.viewers.values.contains { $0.timeline != nil }
@@ -235,7 +259,7 @@ public final class LiveStream: Sendable {
   /// keyframe at once, then every packet as it comes.
   public func subscribe() -> LiveViewer {
     let (signals, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-    let (id, count) = state.withLock { state in
+    let id = state.withLock { state in
       let viewer = Viewer(budgetBytes: Self.budget(state), wake: wake)
       state.nextViewerId += 1
       state.viewers[state.nextViewerId] = viewer
@@ -244,9 +268,10 @@ public final class LiveStream: Sendable {
       } else if let down = state.downMessage {
         viewer.queue.say(down)
       }
-      return (state.nextViewerId, state.viewers.count)
+      // Under the lock: two viewers coming (or going) at once publish their counts in order.
+      metrics?.viewers(state.viewers.count)
+      return state.nextViewerId
     }
-    metrics?.viewers(count)
     wake.yield()
     return LiveViewer(stream: self, id: id, signals: signals)
   }
@@ -284,13 +309,51 @@ public final class LiveStream: Sendable {
   }
 
   fileprivate func leave(_ id: UInt64) {
-    let (viewer, count) = state.withLock { ($0.viewers.removeValue(forKey: id), $0.viewers.count) }
-    guard let viewer else { return }
-    viewer.wake.finish()
-    metrics?.viewers(count)
+    let viewer = state.withLock { state in
+      let viewer = state.viewers.removeValue(forKey: id)
+      if viewer != nil { metrics?.viewers(state.viewers.count) }
+      return viewer
+    }
+    viewer?.wake.finish()
   }
 
   // MARK: rules
+
+  /// An audio frame: cached after the newest keyframe, and sent to the viewers; the skips it made.
+  private static func audioPacket(
+    _ data: UnsafeBufferPointer<UInt8>, pts: Int64, in state: inout State
+  ) -> Int {
+    let watched = state.viewers.values.contains { $0.timeline != nil }
+    // Audio before the first keyframe is of no use: a viewer starts at a keyframe.
+    guard !state.cache.isEmpty || watched else { return 0 }
+    let packet = Packet(
+      data: watched ? [] : Array(data), sample: watched ? SharedSample(data, isAudio: true) : nil,
+      dts: pts, pts: pts, isKeyframe: false, isAudio: true)
+    if !state.cache.isEmpty {
+      state.cache.append(packet)
+      state.cacheBytes += packet.sizeBytes
+    }
+    guard watched, let sample = packet.sample else { return 0 }
+    var moofs = Moofs()
+    var skips = 0
+    for viewer in state.viewers.values where viewer.timeline != nil {
+      let skipsBefore = viewer.queue.skips
+      _ = send(packet, sample, to: viewer, moofs: &moofs)
+      skips += viewer.queue.skips - skipsBefore
+      viewer.wake.yield()
+    }
+    return skips
+  }
+
+  /// The init segment's audio track, when it has one.
+  private static func audio(of initSegment: LiveInitSegment, in layout: StreamLayout) -> Audio? {
+    guard let track = initSegment.tracks.first(where: { !$0.isVideo }),
+      let stream = layout.streams.first(where: { $0.index == track.streamIndex })
+    else { return nil }
+    return Audio(
+      index: stream.index, trackID: track.id, timescale: track.timescale,
+      timeBase: stream.timeBase, sampleRate: Int(stream.parameters.pointee.sample_rate))
+  }
 
   /// How many bytes a viewer may have in flight now.
   private static func budget(_ state: State) -> Int {
@@ -322,6 +385,11 @@ public final class LiveStream: Sendable {
     viewer.timeline = LiveTimeline(
       timescale: track.timescale, inputTimeBase: description.timeBase,
       frameRate: description.frameRate)
+    viewer.audioTimeline = description.audio.map {
+      LiveAudioTimeline(
+        timescale: $0.timescale, inputTimeBase: $0.timeBase, sampleRate: $0.sampleRate)
+    }
+    viewer.audioTrackID = description.audio?.trackID ?? 0
     var moofs = Moofs()
     for index in state.cache.indices {
       // In MP4 form once, kept so: the next viewer to come shares it.
@@ -335,7 +403,11 @@ public final class LiveStream: Sendable {
     _ packet: Packet, _ sample: SharedSample, to viewer: Viewer, moofs: inout Moofs
   ) -> Bool {
     guard var timeline = viewer.timeline else { return false }
+    if packet.isAudio { return sendAudio(packet, sample, to: viewer, moofs: &moofs) }
     let placement = timeline.place(dts: packet.dts, pts: packet.pts)
+    viewer.audioTimeline?.anchor(
+      cameraSeconds: timeline.inputTimeBase.seconds(packet.dts),
+      trackSeconds: Double(placement.baseDecodeTicks) / Double(timeline.timescale))
     viewer.sequence += 1
     let key = MoofKey(sequence: viewer.sequence, trackID: viewer.trackID, placement: placement)
     let moof =
@@ -361,6 +433,37 @@ public final class LiveStream: Sendable {
     }
     viewer.timeline = timeline
     return true
+  }
+
+  /// Queues an audio frame on the viewer's audio timeline (nothing when it has none, or when the
+  /// frame falls before its video); false when the viewer is behind.
+  private static func sendAudio(
+    _ packet: Packet, _ sample: SharedSample, to viewer: Viewer, moofs: inout Moofs
+  ) -> Bool {
+    guard var audio = viewer.audioTimeline else { return true }
+    let placed = audio.place(pts: packet.pts)
+    viewer.audioTimeline = audio
+    guard let baseTicks = placed else { return true }
+    viewer.sequence += 1
+    let placement = LiveTimeline.Placement(
+      baseDecodeTicks: baseTicks, durationTicks: audio.frameTicks, compositionOffsetTicks: 0)
+    let key = MoofKey(sequence: viewer.sequence, trackID: viewer.audioTrackID, placement: placement)
+    let moof =
+      moofs[key]
+      ?? FragmentWriter.moof(
+        sequence: viewer.sequence,
+        runs: [
+          .init(
+            trackID: viewer.audioTrackID, baseDecodeTicks: baseTicks,
+            samples: [
+              .init(
+                sizeBytes: sample.sampleBytes, durationTicks: audio.frameTicks,
+                compositionOffsetTicks: 0, isSync: true)
+            ])
+        ])
+    moofs[key] = moof
+    return viewer.queue.offer(
+      LiveFragment(moof: moof, mdat: sample.mdat), isKeyframe: false, isVideo: false)
   }
 
   /// What makes one frame's moof: viewers with the same (those that started at the same keyframe

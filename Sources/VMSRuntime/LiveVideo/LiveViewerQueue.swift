@@ -33,12 +33,13 @@ struct LiveViewerQueue {
 
   var bytesInFlight: Int { queuedBytes + sentBytes - ackedBytes }
 
-  /// Offers the next fragment; false when it was dropped.
+  /// Offers the next fragment; false when it was dropped. `isVideo` false: an audio frame (not
+  /// counted in the frames missed).
   @discardableResult
-  mutating func offer(_ fragment: LiveFragment, isKeyframe: Bool) -> Bool {
+  mutating func offer(_ fragment: LiveFragment, isKeyframe: Bool, isVideo: Bool = true) -> Bool {
     if waitingForKeyframe {
       guard isKeyframe, bytesInFlight <= budgetBytes / 2 else {
-        framesMissed += 1
+        if isVideo { framesMissed += 1 }
         return false
       }
       waitingForKeyframe = false

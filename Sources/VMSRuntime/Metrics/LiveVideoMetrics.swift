@@ -1,6 +1,7 @@
 // Metrics of one camera input's live video (`LiveStream`): how many viewers watch it now, and how
 // many times a viewer fell behind and was moved to a later keyframe. Both change rarely (a viewer
-// comes or goes, a player stalls), so they are written as they happen, outside the stream's lock.
+// comes or goes, a player stalls), so they are written as they happen: the count under the stream's
+// lock (so two viewers coming at once publish in order), the skips after it.
 import Metrics
 
 struct LiveVideoMetrics: Sendable {
