@@ -43,19 +43,22 @@ let package = Package(
     // Pure-logic modules at the bottom of the stack.
     // Identifiers: the camera id rule, shared by VMSConfig and Storage (see CameraID.swift).
     .target(name: "Identifiers"),
+    // Timekeeping: time as vms stores it (milliseconds), every conversion written once.
+    .target(name: "Timekeeping"),
     .target(name: "Detectors", dependencies: ["COpenCV"]),
     .target(
-      name: "Storage", dependencies: ["Identifiers", .product(name: "GRDB", package: "GRDB.swift")]),
+      name: "Storage",
+      dependencies: ["Identifiers", "Timekeeping", .product(name: "GRDB", package: "GRDB.swift")]),
     .target(name: "VMSConfig", dependencies: ["CYaml", "Detectors", "Identifiers"]),
 
     // Media I/O on FFmpeg: inputs, clip writer, decoder, packets. No actor, index or camera.
-    .target(name: "VMSMedia", dependencies: ["CFFmpeg", "Detectors", "VMSConfig"]),
+    .target(name: "VMSMedia", dependencies: ["CFFmpeg", "Detectors", "Timekeeping", "VMSConfig"]),
 
     // The engine: cameras, recorders, supervisor, status.
     .target(
       name: "VMSRuntime",
       dependencies: [
-        "CFFmpeg", "Detectors", "Storage", "VMSConfig", "VMSMedia",
+        "CFFmpeg", "Detectors", "Storage", "Timekeeping", "VMSConfig", "VMSMedia",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Metrics", package: "swift-metrics"),
         .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
@@ -67,13 +70,14 @@ let package = Package(
     .target(
       name: "SeedImport",
       dependencies: [
-        "Storage", "VMSConfig", "VMSMedia", .product(name: "Logging", package: "swift-log"),
+        "Storage", "Timekeeping", "VMSConfig", "VMSMedia",
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .target(
       name: "WebUI",
       dependencies: [
-        "VMSRuntime", "Storage",
+        "VMSRuntime", "Storage", "Timekeeping",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -92,6 +96,7 @@ let package = Package(
       name: "vms",
       dependencies: [
         "VMSRuntime", "WebUI", "VMSConfig", "Storage", "Detectors", "VMSMedia", "SeedImport",
+        "Timekeeping",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,10 +106,12 @@ let package = Package(
     ),
     // The benchmark's in-process limit (bench/README.md): VMSMedia and what it rests on (FFmpeg,
     // the transport type), no engine, index, web server or detector.
-    .executableTarget(name: "vms-limit", dependencies: ["CFFmpeg", "VMSConfig", "VMSMedia"]),
+    .executableTarget(
+      name: "vms-limit", dependencies: ["CFFmpeg", "Timekeeping", "VMSConfig", "VMSMedia"]),
 
     .testTarget(name: "DetectorsTests", dependencies: ["Detectors"]),
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+    .testTarget(name: "TimekeepingTests", dependencies: ["Timekeeping"]),
     .testTarget(name: "VMSConfigTests", dependencies: ["VMSConfig"]),
     // What several test targets share (not a product): real compressed video made in memory, a
     // deadline for a task.

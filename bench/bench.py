@@ -21,9 +21,9 @@ systems.py (vms, limit, floor, Motion, the camera source) -> common.py; report.p
 
 Environment (or flags): BENCH_QUICK=1 (N=1, 10 s, vms mog2 + limit + floor (+ Motion when installed)),
 BENCH_SCALES=1,8,32,64  BENCH_SECONDS=60  BENCH_WARMUP=15  BENCH_DETECTORS=mog2,framediff
-BENCH_SYSTEMS=vms,limit,floor,motion  BENCH_LIVE=1,10 (live viewers of camera 1's main stream: rows
-vms-DETECTOR-liveK at the smallest N, next to the vms-DETECTOR row; none with --quick unless set)
-BENCH_MICRO=0 (skip the micro-benchmarks)  BENCH_KEEP=1 (keep
+BENCH_SYSTEMS=vms,vms-kf,limit,floor,motion (vms-kf: vms with `decode: keyframes`)  BENCH_LIVE=1,10 (live
+viewers of camera 1's main stream: rows vms-DETECTOR-liveK at the smallest N, next to the vms-DETECTOR
+row; none with --quick unless set)  BENCH_MICRO=0 (skip the micro-benchmarks)  BENCH_KEEP=1 (keep
 the work directories with recordings)  VMS_BIN (default .build/release/vms)  VMS_LIMIT_BIN (default
 vms-limit next to VMS_BIN).
 Run with Debian's /usr/bin/python3 (GStreamer's gi and matplotlib come from Debian packages).
@@ -62,7 +62,8 @@ def main(argv=None):
     args.seconds = args.seconds or float(os.environ.get("BENCH_SECONDS", 10 if q else 60))
     args.warmup = args.warmup if args.warmup is not None else float(os.environ.get("BENCH_WARMUP", 5 if q else 15))
     detectors = args.detectors.split(",") if args.detectors else env_list("BENCH_DETECTORS", "mog2" if q else "mog2,framediff")
-    systems = args.systems.split(",") if args.systems else env_list("BENCH_SYSTEMS", "vms,limit,floor,motion")
+    systems = args.systems.split(",") if args.systems else env_list(
+        "BENCH_SYSTEMS", "vms,vms-kf,limit,floor,motion")
     micro = (args.micro or ("0" if q else "1")) not in ("0", "")
     live = [int(x) for x in (args.live.split(",") if args.live is not None
                              else env_list("BENCH_LIVE", "" if q else "1,10")) if x]
@@ -83,9 +84,14 @@ def main(argv=None):
     harness.ensure_matplotlib(install=not q)
     password_hash = hash_password(binaries["vms"]) if "vms" in systems or micro else None
 
+    if q and not os.environ.get("BENCH_SYSTEMS") and not args.systems:
+        systems = [s for s in systems if s != "vms-kf"]  # the quick run stays quick
     kinds = []
     for s in systems:
-        kinds += [f"vms-{d}" for d in detectors] if s == "vms" else [s]
+        if s in ("vms", "vms-kf"):
+            kinds += [f"{s}-{d}" for d in detectors]
+        else:
+            kinds.append(s)
     # Live viewers: at the smallest N, right after the first detector's row they are measured against.
     live_kinds = [f"vms-{detectors[0]}-live{k}" for k in live] if "vms" in systems else []
     started = datetime.datetime.now()

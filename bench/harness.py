@@ -195,6 +195,8 @@ def run_one(kind, n, args, results_dir, binaries, password_hash, schedule):
             health = system.health() or {}
             states = [c.get("state") for c in (health.get("cameras") or {}).values()]
             result["cameras_connected_at_end"] = states.count("connected")
+            modes = {c.get("detect_decode") for c in (health.get("cameras") or {}).values()}
+            result["detect_decode"] = ",".join(sorted(m or "-" for m in modes))
         for viewer in viewers:
             viewer.close()
         viewers = []

@@ -215,8 +215,10 @@ class System:
 
 
 class VmsSystem(System):
-    def __init__(self, binary, detector, source, workdir, password_hash, settings):
-        self.name = f"vms-{detector}"
+    """vms with every camera on `detector`; `decode`: the detectors' `decode:` (all or keyframes)."""
+
+    def __init__(self, binary, detector, source, workdir, password_hash, settings, decode="all"):
+        self.name = f"vms-{detector}" if decode == "all" else f"vms-kf-{detector}"
         self.detector = detector
         self.workdir = workdir
         self.port = free_port()
@@ -229,7 +231,7 @@ class VmsSystem(System):
                 f"    record_url: \"{source.main(k)}\"\n"
                 f"    detect_url: \"{source.sub(k)}\"\n"
                 f"    detector:\n      type: {detector}\n      fps: {settings['detect_fps']}\n      min_area_percent: 0.5\n"
-                f"      warmup: 3s\n"
+                f"      warmup: 3s\n      decode: {decode}\n"
                 f"    recording:\n      enabled: true\n      pre_roll: {settings['pre_roll']}s\n"
                 f"      post_roll: {settings['post_roll']}s\n      min_duration: {settings['min_duration']}s\n"
                 f"      max_duration: 10m\n")
@@ -411,7 +413,10 @@ class MotionSystem(System):
 
 def make(kind, source, workdir, *, vms=None, limit=None, password_hash=None, settings=None):
     """The system called `kind`: vms-DETECTOR (vms-DETECTOR-liveK: the same, watched by K live
-    viewers, which the harness opens), limit, floor or motion."""
+    viewers, which the harness opens), vms-kf-DETECTOR (keyframe-only detection), limit, floor or
+    motion."""
+    if kind.startswith("vms-kf-"):
+        return VmsSystem(vms, kind[7:], source, workdir, password_hash, settings, decode="keyframes")
     if kind.startswith("vms-"):
         return VmsSystem(vms, kind[4:].split("-live")[0], source, workdir, password_hash, settings)
     if kind == "limit":

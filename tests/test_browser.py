@@ -370,15 +370,19 @@ def test_home_badge_turns_motion_then_rec_without_reload(site, desktop):
 
 def test_live_page(site, desktop):
     desktop.get(f"{site.url}/live.html?camera={CAMERA_ID}")
-    bs.wait_for(desktop, lambda d: d.execute_script("return document.getElementById('live').naturalWidth") > 0, 15,
-                "the live MJPEG picture")
+    bs.wait_for(desktop, lambda d: d.execute_script(PICTURE_HASH, LIVE_VIDEO), 15, "the live picture (MSE)")
     assert bs.one(desktop, "#camera-name").text == CAMERA_NAME
     bs.screenshot(desktop, "flow-live", "1280x800")
 
 
+# The live page's picture: the camera's own video over MSE (live-player.js).
+LIVE_VIDEO = "#stage [data-role=live-video]"
+
+# A small PNG of what an <img> or a <video> shows now, or null while it shows nothing.
 PICTURE_HASH = """
     const img = document.querySelector(arguments[0]);
-    if (!img || !(img.naturalWidth > 0)) return null;
+    if (!img || !((img.naturalWidth || img.videoWidth) > 0)) return null;
+    if (img.tagName === 'VIDEO' && img.readyState < 2) return null;
     const canvas = document.createElement('canvas');
     canvas.width = 96; canvas.height = 54;
     canvas.getContext('2d').drawImage(img, 0, 0, 96, 54);
@@ -407,11 +411,11 @@ def test_live_page_covers_a_dead_cameras_picture_until_it_is_back(site, desktop)
     tile_box = f".tile[data-camera='{CAMERA_ID}'] .video-box"
     tile_cover = f"{tile_box} [data-role=down-cover]"
     desktop.get(f"{site.url}/live.html?camera={CAMERA_ID}")
-    bs.wait_for(desktop, lambda d: d.execute_script(PICTURE_HASH, "#live"), 15, "the live picture")
+    bs.wait_for(desktop, lambda d: d.execute_script(PICTURE_HASH, LIVE_VIDEO), 15, "the live picture")
     bs.wait_for(desktop, lambda d: cover_on_top(d, "#stage", live_cover) is None, 5, "no cover while connected")
     home = site.driver(bs.DESKTOP)
     bs.sign_in(home, site.url, TEST_USER, TEST_PASSWORD)
-    bs.wait_for(home, lambda d: d.execute_script(PICTURE_HASH, f"{tile_box} img"), 15, "the tile's picture")
+    bs.wait_for(home, lambda d: d.execute_script(PICTURE_HASH, f"{tile_box} [data-role=live-video]"), 15, "the tile's picture")
     assert cover_on_top(home, tile_box, tile_cover) is None
 
     site.cam.stop()
@@ -445,9 +449,9 @@ def test_live_page_covers_a_dead_cameras_picture_until_it_is_back(site, desktop)
     print(f"cover gone {time.monotonic() - back:.1f} s after the camera restarted")
     bs.wait_for(home, lambda d: cover_on_top(d, tile_box, tile_cover) is None, 10, "the tile's cover to go")
     wait_connected_and_warm(site.server, CAMERA_ID, WARMUP)
-    frozen = desktop.execute_script(PICTURE_HASH, "#live")
+    frozen = desktop.execute_script(PICTURE_HASH, LIVE_VIDEO)
     site.cam.trigger_motion()
-    bs.wait_for(desktop, lambda d: d.execute_script(PICTURE_HASH, "#live") not in (None, frozen), 10,
+    bs.wait_for(desktop, lambda d: d.execute_script(PICTURE_HASH, LIVE_VIDEO) not in (None, frozen), 10,
                 "the live picture to move again")
     bs.screenshot(desktop, "live-camera-back", "1280x800")
     # Later tests count on a camera at rest: let the clip of this motion finish.
@@ -652,6 +656,40 @@ def test_download_link_has_informative_name(site, desktop):
     assert name.endswith(".mp4")
     assert re.fullmatch(r"[A-Za-z0-9_.-]+", name), f"unsafe characters in {name!r}"
     assert len(body) > 1000 and body[4:8] in (b"ftyp", b"styp", b"moof"), "the download is an MP4"
+
+
+def test_deleting_the_clip_being_played_plays_the_next(site, desktop):
+    """Delete the clip being played: the next one takes its place and keeps playing, its time on the
+    clock (not "--:--:--"), and the toast that confirms it leaves the clip list readable (issue 14's
+    mends)."""
+    clips = [c for c in site.ensure_clips(2) if not c["archived"]]
+    if len(clips) < 2:
+        site.motion_clip()
+        clips = [c for c in site.complete_clips() if not c["archived"]]
+    doomed, following = clips[-2], clips[-1]
+    open_page(desktop, site, f"/timeline.html?camera={CAMERA_ID}&date={local_day()}&clip={doomed['id']}",
+              f".clip-seg[data-clip='{doomed['id']}']")
+    bs.click(desktop, desktop.find_element(By.CSS_SELECTOR, f".clip-seg[data-clip='{doomed['id']}']"))
+    bs.wait_for(desktop, lambda d: d.execute_script(
+        "const v = document.getElementById('video'); return v.dataset.clip === arguments[0] && !v.paused && v.currentTime > 0.2",
+        str(doomed["id"])), 15, "the clip to play")
+    bs.click(desktop, bs.one(desktop, "#delete-clip"))
+    bs.confirm_dialog(desktop)
+    bs.wait_for(desktop, lambda d: d.execute_script(
+        "const v = document.getElementById('video'); return v.dataset.clip === arguments[0] && !v.paused && v.currentTime > 0.2",
+        str(following["id"])), 15, "the next clip playing in its place")
+    clock = bs.one(desktop, "[data-role=clock]").text
+    assert re.fullmatch(r"\d{2}:\d{2}:\d{2}", clock), clock
+    toast = bs.visible(desktop, ".toast.ok")
+    overlap = desktop.execute_script("""
+        const a = arguments[0].getBoundingClientRect();
+        return [...document.querySelectorAll('#clip-list button')].some((row) => {
+          const b = row.getBoundingClientRect();
+          return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        });""", toast)
+    assert not overlap, "the toast covers the clip list"
+    assert doomed["id"] not in {c["id"] for c in site.clips()}
+    assert_no_console_errors(desktop)
 
 
 def test_delete_hour_removes_it(site, desktop):
@@ -1030,7 +1068,7 @@ def test_screenshots_of_every_page(site, screenshots_dir, size):
     day = local_day()
     pages = [
         ("home", "/", f".tile[data-camera='{CAMERA_ID}']"),
-        ("live", f"/live.html?camera={CAMERA_ID}", "#live"),
+        ("live", f"/live.html?camera={CAMERA_ID}", "#stage .live-player"),
         ("config", "/config.html", ".cam-card"),
         ("timeline", f"/timeline.html?camera={CAMERA_ID}&date={day}", ".clip-seg"),
         ("recordings", f"/recordings.html?camera={CAMERA_ID}&date={day}", "article.card[data-hour]"),
@@ -1047,8 +1085,7 @@ def test_screenshots_of_every_page(site, screenshots_dir, size):
             bs.click(driver, bs.css(driver, "[data-role=open-hour]")[0])
             bs.one(driver, "#hour-clips article.card")
         if name == "live":
-            bs.wait_for(driver, lambda d: d.execute_script("return document.getElementById('live').naturalWidth") > 0, 15,
-                        "the live picture")
+            bs.wait_for(driver, lambda d: d.execute_script(PICTURE_HASH, LIVE_VIDEO), 15, "the live picture")
         time.sleep(0.8)
         overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{name} scrolls sideways at {label} ({overflow} px too wide)"

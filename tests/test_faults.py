@@ -586,3 +586,73 @@ def test_camera_back_within_5_s_after_a_long_outage(workdir, testcam, vms):
     assert recovery <= RECONNECT_TARGET, (
         f"connected {recovery:.2f} s after the camera was back (target {RECONNECT_TARGET:g} s); "
         f"vms first tried {attempts[0] - serving:.2f} s after it was back")
+
+
+def test_fifty_live_viewers_of_a_main_stream_keep_its_rate_while_eight_cameras_record(workdir, testcam, vms):
+    """50 players of one camera's main stream over the live WebSocket (MSE protocol, each
+    acknowledging what it got as a browser appending it would) while 8 cameras record their motion:
+    every player keeps the camera's frame rate within 10 %, none is moved to a later keyframe, and
+    every camera still records each of its motion windows (issue 13)."""
+    import base64
+    import json
+    import threading
+    from vmstest import TEST_PASSWORD, TEST_USER, WebSocket
+    cams = [testcam(f"c{i}", **GOOD_CAM) for i in range(8)]
+    fps = cams[0].fps
+    server = vms({f"c{i}": camera_config(cam.url, **settings()) for i, cam in enumerate(cams)})
+    server.start()
+    for i in range(8):
+        wait_connected_and_warm(server, f"c{i}", WARMUP)
+    headers = {"Origin": f"http://127.0.0.1:{server.port}",
+               "Authorization": "Basic " + base64.b64encode(f"{TEST_USER}:{TEST_PASSWORD}".encode()).decode()}
+    stop = threading.Event()
+    rates, skips, failures = {}, {}, []
+
+    def player(n):
+        ws = WebSocket(server.port, "/api/v1/cameras/c0/live?stream=main", headers)
+        try:
+            assert ws.status == 101, ws.status
+            acked, frames, first = 0, 0, None
+            kind, _ = ws.frame(timeout=10)  # the stream message
+            kind, _ = ws.frame(timeout=10)  # the init segment
+            # The frames since the newest keyframe come at once: count from the first live one on.
+            burst_until = time.monotonic() + 1.5
+            while not stop.is_set():
+                kind, payload = ws.frame(timeout=5)
+                if kind == "text":
+                    message = json.loads(payload)
+                    if message["type"] in ("behind", "skip"):
+                        skips[n] = message["skips"]
+                    continue
+                acked += len(payload)
+                ws.send_text(json.dumps({"type": "ack", "bytes": acked}))
+                if time.monotonic() < burst_until:
+                    continue
+                if first is None:
+                    first = time.monotonic()
+                else:
+                    frames += 1
+            rates[n] = frames / max(0.1, time.monotonic() - first)
+        except Exception as error:  # noqa: BLE001 - reported below with the player's number
+            failures.append(f"player {n}: {error!r}")
+        finally:
+            ws.close()
+
+    started = time.time()
+    threads = [threading.Thread(target=player, args=(n,), daemon=True) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    time.sleep(20)
+    stop.set()
+    for thread in threads:
+        thread.join(10)
+    until = time.time()
+    server.stop()
+    assert not failures, failures
+    slowest, fastest = min(rates.values()), max(rates.values())
+    measured("slowest of 50 live (MSE) players of one main stream", slowest, "fps")
+    assert len(rates) == 50, f"{len(rates)} players finished"
+    assert not skips, f"players moved to a later keyframe: {skips}"
+    assert slowest >= fps * 0.9 and fastest <= fps * 1.1, f"players' rates (camera {fps} fps): {sorted(rates.values())}"
+    for i, cam in enumerate(cams):
+        assert_every_window_recorded(server, cam, f"c{i}", started + 2, until)

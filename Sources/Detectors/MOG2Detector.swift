@@ -2,12 +2,21 @@
 // It adapts to slow light changes and swaying leaves better than a frame difference, at ~0.5 ms a frame
 // at 320x180. A failure on the C side is reported as "no motion" (and kept in `lastError`): a detector
 // must never take a camera down.
+//
+// `history` is written in frames at the configured `fps` (as OpenCV takes it); the model learns over
+// the same time whatever rate the frames actually come at (`decode: keyframes` gives one a GOP):
+// each frame's learning rate is its interval over the history's duration, OpenCV's own rule
+// (1 / min(2 x frames seen, history)) converted to seconds.
 import COpenCV
 
 /// Motion by MOG2 background subtraction (shadow detection off).
 public final class MOG2Detector: MotionDetector {
-  /// Frames of history the model weighs (YAML `history`).
+  /// Frames of history the model weighs at `framesPerSecond` (YAML `history`).
   public let history: Int
+  /// The rate `history` is counted at (the detector's `fps`); 0: frames, whatever their rate.
+  public let framesPerSecond: Double
+  /// Frames analysed since the last reset, in units of the configured frame interval.
+  private var framesSeenAtConfiguredRate = 0.0
   /// Squared distance from the model above which a pixel is foreground (YAML `var_threshold`).
   public let varThreshold: Double
   /// The last failure reported by the C side, as text; nil after a successful frame.
@@ -19,15 +28,30 @@ public final class MOG2Detector: MotionDetector {
   private var handle: OpaquePointer?
   private var boxes = [copencv_rect](repeating: copencv_rect(), count: MOG2Detector.maxRegions)
 
-  public init(history: Int = 500, varThreshold: Double = 16) {
+  public init(history: Int = 500, varThreshold: Double = 16, framesPerSecond: Double = 0) {
     self.history = history
     self.varThreshold = varThreshold
+    self.framesPerSecond = framesPerSecond
     createModel()
   }
 
   deinit { copencv_mog2_destroy(handle) }
 
   public func analyse(_ frame: GrayFrame) -> MotionResult {
+    analyse(frame, intervalSeconds: 0)
+  }
+
+  /// The learning rate for a frame `intervalSeconds` after the previous one: -1 (OpenCV's own, per
+  /// frame) when the rate is unknown.
+  func learningRate(intervalSeconds: Double) -> Double {
+    guard framesPerSecond > 0, intervalSeconds > 0 else { return -1 }
+    let frames = intervalSeconds * framesPerSecond  // configured frames this one stands for
+    framesSeenAtConfiguredRate += frames
+    let weighed = min(2 * framesSeenAtConfiguredRate, Double(history))
+    return min(1, frames / max(1, weighed))
+  }
+
+  public func analyse(_ frame: GrayFrame, intervalSeconds: Double) -> MotionResult {
     if handle == nil { createModel() }
     // `pixels` is a public var: never trust it to still match the size when C reads it.
     guard let handle, frame.width > 0, frame.height > 0,
@@ -38,11 +62,12 @@ public final class MOG2Detector: MotionDetector {
     let minBlobPixels = Int32(max(4, area / 4000))
     var boxCount: Int32 = 0
     var foregroundPixels: Int64 = 0
+    let rate = learningRate(intervalSeconds: intervalSeconds)
     let status = frame.pixels.withUnsafeBufferPointer { pixels in
       boxes.withUnsafeMutableBufferPointer { boxes in
         copencv_mog2_apply(
           handle, pixels.baseAddress!, Int32(frame.width), Int32(frame.height),
-          Int32(frame.width), -1, minBlobPixels, boxes.baseAddress, Int32(boxes.count),
+          Int32(frame.width), rate, minBlobPixels, boxes.baseAddress, Int32(boxes.count),
           &boxCount, &foregroundPixels)
       }
     }
@@ -61,6 +86,7 @@ public final class MOG2Detector: MotionDetector {
   public func reset() {
     copencv_mog2_destroy(handle)
     handle = nil
+    framesSeenAtConfiguredRate = 0
     createModel()
   }
 
@@ -79,6 +105,7 @@ public final class MOG2Detector: MotionDetector {
   ) { settings in
     MOG2Detector(
       history: try settings.integerOption("history", default: 500, in: 1...100_000),
-      varThreshold: try settings.numberOption("var_threshold", default: 16, in: 1...10_000))
+      varThreshold: try settings.numberOption("var_threshold", default: 16, in: 1...10_000),
+      framesPerSecond: settings.fps)
   }
 }

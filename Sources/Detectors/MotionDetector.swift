@@ -55,8 +55,17 @@ public protocol MotionDetector: AnyObject {
   /// Analyses the next frame. Frames arrive in order, at about the configured `fps`, all the same size
   /// between two `reset()` calls.
   func analyse(_ frame: GrayFrame) -> MotionResult
+  /// Analyses the next frame, `intervalSeconds` after the previous one (0: unknown). A detector
+  /// whose settings are rates (a learning rate) converts them with it; the default ignores it.
+  func analyse(_ frame: GrayFrame, intervalSeconds: Double) -> MotionResult
   /// Forgets everything learnt: called after every (re)connection, before the first frame.
   func reset()
+}
+
+extension MotionDetector {
+  public func analyse(_ frame: GrayFrame, intervalSeconds: Double) -> MotionResult {
+    analyse(frame)
+  }
 }
 
 /// A detector's settings, as the `detector:` block of a camera in the YAML file gives them.
@@ -71,15 +80,27 @@ public struct DetectorSettings: Sendable, Equatable {
   public var warmupSeconds: Double
   /// Detector-specific numeric options (for example `var_threshold` for mog2), by YAML key.
   public var options: [String: Double]
+  /// Which frames of the detect stream are decoded while nobody watches (YAML `decode`).
+  public var decode: DecodeMode
 
   public init(
     type: String = "mog2", fps: Double = 5, minAreaPercent: Double = 0.5, warmupSeconds: Double = 3,
-    options: [String: Double] = [:]
+    options: [String: Double] = [:], decode: DecodeMode = .all
   ) {
     self.type = type
     self.fps = fps
     self.minAreaPercent = minAreaPercent
     self.warmupSeconds = warmupSeconds
     self.options = options
+    self.decode = decode
   }
+}
+
+/// Which frames of the detect stream reach the decoder (and so the detector).
+public enum DecodeMode: String, Sendable, Equatable, CaseIterable {
+  /// Every frame, analysed at up to `fps`: motion is seen within a frame or two.
+  case all
+  /// Keyframes only while nobody watches the live view: one picture per GOP, a fraction of the
+  /// decoding cost; motion onset is seen up to one GOP late (pre-roll covers it).
+  case keyframes
 }

@@ -3,6 +3,11 @@
 // after each (re)connection (a fresh MOG2 calls its whole first frame foreground: without the warm-up
 // every reconnect would be a false event), two consecutive frames to start, a quiet time to stop.
 // Times are seconds on a monotonic clock the caller passes in, so tests need no real clock.
+//
+// Frames may come slower than `fps` (`decode: keyframes` gives one a GOP): the gate measures the
+// interval between analysed frames and passes it to the detector, and the rules given in frames
+// use it, so one setting works at both rates: the quiet time of two frames, and the two frames to
+// start, which mean two frames' time at `fps` (one keyframe a second covers it).
 
 /// A transition of the motion state.
 public enum MotionChange: Sendable, Equatable {
@@ -12,9 +17,17 @@ public enum MotionChange: Sendable, Equatable {
 
 /// Turns per-frame detector results into motion on/off for one camera. Used from one actor only.
 public struct MotionGate {
-  /// Consecutive analysed frames at or above `minAreaPercent` needed to start motion, so a single
-  /// noisy or glitched frame cannot start a clip.
+  /// Consecutive analysed frames at or above `minAreaPercent` needed to start motion at `fps`, so a
+  /// single noisy or glitched frame cannot start a clip. When frames come slower, fewer frames span
+  /// the same time (`framesNeededToStart`).
   public static let framesToStart = 2
+
+  /// `framesToStart` frames at `fps`, in frames at the actual rate: at least 1.
+  public var framesNeededToStart: Int {
+    guard frameIntervalSeconds > 0, settings.fps > 0 else { return Self.framesToStart }
+    let seconds = Double(Self.framesToStart) / settings.fps
+    return max(1, Int((seconds / frameIntervalSeconds - 0.001).rounded(.up)))
+  }
   /// Shortest quiet time before motion stops, whatever the rate.
   public static let minimumQuietSeconds = 1.0
 
@@ -25,10 +38,18 @@ public struct MotionGate {
   /// The latest result, for the live overlay; `.still` during warm-up, when results are not trusted.
   public private(set) var lastResult = MotionResult.still
 
-  /// Time motion stops after the last frame at or above the threshold: `max(1 s, 2 / fps)`.
+  /// Time motion stops after the last frame at or above the threshold: two analysed frames, at
+  /// least 1 s.
   public var quietSeconds: Double {
-    settings.fps > 0 ? max(Self.minimumQuietSeconds, 2 / settings.fps) : Self.minimumQuietSeconds
+    max(Self.minimumQuietSeconds, 2 * frameIntervalSeconds)
   }
+
+  /// The time between the last two analysed frames (`1 / fps` until two were seen; 0 without a
+  /// rate cap): the actual rate, which `decode: keyframes` makes lower than `fps`.
+  public private(set) var frameIntervalSeconds: Double = 0
+  /// Longest interval believed: a longer gap is an outage, not the stream's rate.
+  static let longestFrameIntervalSeconds = 10.0
+  private var lastAnalysedAt: Double?
 
   /// nil until the first `restart(at:)` or `analyse(_:at:)`.
   private var warmupEndsAt: Double?
@@ -60,7 +81,11 @@ public struct MotionGate {
     frameHeight = 0
     isMotion = false
     lastResult = .still
+    lastAnalysedAt = nil
+    frameIntervalSeconds = configuredIntervalSeconds
   }
+
+  private var configuredIntervalSeconds: Double { settings.fps > 0 ? 1 / settings.fps : 0 }
 
   /// Whether a frame at `seconds` should be analysed: at most `settings.fps` frames a second
   /// (every frame when `fps` <= 0). Warm-up frames are wanted: the model learns the background then.
@@ -86,8 +111,14 @@ public struct MotionGate {
     frameWidth = frame.width
     frameHeight = frame.height
     scheduleNextFrame(after: seconds)
+    if let lastAnalysedAt, seconds > lastAnalysedAt,
+      seconds - lastAnalysedAt <= Self.longestFrameIntervalSeconds
+    {
+      frameIntervalSeconds = max(configuredIntervalSeconds, seconds - lastAnalysedAt)
+    }
+    lastAnalysedAt = seconds
 
-    let result = detector.analyse(frame)
+    let result = detector.analyse(frame, intervalSeconds: frameIntervalSeconds)
     if let warmupEndsAt, seconds < warmupEndsAt {
       return change
     }
@@ -96,7 +127,7 @@ public struct MotionGate {
     if result.changedPercent > 0, result.changedPercent >= settings.minAreaPercent {
       activeFrames += 1
       lastActiveAt = seconds
-      if !isMotion, activeFrames >= Self.framesToStart {
+      if !isMotion, activeFrames >= framesNeededToStart {
         isMotion = true
         return .started
       }

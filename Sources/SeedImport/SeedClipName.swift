@@ -6,6 +6,7 @@
 // A path without one falls back to the file's modification time minus its duration (the original
 // wrote the file until the clip ended).
 import Foundation
+import Timekeeping
 
 public enum SeedClipName {
   /// Epoch milliseconds of the start written in `relativePath`, or nil.
@@ -24,7 +25,7 @@ public enum SeedClipName {
         if let instant = calendar.date(from: parts),
           calendar.component(.day, from: instant) == date.2
         {
-          return Int64((instant.timeIntervalSince1970 * 1000).rounded())
+          return WallTime(instant).sinceEpochMs
         }
       }
       index += 1

@@ -11,6 +11,7 @@
 import Foundation
 import Logging
 import Storage
+import Timekeeping
 import VMSConfig
 import VMSMedia
 
@@ -48,7 +49,7 @@ public struct SeedMediaImport {
     var ledger = Ledger(path: index.dataDirectory + "/" + Self.ledgerFileName)
     let thumbnails = ThumbnailFinder(root: seedRoot + "/thumbnails")
     var comments = SeedComments(root: seedRoot + "/archives")
-    let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+    let nowMs = WallTime.now().sinceEpochMs
     for tree in [ClipTree.recordings, .archives] {
       let treeRoot = seedRoot + "/" + tree.rawValue
       for relative in Self.videos(under: treeRoot) {
@@ -102,7 +103,7 @@ public struct SeedMediaImport {
     } catch {
       throw SeedImportError("not a playable video (\(error))")
     }
-    let durationMs = Int64((probe.durationSeconds * 1000).rounded())
+    let durationMs = Milliseconds.of(seconds: probe.durationSeconds)
     let size = try Self.fileSize(source)
     let components = relative.split(separator: "/").map(String.init)
     // The camera: the first folder under recordings/ or archives/, else the file name's prefix.
@@ -198,7 +199,7 @@ public struct SeedMediaImport {
   static func modificationMs(_ path: String) throws -> Int64 {
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
     let date = attributes[.modificationDate] as? Date ?? Date()
-    return Int64(date.timeIntervalSince1970 * 1000)
+    return WallTime(date).sinceEpochMs
   }
 
   /// `.mp4` files below `root` (relative paths, sorted), hidden ones skipped.

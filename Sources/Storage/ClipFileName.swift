@@ -1,5 +1,6 @@
 import Foundation
 import Identifiers
+import Timekeeping
 
 /// What a stored path says about its clip: `TREE/CAMERA_ID/YYYY-MM-DD/HH-MM-SS[-N].mp4|jpg`, parsed
 /// back (the inverse of `DataLayout.clipRelativePath`), so a file found without a row can be adopted
@@ -62,14 +63,14 @@ public struct ClipFileName: Sendable, Equatable, Hashable {
     guard digits.count == 3 else { return nil }
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = layout.timeZone
-    let dayStart = Date(timeIntervalSince1970: TimeInterval(dayRange.lowerBound) / 1000)
+    let dayStart = WallTime(sinceEpochMs: dayRange.lowerBound).date
     let parts = calendar.dateComponents([.year, .month, .day], from: dayStart)
     var wanted = parts
     wanted.hour = digits[0]
     wanted.minute = digits[1]
     wanted.second = digits[2]
     guard let date = calendar.date(from: wanted) else { return nil }
-    let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+    let ms = WallTime(date).sinceEpochMs
     // A time skipped by spring-forward does not exist (the calendar would move it an hour on): the
     // name cannot come from vms, so it must read back to itself.
     guard dayRange.contains(ms), layout.localTime(ofMs: ms) == (day, timeOfDay) else { return nil }

@@ -7,11 +7,28 @@ extension ClipIndex {
   /// Records the names in force (camera id -> display name); a row is written only when the name
   /// is new or changed, so calling this on every configuration apply costs one read.
   public func rememberCameraNames(_ names: [String: String]) throws {
-    let known = try cameraNames()
-    let changed = names.filter { known[$0.key] != $0.value }
+    let changed = Self.changedNames(names, known: try cameraNames())
     guard !changed.isEmpty else { return }
-    try write { db in
-      for (id, name) in changed.sorted(by: { $0.key < $1.key }) {
+    try write(Self.storeNames(changed))
+  }
+
+  /// The same without blocking the caller's thread (GRDB's async access): for the supervisor, an
+  /// actor on the cooperative pool.
+  public func rememberCameraNames(_ names: [String: String]) async throws {
+    let changed = Self.changedNames(names, known: try await pool.read(Self.cameraNamesQuery))
+    guard !changed.isEmpty else { return }
+    try await pool.write(Self.storeNames(changed))
+  }
+
+  private static func changedNames(_ names: [String: String], known: [String: String])
+    -> [String: String]
+  {
+    names.filter { known[$0.key] != $0.value }
+  }
+
+  private static func storeNames(_ names: [String: String]) -> Query<Void> {
+    { db in
+      for (id, name) in names.sorted(by: { $0.key < $1.key }) {
         try db.execute(
           sql: """
             INSERT INTO camera_name (camera_id, name) VALUES (?, ?)

@@ -1,5 +1,6 @@
 import Foundation
 import Identifiers
+import Timekeeping
 
 /// The two trees clip files live in. Archiving moves a clip from one to the other under the same
 /// camera/day/time name, so the name is allocated unique across both.
@@ -117,8 +118,7 @@ public struct DataLayout: Sendable {
 
   /// The local date (`YYYY-MM-DD`) and time (`HH-MM-SS`) of an instant, to the second below it.
   public func localTime(ofMs ms: Int64) -> (day: String, timeOfDay: String) {
-    let seconds = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000)
-    let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+    let date = WallTime(sinceEpochMs: ms).flooredToSecond.date
     let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
     let day =
       "\(Self.pad(parts.year ?? 0, 4))-\(Self.pad(parts.month ?? 0, 2))-\(Self.pad(parts.day ?? 0, 2))"
@@ -168,9 +168,7 @@ public struct DataLayout: Sendable {
     return (year, month, dayOfMonth)
   }
 
-  private static func ms(of date: Date) -> Int64 {
-    Int64((date.timeIntervalSince1970 * 1000).rounded())
-  }
+  private static func ms(of date: Date) -> Int64 { WallTime(date).sinceEpochMs }
 
   private static func pad(_ value: Int, _ width: Int) -> String {
     let digits = String(value)

@@ -8,8 +8,12 @@ extension ConfigDecoder {
     "name", "enabled", "record_url", "detect_url", "rtsp_transport", "detector", "recording",
     "retention_days", "live",
   ]
-  static let detectorBaseKeys = ["type", "fps", "min_area_percent", "warmup"]
-  static let recordingKeys = ["enabled", "pre_roll", "post_roll", "min_duration", "max_duration"]
+  static let detectorBaseKeys = ["type", "fps", "min_area_percent", "warmup", "decode"]
+  static let recordingKeys = [
+    "enabled", "mode", "segment", "pre_roll", "post_roll", "min_duration", "max_duration",
+  ]
+  /// The shortest and longest continuous-recording segment.
+  static let segmentRange = 2.0...3600.0
   static let liveKeys = ["fps", "width", "show_detection"]
 
   /// Where a key written directly under a camera probably belongs.
@@ -18,7 +22,9 @@ extension ConfigDecoder {
     "min_area_percent": "the detector: block", "warmup": "the detector: block",
     "pre_roll": "the recording: block", "post_roll": "the recording: block",
     "min_duration": "the recording: block", "max_duration": "the recording: block",
+    "mode": "the recording: block", "segment": "the recording: block",
     "width": "the live: block", "show_detection": "the live: block",
+    "decode": "the detector: block",
   ]
 
   func cameras(_ node: YAMLNode, storage: StorageSettings) -> [CameraSettings] {
@@ -93,6 +99,7 @@ extension ConfigDecoder {
       camera.retentionDays = days
     }
     if let node = f["live"] { camera.live = live(node, path: "\(path).live") }
+    checkKeyframePreRoll(camera, fields: f, path: path)
     return recordURL == nil ? nil : camera
   }
 
@@ -168,6 +175,11 @@ extension ConfigDecoder {
     if let warmup = duration(f["warmup"], path: "\(path).warmup", example: "3s") {
       settings.warmupSeconds = warmup
     }
+    if let decode = choice(
+      f["decode"], path: "\(path).decode", what: "decode mode", as: DecodeMode.self)
+    {
+      settings.decode = decode
+    }
     // Options can only be judged once the type is known.
     guard typeKnown else { return settings }
     let allowed = settings.type == "none" ? [] : (detectorOptionKeys[settings.type] ?? [])
@@ -231,10 +243,50 @@ extension ConfigDecoder {
       hint: hint, key: "\(path).\(entry.name)")
   }
 
+  /// With `decode: keyframes` motion is seen up to one GOP late: warns when the pre-roll cannot
+  /// cover even the shortest usual GOP (the real one is only known once the stream runs; the
+  /// camera's status says so then).
+  private func checkKeyframePreRoll(_ camera: CameraSettings, fields f: Fields, path: String) {
+    guard KeyframePreRoll.applies(to: camera),
+      KeyframePreRoll.isShort(
+        preRollSeconds: camera.recording.preRollSeconds,
+        gopSeconds: KeyframePreRoll.shortestUsualGOPSeconds),
+      let node = Self.value(of: "decode", in: f["detector"]) ?? f["detector"]
+    else { return }
+    let minimum = KeyframePreRoll.minimumSeconds(
+      gopSeconds: KeyframePreRoll.shortestUsualGOPSeconds)
+    warn(
+      node.start,
+      "\(path).detector.decode: keyframes with recording.pre_roll \(ConfigDuration.text(seconds: camera.recording.preRollSeconds)) under \(ConfigDuration.text(seconds: minimum)): motion is noticed up to one GOP late and its clip may start after it",
+      hint:
+        "make pre_roll at least the detect stream's GOP + 1 s (the camera's page shows the GOP it measures), or use decode: all",
+      key: "\(path).detector.decode")
+  }
+
+  /// The value of `key` in a mapping node, without reporting anything (already checked).
+  private static func value(of key: String, in node: YAMLNode?) -> YAMLNode? {
+    guard case .mapping(let pairs)? = node?.content else { return nil }
+    return pairs.last { $0.key.scalar == key }?.value
+  }
+
   private func recording(_ node: YAMLNode, path: String) -> RecordingSettings {
     var settings = RecordingSettings()
     guard let f = fields(of: node, path: path, known: Self.recordingKeys) else { return settings }
     if let enabled = bool(f["enabled"], path: "\(path).enabled") { settings.enabled = enabled }
+    if let mode = choice(f["mode"], path: "\(path).mode", what: "mode", as: RecordingMode.self) {
+      settings.mode = mode
+    }
+    if let seconds = duration(f["segment"], path: "\(path).segment", example: "1m") {
+      if Self.segmentRange.contains(seconds) {
+        settings.segmentSeconds = seconds
+      } else {
+        report(
+          f["segment"]!.start,
+          "\(path).segment: \(ConfigDuration.text(seconds: seconds)) is out of range (2s to 1h)",
+          hint: "write how long one file of continuous recording lasts, for example 1m",
+          key: "\(path).segment")
+      }
+    }
     if let seconds = duration(f["pre_roll"], path: "\(path).pre_roll", example: "5s") {
       settings.preRollSeconds = seconds
     }

@@ -15,6 +15,8 @@ final class ConfigDecoder {
   /// without detection at run time.
   let detectors: DetectorRegistry?
   private(set) var problems: [ConfigProblem] = []
+  /// Settings that work but probably not as meant (see `VMSConfiguration.warnings`).
+  private(set) var warnings: [ConfigProblem] = []
 
   init(file: String, detectorOptionKeys: [String: Set<String>], detectors: DetectorRegistry? = nil)
   {
@@ -27,6 +29,13 @@ final class ConfigDecoder {
   /// Records a problem at `mark`; `key` is the dotted key path it concerns (see `ConfigProblem.key`).
   func report(_ mark: YAMLMark, _ message: String, hint: String?, key: String? = nil) {
     problems.append(
+      ConfigProblem(
+        file: file, line: mark.line, column: mark.column, message: message, hint: hint, key: key))
+  }
+
+  /// Records a warning at `mark`, in the same form as a problem.
+  func warn(_ mark: YAMLMark, _ message: String, hint: String?, key: String? = nil) {
+    warnings.append(
       ConfigProblem(
         file: file, line: mark.line, column: mark.column, message: message, hint: hint, key: key))
   }

@@ -104,7 +104,8 @@ public enum ConfigLoader {
     }
     let decoder = ConfigDecoder(
       file: path, detectorOptionKeys: detectorOptionKeys, detectors: detectors)
-    let configuration = decoder.configuration(root: root)
+    var configuration = decoder.configuration(root: root)
+    configuration.warnings = decoder.warnings
     guard decoder.problems.isEmpty else {
       let ordered = decoder.problems.enumerated().sorted {
         ($0.element.line, $0.element.column, $0.offset) < (

@@ -15,6 +15,8 @@ public struct VMSConfiguration: Sendable, Equatable {
   public var cameras: [CameraSettings]
   /// Absolute path of the file this was read from.
   public var sourcePath: String
+  /// Advice that does not stop the file from loading (`check-config` prints it), in file order.
+  public var warnings: [ConfigProblem] = []
 
   public init(
     server: ServerSettings, auth: AuthSettings = AuthSettings(),

@@ -5,6 +5,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Timekeeping
 import VMSRuntime
 
 struct HealthResponse: Encodable {
@@ -15,12 +16,20 @@ struct HealthResponse: Encodable {
     var recording: Bool
     /// Seconds since the camera was last connected; absent while connected or disabled.
     var downForSeconds: Int?
+    /// `detector.decode` in force (`all` or `keyframes`) and what runs now; absent while the
+    /// detect stream is not decoded.
+    var detectDecode: String?
+    var detectDecodingNow: String?
+    var detectGOPSeconds: Double?
     /// Live video viewers now, by input watched: {"main": N, "sub": M}.
     var liveViewers: [String: Int]
 
     enum CodingKeys: String, CodingKey {
       case state, error, motion, recording
       case downForSeconds = "down_for_seconds"
+      case detectDecode = "detect_decode"
+      case detectDecodingNow = "detect_decoding_now"
+      case detectGOPSeconds = "detect_gop_seconds"
       case liveViewers = "live_viewers"
     }
   }
@@ -37,7 +46,7 @@ enum HealthRoutes {
     downAfterSeconds: @escaping @Sendable () async -> Double
   ) {
     router.get("/api/v1/health") { _, _ -> Response in
-      let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+      let nowMs = WallTime.now().sinceEpochMs
       let limit = await downAfterSeconds()
       var cameras: [String: HealthResponse.Camera] = [:]
       var degraded = false
@@ -47,7 +56,10 @@ enum HealthRoutes {
         let viewers = liveVideo.viewerCounts(cameraId: status.id)
         cameras[status.id] = .init(
           state: status.state.rawValue, error: status.error, motion: status.motion,
-          recording: status.recording, downForSeconds: downFor,
+          recording: status.recording,
+          downForSeconds: downFor, detectDecode: status.detectDecode?.mode,
+          detectDecodingNow: status.detectDecode?.now,
+          detectGOPSeconds: status.detectDecode?.gopSeconds,
           liveViewers: Dictionary(uniqueKeysWithValues: viewers.map { ($0.key.rawValue, $0.value) })
         )
       }

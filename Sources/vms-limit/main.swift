@@ -22,6 +22,7 @@
 import CFFmpeg
 import Foundation
 import Synchronization
+import Timekeeping
 import VMSConfig
 import VMSMedia
 
@@ -90,7 +91,7 @@ func connect(_ url: String, _ interrupt: InterruptState) -> MediaInput? {
 
 /// The packet copied out of FFmpeg, as vms's stream reader copies it for its recorder.
 func copy(_ packet: UnsafeMutablePointer<AVPacket>) -> MediaPacket {
-  MediaPacket(copying: packet, receivedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
+  MediaPacket(copying: packet, receivedAtMs: WallTime.now().sinceEpochMs)
 }
 
 /// The `in-camK` thread: MAIN into fragmented MP4 files in `folder`.

@@ -14,6 +14,7 @@ struct CheckConfigCommand: ParsableCommand {
   func run() throws {
     let loaded = try loadConfiguration(path: config)
     let enabled = loaded.cameras.filter(\.enabled).count
+    for warning in loaded.warnings { print("warning: \(warning)") }
     print("\(config): OK, \(loaded.cameras.count) camera(s), \(enabled) enabled")
   }
 }

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Storage
+import Timekeeping
 import VMSMedia
 import VMSRuntime
 
@@ -58,7 +59,7 @@ struct CheckStorageCommand: ParsableCommand {
     // A running server may be opening a clip right now: files of the last minute are not judged, and
     // its clips in `recording` are being written, not left by a crash.
     let freshSinceMs =
-      serverRunning ? Int64(Date().timeIntervalSince1970 * 1000) - 60_000 : nil
+      serverRunning ? WallTime.now().sinceEpochMs - 60_000 : nil
     var summary = StorageCheck.run(
       index: index, repairs: repair ? .all : .none, log: log, freshSinceMs: freshSinceMs)
     if serverRunning { summary.report.recording = [] }

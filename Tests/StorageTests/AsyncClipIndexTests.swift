@@ -15,7 +15,7 @@ final class AsyncClipIndexTests: ClipIndexTestCase {
   func testQueriesAnswerAsTheBlockingOnes() async throws {
     let first = try clip("front", startMs: baseMs)
     try clip("front", startMs: Instant.nov26At0030Ms)
-    try index.rememberCameraNames(["front": "Porch"])
+    try await index.rememberCameraNames(["front": "Porch"])
     let store = store
     let found = try await store.clip(id: first.id)
     let missing = try await store.clip(id: 999)

@@ -164,6 +164,29 @@ final class ProblemReportingTests: XCTestCase {
       camera + "    live: { width: 0 }\n", line: 4, column: 20, messageContains: "too small")
   }
 
+  func testRecordingModeAndSegment() throws {
+    let config = try parse(
+      """
+      cameras:
+        a:
+          record_url: rtsp://192.0.2.1/s
+          recording: { mode: continuous, segment: 10s }
+        b:
+          record_url: rtsp://192.0.2.2/s
+      """)
+    XCTAssertEqual(config.cameras[0].recording.mode, .continuous)
+    XCTAssertEqual(config.cameras[0].recording.segmentSeconds, 10)
+    XCTAssertEqual(config.cameras[1].recording.mode, .events, "events by default")
+    XCTAssertEqual(config.cameras[1].recording.segmentSeconds, 60, "1m by default")
+    let camera = "cameras:\n  c:\n    record_url: rtsp://192.0.2.1/s\n"
+    assertProblem(
+      camera + "    recording: { mode: always }\n", line: 4, column: 24,
+      messageContains: "bad mode \"always\"")
+    assertProblem(
+      camera + "    recording: { mode: continuous, segment: 1s }\n", line: 4, column: 45,
+      messageContains: "out of range (2s to 1h)")
+  }
+
   func testMinDurationLongerThanMaxDuration() {
     assertProblem(
       """

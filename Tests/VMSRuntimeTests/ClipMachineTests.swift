@@ -120,6 +120,59 @@ final class ClipMachineTests: XCTestCase {
     }
   }
 
+  private func continuous(segment: Double) -> RecordingSettings {
+    var settings = settings()
+    settings.mode = .continuous
+    settings.segmentSeconds = segment
+    return settings
+  }
+
+  func testContinuousRecordsEverythingInSegmentsWithNoGapAndNoRepeat() {
+    var driver = MachineDriver(continuous(segment: 10))
+    driver.feed(until: 120)
+    // No motion at all: recorded from the first keyframe, cut every 10 s, still open at the end.
+    XCTAssertEqual(driver.clips.count, 12)
+    XCTAssertEqual(driver.camera.timeBase.seconds(driver.clips[0].packets[0].dts), 0)
+    XCTAssertNil(driver.clips.last!.closeReason, "the current segment stays open")
+    var frames: [Double] = []
+    for (earlier, later) in zip(driver.clips, driver.clips.dropFirst()) {
+      XCTAssertEqual(earlier.closeReason, "segment complete")
+      XCTAssertEqual(later.startMs, earlier.endMs, "the next row starts where the previous ended")
+      XCTAssertEqual(earlier.endMs! - earlier.startMs, 10_000)
+      XCTAssertTrue(later.packets[0].isKeyframe)
+    }
+    for clip in driver.clips { frames += videoSeconds(clip, driver.camera) }
+    // Every frame of the two minutes once, in order: 0.0, 0.1, ... 119.9.
+    XCTAssertEqual(frames.count, 1200)
+    for (i, seconds) in frames.enumerated() {
+      XCTAssertEqual(seconds, Double(i) / 10, accuracy: 1e-9)
+    }
+  }
+
+  func testContinuousIgnoresQuietAndSwitchingModeClosesTheOpenClip() {
+    var driver = MachineDriver(continuous(segment: 60))
+    driver.feed(until: 11)
+    driver.motion(true, at: 10)
+    driver.feed(until: 12)
+    driver.motion(false, at: 11.5)
+    driver.feed(until: 50)
+    XCTAssertEqual(driver.clips.count, 1)
+    XCTAssertNil(driver.clips[0].closeReason, "quiet does not end a continuous recording")
+    // Back to events by hot reload: the segment ends there; nothing more without motion.
+    driver.machine.settingsChanged(settings())
+    driver.carryOut()
+    XCTAssertEqual(driver.clips[0].closeReason, "recording mode changed to events")
+    driver.feed(until: 80)
+    XCTAssertEqual(driver.clips.count, 1)
+    // And to continuous again: the next keyframe opens a new segment after the previous one.
+    driver.machine.settingsChanged(continuous(segment: 60))
+    driver.carryOut()
+    driver.feed(until: 82)
+    XCTAssertEqual(driver.clips.count, 2)
+    XCTAssertEqual(driver.camera.timeBase.seconds(driver.clips[1].packets[0].dts), 80)
+    XCTAssertGreaterThanOrEqual(driver.clips[1].startMs, driver.clips[0].endMs!)
+  }
+
   func testSplitWithBFramesLeavesNoGapOrOverlap() {
     var camera = ScriptedCamera()
     camera.reorderFrames = 2

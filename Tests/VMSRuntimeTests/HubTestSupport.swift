@@ -6,8 +6,8 @@ import XCTest
 
 extension XCTestCase {
   /// A hub whose service runs (as under `vms serve`'s ServiceGroup) until the test ends.
-  func runningHub() -> StatusHub {
-    let hub = StatusHub()
+  func runningHub(clock: EngineClock = .live) -> StatusHub {
+    let hub = StatusHub(clock: clock)
     let running = Task { await hub.run() }
     addTeardownBlock {
       running.cancel()

@@ -70,14 +70,27 @@ final class StatusHubTests: XCTestCase {
   }
 
   func testTheWorstInputNamesTheCameraStateAndItsError() async {
-    let hub = runningHub()
+    let clock = ManualClock()
+    let startMs: Int64 = 1_796_680_000_000
+    let hub = runningHub(clock: EngineClock(clock, wallMsAtStart: startMs))
     hub.post(.added(cameraId: "door", name: "Door", enabled: true, roles: [.record, .detect]))
     hub.post(.stream(cameraId: "door", role: .record, state: .connected, error: nil))
+    hub.post(.stream(cameraId: "door", role: .detect, state: .connected, error: nil))
+    await settled(hub) { $0.first?.state == .connected && $0.first?.downSinceMs == nil }
+    clock.advance(by: .seconds(5))
     hub.post(
       .stream(cameraId: "door", role: .detect, state: .reconnecting, error: "401 Unauthorized"))
     let snapshot = await settled(hub) { $0.first?.state == .reconnecting }
     XCTAssertEqual(status(snapshot, "door")?.error, "detect_url: 401 Unauthorized")
-    XCTAssertNotNil(status(snapshot, "door")?.downSinceMs)
+    // Down since the moment the hub heard of it, on the engine's clock.
+    XCTAssertEqual(status(snapshot, "door")?.downSinceMs, startMs + 5000)
+    clock.advance(by: .seconds(3))
+    hub.post(
+      .stream(cameraId: "door", role: .detect, state: .reconnecting, error: "connection refused"))
+    let later = await settled(hub) {
+      self.status($0, "door")?.error == "detect_url: connection refused"
+    }
+    XCTAssertEqual(status(later, "door")?.downSinceMs, startMs + 5000, "still down since then")
     hub.post(.stream(cameraId: "door", role: .detect, state: .connected, error: nil))
     let back = await settled(hub) { $0.first?.state == .connected }
     XCTAssertNil(status(back, "door")?.error)

@@ -12,6 +12,9 @@ The media is shared: every client (record + detect) sees the same pipeline.
 
 On start it prints one line:  READY rtsp://127.0.0.1:PORT/PATH ORIGIN_EPOCH_SECONDS
 SIGUSR1 starts a crossing of --motion-duration seconds at once and prints MOTION EPOCH DURATION.
+With --clock strip, every frame carries the wall clock at which it was drawn (just before encoding),
+as a strip of black and white cells along its top edge (CLOCK_BITS below): a viewer that reads the
+cells of the frame it displays knows how far behind the wall clock it is.
 SIGTERM/SIGINT exit 0. Restart on the same --port with the printed --origin to keep the schedule.
 With --events-file PATH, every RTSP connection and session is appended to PATH as it happens, one line
 each (stdout is left alone):  CLIENT EPOCH IP  when a client connects,  SESSION EPOCH PATH  when it
@@ -32,6 +35,14 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+
+# The clock strip: CLOCK_CELLS square cells in a row from the top-left corner, each
+# width // CLOCK_CELLS_PER_WIDTH pixels wide: a white then a black marker cell, then CLOCK_BITS cells
+# holding the drawing time in milliseconds since the epoch modulo 2^CLOCK_BITS, most significant
+# bit first, white for 1. The reader (tests/browser_support.py) repeats these numbers.
+CLOCK_BITS = 32
+CLOCK_CELLS = 2 + CLOCK_BITS
+CLOCK_CELLS_PER_WIDTH = 40
 
 
 def parse_windows(spec):
@@ -99,6 +110,7 @@ class TestCamera:
             f"compositor name=mix background=black sink_1::alpha=0 sink_1::ypos={self.box_y} "
             f"sink_1::xpos={-self.box_w} "
             f"! {raw},width={a.width},height={a.height} "
+            f"{self.clock_strip()}"
             f"! {self.encoder()} "
             f"videotestsrc is-live=true pattern=smpte75 ! {raw},width={a.width},height={a.height} "
             f"! mix.sink_0 "
@@ -119,6 +131,26 @@ class TestCamera:
                 "! alawenc ! rtppcmapay name=pay1 pt=8 "
             )
         return f"( {video}{audio})"
+
+    def clock_strip(self):
+        """The elements that burn the wall clock into each frame (--clock strip), or nothing."""
+        if self.args.clock != "strip":
+            return ""
+        gi.require_foreign("cairo")  # python3-gi-cairo: the draw signal hands over a cairo context
+        return (
+            "! videoconvert ! video/x-raw,format=BGRx ! cairooverlay name=clock ! videoconvert "
+            f"! video/x-raw,format=I420 "
+        )
+
+    def draw_clock(self, _overlay, context, _timestamp, _duration):
+        cell = max(4, self.args.width // CLOCK_CELLS_PER_WIDTH)
+        value = int(time.time() * 1000) % (1 << CLOCK_BITS)
+        bits = [1, 0] + [(value >> (CLOCK_BITS - 1 - i)) & 1 for i in range(CLOCK_BITS)]
+        for index, bit in enumerate(bits):
+            shade = 1.0 if bit else 0.0
+            context.set_source_rgb(shade, shade, shade)
+            context.rectangle(index * cell, 0, cell, cell)
+            context.fill()
 
     def encoder(self):
         """Encoder and payloader: H.264 (the default) or H.265 (as many cameras' main streams), both
@@ -146,6 +178,9 @@ class TestCamera:
 
     def on_media_configure(self, _factory, media):
         element = media.get_element()
+        clock = element.get_by_name("clock")
+        if clock is not None:
+            clock.connect("draw", self.draw_clock)
         mix = element.get_by_name("mix")
         if mix is None:
             return
@@ -240,6 +275,8 @@ def main(argv=None):
     p.add_argument("--password", default=None)
     p.add_argument("--auth", choices=["basic", "digest"], default="basic")
     p.add_argument("--audio", choices=["aac", "pcma", "none"], default="none")
+    p.add_argument("--clock", choices=["none", "strip"], default="none",
+                   help="burn the wall clock into each frame as a strip of cells (see CLOCK_BITS)")
     p.add_argument("--codec", choices=["h264", "h265"], default="h264", help="video codec")
     p.add_argument("--bframes", type=int, default=0, help="H.264 B-frames between references (main profile)")
     p.add_argument("--events-file", default=None,

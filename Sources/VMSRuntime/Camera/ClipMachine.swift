@@ -10,6 +10,10 @@
 // next one opened on that keyframe. Stream time (the camera's timestamps), not the wall clock,
 // measures every duration, so a clip lasts what its settings say whatever the network jitter.
 //
+// In continuous mode (`recording.mode: continuous`) a clip opens at the first keyframe whatever the
+// motion, never closes for quiet, and splits like a long event at the first keyframe past
+// `segment`: one file after another, no frame lost or repeated between them.
+//
 // The protocol, for one event:
 //   machine.<event>(...)                       // connected, packet, motion, gap, ...
 //   while let action = machine.next() {        // carry out, in order, reporting each outcome:
@@ -133,11 +137,19 @@ struct ClipMachine {
     close(reason: "camera stopped")
   }
 
-  /// New recording settings (hot reload); the open clip goes on under them.
+  /// New recording settings (hot reload); the open clip goes on under them, unless the mode
+  /// changed: a clip of one mode does not go on as one of the other.
   mutating func settingsChanged(_ new: RecordingSettings) {
+    let modeChanged = new.mode != settings.mode
     settings = new
-    if !new.enabled { close(reason: "recording disabled") }
+    if !new.enabled {
+      close(reason: "recording disabled")
+    } else if modeChanged {
+      close(reason: "recording mode changed to \(new.mode.rawValue)")
+    }
   }
+
+  private var continuous: Bool { settings.mode == .continuous }
 
   /// Motion started or stopped. The detector confirms motion a few frames after it began, and its
   /// end a quiet second after it ended: both are placed where they happened, in stream time
@@ -171,11 +183,10 @@ struct ClipMachine {
         close(reason: "disk full")
         return
       }
-      if isVideo && packet.isKeyframe
-        && nowSeconds - open.startSeconds >= settings.maxDurationSeconds
-      {
+      let splitAfterSeconds = continuous ? settings.segmentSeconds : settings.maxDurationSeconds
+      if isVideo && packet.isKeyframe && nowSeconds - open.startSeconds >= splitAfterSeconds {
         // Split: this keyframe ends one clip and starts the next, so no frame is lost or repeated.
-        close(reason: "max_duration reached")
+        close(reason: continuous ? "segment complete" : "max_duration reached")
         begin(from: [packet], continuingPrevious: true)
         return
       }
@@ -187,13 +198,14 @@ struct ClipMachine {
         clip?.lastProgressSeconds = nowSeconds
         steps.append(.ready(.progress(endBoundMs: open.endBoundMs)))
       }
+      guard !continuous else { return }  // recorded whatever moves: never closed for quiet
       let quietFor = motionStoppedAt.map { nowSeconds - $0 } ?? -1
       if !motion && quietFor >= settings.postRollSeconds
         && nowSeconds - open.startSeconds >= settings.minDurationSeconds
       {
         close(reason: "post_roll elapsed")
       }
-    } else if motion && settings.enabled && isVideo && !ring.isEmpty {
+    } else if (motion || continuous) && settings.enabled && isVideo && !ring.isEmpty {
       // A full disk pauses recording rather than writing files that cannot be completed.
       if diskPaused {
         if !reportedPause {
@@ -206,11 +218,11 @@ struct ClipMachine {
       if let failedAt = writesFailedAtNanos, nowNanos &- failedAt < Self.retryWritesAfterNanos {
         return
       }
-      begin(
-        from: ring.packets(
-          fromKeyframeAtOrBefore: motionStartedAt - settings.preRollSeconds
-            - Self.detectionLagSeconds,
-          after: previousEndSeconds))
+      // Continuous: from the newest keyframe (after a pause, the footage since it is not lost).
+      let from =
+        continuous
+        ? nowSeconds : motionStartedAt - settings.preRollSeconds - Self.detectionLagSeconds
+      begin(from: ring.packets(fromKeyframeAtOrBefore: from, after: previousEndSeconds))
     }
   }
 

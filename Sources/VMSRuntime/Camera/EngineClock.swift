@@ -3,6 +3,7 @@
 // protocol: production runs on `.live`, tests give a clock they move by hand and run minutes of
 // camera time (back-offs of 30 s, motion windows) in milliseconds.
 import Foundation
+import Timekeeping
 import VMSMedia
 
 public struct EngineClock: Sendable {
@@ -23,7 +24,7 @@ public struct EngineClock: Sendable {
   /// The machine's clocks: the monotonic one FFmpeg's interrupt deadlines use, and the system time.
   public static let live = EngineClock(
     nanos: { InterruptState.now() },
-    wallMs: { Int64(Date().timeIntervalSince1970 * 1000) },
+    wallMs: { WallTime.now().sinceEpochMs },
     sleep: { try await Task.sleep(for: $0) })
 
   /// Any Swift clock: monotonic time is the time elapsed on it, wall time that added to

@@ -4,7 +4,9 @@
 // the stream reader that owns the detect input, on its thread.
 //
 // With detection off (`type: none`) nothing is decoded while nobody watches; decoding resumes at the
-// next keyframe when a viewer arrives.
+// next keyframe when a viewer arrives. With `decode: keyframes` only keyframes are decoded while
+// nobody watches (`KeyframeSchedule`), motion or not; every frame from the next keyframe once someone
+// watches.
 import CFFmpeg
 import Detectors
 import Foundation
@@ -43,6 +45,13 @@ final class MotionAnalyzer {
   private var damagedFramesSeen = 0
   private let role: StreamRole
   private let clock: EngineClock
+  private var schedule: KeyframeSchedule
+  /// What the status hub was last told of the decoding, to post only changes.
+  private var postedDecode: DetectDecodeStatus?
+  /// Frames out of the decoder since the start: what decoding costs, for tests and diagnostics.
+  private(set) var decodedFrames = 0
+  /// Whether the detector reports motion now (tests: when motion was noticed).
+  var isMotion: Bool { gate.isMotion }
 
   init(
     cameraId: String, settings: DetectorSettings, registry: DetectorRegistry, hub: StatusHub,
@@ -62,6 +71,7 @@ final class MotionAnalyzer {
     self.log = log
     metrics = MotionMetrics(cameraId: cameraId)
     gate = Self.makeGate(settings, registry: registry, log: log)
+    schedule = KeyframeSchedule(mode: settings.decode)
     thumbnailEncoder = try? JPEGEncoder(width: 320)
   }
 
@@ -81,6 +91,7 @@ final class MotionAnalyzer {
     let inMotion = gate.isMotion || carriedMotionUntil != nil
     gate = Self.makeGate(settings, registry: registry, log: log)
     detects = settings.type != "none"
+    schedule.mode = settings.decode  // from the next keyframe
     let now = clock.seconds
     gate.restart(at: now)
     carriedMotionUntil = nil
@@ -104,6 +115,7 @@ final class MotionAnalyzer {
     clearDamage()
     decoding = false
     videoIndex = -1
+    schedule.reset()
     if let video = layout.video {
       do {
         decoder = try VideoDecoder(parameters: video.parameters)
@@ -119,6 +131,7 @@ final class MotionAnalyzer {
   func disconnected() {
     decoder = nil
     clearDamage()
+    postDecode(nil)
     if gate.isMotion || carriedMotionUntil != nil { report(false) }
     carriedMotionUntil = nil
     gate.restart(at: clock.seconds)
@@ -128,20 +141,30 @@ final class MotionAnalyzer {
     guard packet.pointee.stream_index == videoIndex, let decoder else { return }
     let watched = live?.isWatched ?? false
     let needed = detects || watched
-    if packet.pointee.flags & AV_PKT_FLAG_KEY != 0 { decoder.setSkipsDeblocking(!watched) }
+    let isKeyframe = packet.pointee.flags & AV_PKT_FLAG_KEY != 0
+    if isKeyframe { decoder.setSkipsDeblocking(!watched) }
     if !needed {
       if decoding {
         decoder.flush()
         decoding = false
         clearDamage()  // nothing is decoded now: nothing can be said of the video
+        postDecode(nil)
       }
       return
     }
+    if isKeyframe {
+      let pts = packet.pointee.pts
+      schedule.keyframe(
+        atStreamSeconds: pts != vms_nopts() ? videoTimeBase.seconds(pts) : nil, watched: watched)
+      postDecode(decodeStatus())
+    }
     if !decoding {
-      guard packet.pointee.flags & AV_PKT_FLAG_KEY != 0 else { return }
+      guard isKeyframe else { return }
       decoding = true
     }
+    guard schedule.decodes(isKeyframe: isKeyframe) else { return }
     decoder.decode(packet) { frame in
+      decodedFrames += 1
       let t = clock.seconds
       if detects && gate.wantsFrame(at: t), let gray = decoder.grayFrame(of: frame) {
         analysisSize = (gray.width, gray.height)
@@ -174,7 +197,7 @@ final class MotionAnalyzer {
         switch change {
         case .started?:
           // It began somewhere between the previous analysed frame and the first moving one.
-          let interval = gate.settings.fps > 0 ? 1 / gate.settings.fps : 0
+          let interval = gate.frameIntervalSeconds
           report(
             true, atWallMs: (runStartWallMs ?? wallMs) - Int64(interval * 1000),
             atStreamSeconds: (runStartStreamSeconds ?? streamSeconds).map { $0 - interval })
@@ -188,6 +211,18 @@ final class MotionAnalyzer {
       if let live, live.wantsFrame(atSeconds: t) { publishLive(frame, to: live) }
     }
     countDamage(decoder)
+  }
+
+  private func decodeStatus() -> DetectDecodeStatus {
+    DetectDecodeStatus(
+      mode: schedule.mode.rawValue, now: schedule.decodesAll ? "all" : "keyframes",
+      gopSeconds: schedule.gopSeconds.map { ($0 * 10).rounded() / 10 })
+  }
+
+  private func postDecode(_ status: DetectDecodeStatus?) {
+    guard status != postedDecode else { return }
+    postedDecode = status
+    hub.post(.detectDecode(cameraId: cameraId, status))
   }
 
   /// Passes the decoder's new damaged frames to the meter, the metric and, when it changes, the status.

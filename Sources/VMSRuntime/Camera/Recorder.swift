@@ -8,6 +8,7 @@
 import Foundation
 import Logging
 import Storage
+import Timekeeping
 import VMSConfig
 import VMSMedia
 
@@ -197,7 +198,7 @@ actor Recorder {
   /// jump ahead, from a damaged or confused camera, would otherwise stretch the row over the next
   /// clip's).
   private func rowEnd(_ open: OpenClip, endBoundMs: Int64) -> (endMs: Int64, durationMs: Int64) {
-    let fileMs = Int64((open.writer.durationSeconds * 1000).rounded())
+    let fileMs = Milliseconds.of(seconds: open.writer.durationSeconds)
     let endMs = min(open.record.startMs + fileMs, max(open.record.startMs, endBoundMs))
     return (endMs, endMs - open.record.startMs)
   }
@@ -234,7 +235,7 @@ actor Recorder {
     }
     metrics.clipWritten(finaliseNanos: clock.nanos - finishStarted)
     let (endMs, durationMs) = rowEnd(open, endBoundMs: endBoundMs)
-    if endMs < open.record.startMs + Int64((open.writer.durationSeconds * 1000).rounded()) {
+    if endMs < open.record.startMs + Milliseconds.of(seconds: open.writer.durationSeconds) {
       log.warning(
         "clip \(open.record.file): the camera's timestamps ran ahead of the clock; its index row ends at its last packet"
       )
@@ -252,7 +253,7 @@ actor Recorder {
       let probe = try MediaProbe.probe(path: path)
       let (endMs, _) = rowEnd(open, endBoundMs: endBoundMs)
       let durationMs = min(
-        Int64((probe.durationSeconds * 1000).rounded()), endMs - open.record.startMs)
+        Milliseconds.of(seconds: probe.durationSeconds), endMs - open.record.startMs)
       complete(
         open, endMs: open.record.startMs + durationMs, durationMs: durationMs, sizeBytes: sizeBytes,
         reason: "\(reason), kept to its last complete fragment")

@@ -89,7 +89,7 @@ actor StreamReader {
     self.backlog = backlog
     self.detector = detector
     self.registry = registry
-    metrics = InputMetrics(cameraId: cameraId, role: source.role)
+    metrics = InputMetrics(cameraId: cameraId, role: source.role, clock: clock)
     var log = log
     log[metadataKey: "input"] = "\(source.role.rawValue)"
     self.log = log

@@ -128,7 +128,7 @@ public actor Supervisor {
     await storage.janitor?.update(policy: RetentionPolicy(configuration: effective))
     // Kept with the footage: a camera removed later is still shown under its name.
     do {
-      try index.rememberCameraNames(
+      try await index.rememberCameraNames(
         Dictionary(new.cameras.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
     } catch {
       log.warning("could not record the cameras' names in the index: \(error)")

@@ -5,6 +5,7 @@
 import Foundation
 import Logging
 import Storage
+import Timekeeping
 import VMSMedia
 
 public enum StorageCheck {
@@ -170,7 +171,7 @@ public enum StorageCheck {
           let probe = try MediaProbe.probe(path: path)
           let attributes = try? FileManager.default.attributesOfItem(atPath: path)
           let sizeBytes = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
-          let durationMs = Int64((probe.durationSeconds * 1000).rounded())
+          let durationMs = Milliseconds.of(seconds: probe.durationSeconds)
           let thumbnail = clip.thumbnail.flatMap { try? index.absolutePath(of: $0) }
           let hasThumbnail = thumbnail.map { FileManager.default.fileExists(atPath: $0) } ?? false
           try index.finishClip(
@@ -231,7 +232,7 @@ public enum StorageCheck {
           continue
         }
         attempt("adopt \(file.relativePath)") {
-          let durationMs = Int64((probe.durationSeconds * 1000).rounded())
+          let durationMs = Milliseconds.of(seconds: probe.durationSeconds)
           do {
             let clip = try index.adoptClip(
               file: file.relativePath, durationMs: durationMs, sizeBytes: file.sizeBytes,

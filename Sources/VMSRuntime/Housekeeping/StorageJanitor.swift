@@ -15,6 +15,7 @@ import Logging
 import ServiceLifecycle
 import Storage
 import Synchronization
+import Timekeeping
 
 public actor StorageJanitor: Service {
   /// What one pass did.
@@ -72,7 +73,7 @@ public actor StorageJanitor: Service {
   public init(
     index: ClipIndex, policy: RetentionPolicy, pressure: DiskPressure = DiskPressure(), log: Logger,
     nowMs: @escaping @Sendable () -> Int64 = {
-      Int64((Date().timeIntervalSince1970 * 1000).rounded())
+      WallTime.now().sinceEpochMs
     },
     diskSpace: @escaping DiskSpaceProbe = { try DiskSpace.of(path: $0) },
     interval: Duration = .seconds(300), pressureInterval: Duration = .seconds(10),

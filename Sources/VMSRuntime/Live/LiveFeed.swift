@@ -6,6 +6,7 @@
 // viewer skips frames and never slows the camera or the other viewers.
 import Foundation
 import Synchronization
+import Timekeeping
 
 public final class LiveFeed: Sendable {
   private struct State {
@@ -61,7 +62,7 @@ public final class LiveFeed: Sendable {
 
   /// The newest frame, if it is younger than `maxAgeMs`.
   public func latest(maxAgeMs: Int64 = 2000) -> LiveFrame? {
-    let now = Int64(Date().timeIntervalSince1970 * 1000)
+    let now = WallTime.now().sinceEpochMs
     return state.withLock { s in
       guard let frame = s.latest, now - frame.capturedAtMs <= maxAgeMs else { return nil }
       return frame

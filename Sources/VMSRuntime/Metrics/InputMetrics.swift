@@ -10,6 +10,7 @@
 import CFFmpeg
 import Foundation
 import Metrics
+import Timekeeping
 import VMSMedia
 
 struct InputMetrics {
@@ -27,10 +28,13 @@ struct InputMetrics {
   /// Monotonic nanoseconds of the last packet counted and of the last publication.
   private var lastPacketNanos: UInt64 = 0
   private var publishedNanos: UInt64 = 0
+  /// The reader's clock: the times it passes to `count` are read on it.
+  private let clock: EngineClock
 
   /// Made once per reader: the metric objects are looked up here, never per packet. A camera
   /// restarted with the same id finds the same series again (the registry keys them by labels).
-  init(cameraId: String, role: StreamRole) {
+  init(cameraId: String, role: StreamRole, clock: EngineClock) {
+    self.clock = clock
     let dimensions = [("camera", cameraId), ("input", role.rawValue)]
     frames = Counter(label: "vms_camera_frames_total", dimensions: dimensions)
     bytes = Counter(label: "vms_camera_bytes_total", dimensions: dimensions)
@@ -45,7 +49,7 @@ struct InputMetrics {
   /// A new connection: which stream carries the frames.
   mutating func connected(_ layout: StreamLayout) {
     videoIndex = layout.video.map { Int32($0.index) } ?? -1
-    publishedNanos = InterruptState.now()
+    publishedNanos = clock.nanos
   }
 
   /// One packet read at `nowNanos` (the reader's clock read for this packet): two integer adds;
@@ -64,7 +68,7 @@ struct InputMetrics {
   }
 
   private mutating func publish() {
-    let now = InterruptState.now()
+    let now = clock.nanos
     publishedNanos = now
     guard pendingBytes > 0 || pendingFrames > 0 else { return }
     frames.increment(by: pendingFrames)
@@ -72,7 +76,7 @@ struct InputMetrics {
     pendingFrames = 0
     pendingBytes = 0
     // Wall time of the last packet, not of this publication (they differ after a stall).
-    let ageSeconds = Double(now &- lastPacketNanos) / 1e9
-    lastPacket.record(Date().timeIntervalSince1970 - ageSeconds)
+    let ageMs = Int64((now &- lastPacketNanos) / 1_000_000)
+    lastPacket.record(Milliseconds.seconds(clock.wallMs - ageMs))
   }
 }

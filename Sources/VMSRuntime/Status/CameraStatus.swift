@@ -20,6 +20,8 @@ public struct CameraStatus: Sendable, Equatable, Codable {
   /// Since when (Unix epoch ms) an enabled camera has not been connected; nil while connected or
   /// disabled.
   public var downSinceMs: Int64?
+  /// How the detect stream is decoded; nil until its analyzer has seen a keyframe.
+  public var detectDecode: DetectDecodeStatus?
 
   public init(
     id: String, name: String, state: ConnectionState, error: String? = nil, motion: Bool = false,
@@ -31,6 +33,22 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     self.error = error
     self.motion = motion
     self.recording = recording
+  }
+}
+
+/// How the detect stream is decoded (`detector.decode`, docs/performance.md).
+public struct DetectDecodeStatus: Sendable, Equatable, Codable {
+  /// The configured mode, `all` or `keyframes`.
+  public var mode: String
+  /// What runs now: `all` or `keyframes` (a `keyframes` camera decodes all while watched).
+  public var now: String
+  /// The detect stream's keyframe interval as measured, seconds to a tenth; nil before two keyframes.
+  public var gopSeconds: Double?
+
+  public init(mode: String, now: String, gopSeconds: Double?) {
+    self.mode = mode
+    self.now = now
+    self.gopSeconds = gopSeconds
   }
 }
 
@@ -74,4 +92,6 @@ public enum StatusUpdate: Sendable {
   case diskPressure(String?)
   /// The input's video arrives damaged (the message), or no longer (nil); the input stays connected.
   case damage(cameraId: String, role: StreamRole, message: String?)
+  /// How the detect stream is decoded now (nil: not decoding, disconnected).
+  case detectDecode(cameraId: String, DetectDecodeStatus?)
 }

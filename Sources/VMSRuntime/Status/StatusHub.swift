@@ -32,7 +32,11 @@ public actor StatusHub: Service {
   /// Set once `run` has ended: a late subscriber gets its snapshot and an ended stream.
   private var stopped = false
 
-  public init() {
+  /// Reads the wall time a camera went down at (`downSinceMs`); tests give a clock they move.
+  private let clock: EngineClock
+
+  public init(clock: EngineClock = .live) {
+    self.clock = clock
     (updates, input) = AsyncStream<StatusUpdate>.makeStream(bufferingPolicy: .unbounded)
   }
 
@@ -97,7 +101,7 @@ public actor StatusHub: Service {
         status: CameraStatus(id: id, name: name, state: enabled ? .connecting : .disabled),
         enabled: enabled,
         streams: [:])
-      if enabled { entry.status.downSinceMs = Int64(Date().timeIntervalSince1970 * 1000) }
+      if enabled { entry.status.downSinceMs = clock.wallMs }
       for role in roles { entry.streams[role] = (.connecting, nil) }
       if entries[id] == nil { order.append(id) }
       entries[id] = entry
@@ -111,7 +115,7 @@ public actor StatusHub: Service {
     case .stream(let id, let role, let state, let error):
       change(id) { entry in
         entry.streams[role] = (state, error)
-        Self.combine(&entry, diskFullReason: diskFullReason)
+        Self.combine(&entry, diskFullReason: diskFullReason, nowMs: clock.wallMs)
         if state != .connected && role != .record {
           entry.status.motion = false
         }
@@ -120,14 +124,17 @@ public actor StatusHub: Service {
       change(id) { $0.status.motion = on }
     case .recording(let id, let on):
       change(id) { $0.status.recording = on }
+    case .detectDecode(let id, let decode):
+      change(id) { $0.status.detectDecode = decode }
     case .damage(let id, let role, let message):
       change(id) { entry in
         entry.damage[role] = message
-        Self.combine(&entry, diskFullReason: diskFullReason)
+        Self.combine(&entry, diskFullReason: diskFullReason, nowMs: clock.wallMs)
       }
     case .diskPressure(let reason):
       diskFullReason = reason
-      for id in order { change(id) { Self.combine(&$0, diskFullReason: reason) } }
+      let nowMs = clock.wallMs
+      for id in order { change(id) { Self.combine(&$0, diskFullReason: reason, nowMs: nowMs) } }
     case .configuration(let report):
       configurationReport = report
       broadcast(.configuration(report))
@@ -143,7 +150,7 @@ public actor StatusHub: Service {
   }
 
   /// One state for the camera from its inputs: the worst of them, with that input's error.
-  private static func combine(_ entry: inout Entry, diskFullReason: String?) {
+  private static func combine(_ entry: inout Entry, diskFullReason: String?, nowMs: Int64) {
     guard entry.enabled else {
       entry.status.state = .disabled
       entry.status.error = nil
@@ -154,7 +161,7 @@ public actor StatusHub: Service {
       if entry.status.state == .connected {
         entry.status.downSinceMs = nil
       } else if entry.status.downSinceMs == nil {
-        entry.status.downSinceMs = Int64(Date().timeIntervalSince1970 * 1000)
+        entry.status.downSinceMs = nowMs
       }
     }
     let named = entry.streams.count > 1

@@ -108,6 +108,43 @@ struct StorageJSON: Encodable {
   }
 }
 
+/// How a camera's detect stream is decoded: `detector.decode` and what runs now (docs/api.md).
+struct DetectDecodeJSON: Encodable {
+  /// The configured mode, `all` or `keyframes`.
+  var mode: String
+  /// What runs now, `all` or `keyframes`; null while the detect stream is not decoded.
+  var now: String?
+  var gopSeconds: Double?
+  /// Set when `keyframes` runs with a pre-roll shorter than the measured GOP + 1 s.
+  var warning: String?
+
+  init(settings: CameraSettings, status: DetectDecodeStatus?) {
+    mode = settings.detector.decode.rawValue
+    now = status?.now
+    gopSeconds = status?.gopSeconds
+    let preRoll = settings.recording.preRollSeconds
+    if KeyframePreRoll.applies(to: settings), let gop = status?.gopSeconds,
+      KeyframePreRoll.isShort(preRollSeconds: preRoll, gopSeconds: gop)
+    {
+      warning =
+        "pre_roll (\(ConfigDuration.text(seconds: preRoll))) is shorter than the detect stream's GOP (\(gop) s) + 1 s: with decode: keyframes a clip may start after its motion"
+    }
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case mode, now, warning
+    case gopSeconds = "gop_seconds"
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(mode, forKey: .mode)
+    try container.encode(now, forKey: .now)
+    try container.encode(gopSeconds, forKey: .gopSeconds)
+    try container.encode(warning, forKey: .warning)
+  }
+}
+
 struct CameraJSON: Encodable {
   struct Detector: Encodable {
     var type: String
@@ -160,6 +197,7 @@ struct CameraJSON: Encodable {
   var recording: Recording?
   var retentionDays: Int?
   var live: Live?
+  var detectDecode: DetectDecodeJSON?
   var usage: UsageJSON
   var storage: StorageJSON
 
@@ -170,6 +208,7 @@ struct CameraJSON: Encodable {
     case detector, recording
     case retentionDays = "retention_days"
     case live, usage, storage
+    case detectDecode = "detect_decode"
   }
 
   /// A configured camera; URLs pass through `redactingPassword`.
@@ -195,6 +234,7 @@ struct CameraJSON: Encodable {
     live = Live(
       fps: settings.live.fps, width: settings.live.width, showDetection: settings.live.showDetection
     )
+    detectDecode = DetectDecodeJSON(settings: settings, status: status?.detectDecode)
     self.usage = usage
     self.storage = storage
   }
@@ -225,6 +265,7 @@ struct CameraJSON: Encodable {
     try container.encode(recording, forKey: .recording)
     try container.encode(retentionDays, forKey: .retentionDays)
     try container.encode(live, forKey: .live)
+    try container.encode(detectDecode, forKey: .detectDecode)
     try container.encode(usage, forKey: .usage)
     try container.encode(storage, forKey: .storage)
   }

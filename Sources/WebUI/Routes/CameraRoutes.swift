@@ -3,6 +3,7 @@
 import Foundation
 import Hummingbird
 import Storage
+import Timekeeping
 import VMSRuntime
 
 enum CameraRoutes {
@@ -78,7 +79,7 @@ enum CameraRoutes {
     let policy =
       await environment.configuration().map(RetentionPolicy.init(configuration:))
       ?? RetentionPolicy()
-    let nowMs = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    let nowMs = WallTime.now().sinceEpochMs
     let outlook = try await StorageOutlook.compute(
       index: environment.store, policy: policy, nowMs: nowMs)
     return Dictionary(outlook.cameras.map { ($0.cameraId, $0) }, uniquingKeysWith: { a, _ in a })

@@ -25,6 +25,16 @@ function retentionText(camera) {
   return Number(camera.retention_days) === 0 ? "forever" : `${camera.retention_days} day${camera.retention_days == 1 ? "" : "s"}`;
 }
 
+/** "keyframes · GOP 1 s · all now": the detect stream's decoding (detect_decode), with its warning. */
+function decodeText(decode) {
+  if (!decode) return "–";
+  const parts = [decode.mode];
+  if (decode.gop_seconds !== null && decode.gop_seconds !== undefined) parts.push(`GOP ${decode.gop_seconds} s`);
+  if (decode.mode === "keyframes" && decode.now === "all") parts.push("all frames now");
+  if (decode.warning) parts.push(`⚠ ${decode.warning}`);
+  return parts.join(" · ");
+}
+
 function fact(label, value, role) {
   return el("div", {}, el("dt", {}, label), el("dd", { "data-role": role }, value));
 }
@@ -126,7 +136,8 @@ function renderCamera(camera) {
     fact("Retention", retentionText(camera), "retention"),
     fact("Enabled", configured ? (camera.enabled ? "yes" : "no") : "–", "enabled"),
     fact("Recording", recording.enabled === false ? "off" : recording.enabled ? `on · min ${fmtSeconds(recording.min_duration_seconds)}` : "–", "recording"),
-    fact("Detector", detector.type ? `${detector.type}${detector.type !== "none" ? ` · ${detector.fps} fps · ${detector.min_area_percent}%` : ""}` : "–", "detector"));
+    fact("Detector", detector.type ? `${detector.type}${detector.type !== "none" ? ` · ${detector.fps} fps · ${detector.min_area_percent}%` : ""}` : "–", "detector"),
+    fact("Decodes", decodeText(camera.detect_decode), "detect-decode"));
 
   const urls = el("div", {});
   if (camera.record_url) urls.append(el("div", { class: "url", title: "Record stream" }, "record: ", camera.record_url));

@@ -1,28 +1,29 @@
-// Home: one live tile per enabled camera, badges and border driven by the events WebSocket.
+// Home: one live tile per enabled camera (its sub stream over MSE, live-player.js), badges and border
+// driven by the events WebSocket, in a grid of 1, 2×2, 3×3 or 4×4 columns (or as many as fit). There is
+// no cap on live tiles: a tile off-screen or in a hidden tab fetches nothing, and the server sends
+// each tile the camera's own packets (nothing is decoded or encoded for it).
 import { get } from "./api.js";
-import { el, icon, isoDay, pageUrl, whenPicture, $ } from "./dom.js";
+import { el, icon, isoDay, pageUrl, $ } from "./dom.js";
 import { createDownCover } from "./down-cover.js";
 import { events, stateLabel } from "./events.js";
 import { initPage } from "./layout.js";
+import { createLivePlayer } from "./live-player.js";
 import { toast } from "./ui.js";
 
-// Browsers open at most 6 HTTP/1.1 connections per server and every MJPEG stream holds one: past
-// this many tiles, tiles show a snapshot refreshed every 2 s instead (the full-screen page stays MJPEG).
-const MAX_MJPEG_TILES = 4;
-const SNAPSHOT_REFRESH_MS = 2000;
+const LAYOUTS = ["auto", "1", "2", "3", "4"];
+const LAYOUT_KEY = "vms.home.layout";
 
 const tilesBox = $("#tiles");
 const emptyBox = $("#no-cameras");
 const summary = $("#summary");
-const tiles = new Map(); // id -> {node, img, badges..., status, name}
-let windowLoaded = document.readyState === "complete";
+const tiles = new Map(); // id -> {node, player, badges..., status, name}
 
 function hasLive(status) {
   return status && status.state !== "disabled";
 }
 
 function createTile(id, name) {
-  const img = el("img", { alt: `Live picture of ${name}`, "data-role": "live-image" });
+  const player = createLivePlayer({ camera: id, stream: "sub", label: `Live picture of ${name}` });
   const placeholder = el("div", { class: "placeholder" }, "Waiting for the picture…");
   const stateBadge = el("span", { class: "badge connecting", "data-role": "state-badge" }, "Connecting");
   const motionBadge = el("span", { class: "badge motion hidden", "data-role": "motion-badge" }, "Motion");
@@ -33,53 +34,16 @@ function createTile(id, name) {
   const day = isoDay();
   const node = el("article", { class: "tile st-connecting", dataset: { camera: id, state: "connecting", motion: "false", recording: "false" } },
     el("div", { class: "tile-head" }, title, el("div", { class: "badges" }, motionBadge, recBadge, stateBadge)),
-    el("a", { class: "video-box", href: pageUrl("live.html", { camera: id }), title: "Full screen" }, placeholder, img, cover.node, cover.warning),
+    el("a", { class: "video-box", href: pageUrl("live.html", { camera: id }), title: "Full screen, main stream" }, placeholder, player.node, cover.node, cover.warning),
     el("nav", { class: "tile-links", "aria-label": `${name} pages` },
       el("a", { href: pageUrl("live.html", { camera: id }), "data-role": "link-live" }, icon("fullscreen"), "Full screen"),
       el("a", { href: pageUrl("timeline.html", { camera: id, date: day }), "data-role": "link-timeline" }, icon("timeline"), "Timeline"),
       el("a", { href: pageUrl("recordings.html", { camera: id, date: day }), "data-role": "link-recordings" }, icon("grid"), "Recordings"),
       el("a", { href: pageUrl("archives.html", { camera: id }), "data-role": "link-archives" }, icon("archive"), "Archives")));
-  const tile = { id, name, node, img, placeholder, title, stateBadge, motionBadge, recBadge, cover, status: null, timer: null, streaming: false };
-  img.addEventListener("error", () => {
-    img.classList.add("pending-picture");
-    placeholder.classList.remove("hidden");
-    placeholder.textContent = "No picture yet; retrying…";
-    tile.streaming = false;
-    clearTimeout(tile.retry);
-    tile.retry = setTimeout(() => startStream(tile), 3000);
-  });
-  return tile;
-}
-
-function streamMode() {
-  return tiles.size > MAX_MJPEG_TILES ? "snapshot" : "mjpeg";
-}
-
-function startStream(tile) {
-  if (!windowLoaded || document.visibilityState === "hidden") return;
-  clearTimeout(tile.retry);
-  clearInterval(tile.timer);
-  const base = `/api/v1/cameras/${encodeURIComponent(tile.id)}`;
-  if (!tile.img.naturalWidth) tile.img.classList.add("pending-picture");
-  whenPicture(tile.img, () => {
-    tile.img.classList.remove("pending-picture");
-    tile.placeholder.classList.add("hidden");
-  });
-  if (streamMode() === "mjpeg") {
-    tile.img.src = `${base}/live.mjpeg?t=${Date.now()}`;
-  } else {
-    const refresh = () => { tile.img.src = `${base}/snapshot.jpg?t=${Date.now()}`; };
-    refresh();
-    tile.timer = setInterval(refresh, SNAPSHOT_REFRESH_MS);
-  }
-  tile.streaming = true;
-}
-
-function stopStream(tile) {
-  clearTimeout(tile.retry);
-  clearInterval(tile.timer);
-  tile.img.removeAttribute("src");
-  tile.streaming = false;
+  const hidePlaceholder = () => placeholder.classList.add("hidden");
+  player.video.addEventListener("playing", hidePlaceholder);
+  player.node.querySelector("img").addEventListener("load", hidePlaceholder);
+  return { id, name, node, player, placeholder, title, stateBadge, motionBadge, recBadge, cover, status: null };
 }
 
 function applyStatus(tile, status) {
@@ -103,8 +67,8 @@ function applyStatus(tile, status) {
   if (status.motion) cls.push("is-motion");
   tile.node.className = cls.join(" ");
   Object.assign(tile.node.dataset, { state: status.state, motion: String(!!status.motion), recording: String(!!status.recording) });
-  // A camera that comes back gets a fresh stream (the old one ended with the connection).
-  if (status.state === "connected" && ((previous && previous.state !== "connected") || !tile.streaming)) startStream(tile);
+  // A camera that comes back: connect at once instead of waiting for the player's back-off.
+  if (status.state === "connected" && previous && previous.state !== "connected") tile.player.reconnect();
 }
 
 function ensureTile(id, name) {
@@ -113,8 +77,7 @@ function ensureTile(id, name) {
     tile = createTile(id, name || id);
     tiles.set(id, tile);
     insertInOrder(tile);
-    startStream(tile);
-    if (tiles.size === MAX_MJPEG_TILES + 1) for (const t of tiles.values()) startStream(t);
+    tile.player.start();
   }
   return tile;
 }
@@ -129,7 +92,7 @@ function insertInOrder(tile) {
 function removeTile(id) {
   const tile = tiles.get(id);
   if (!tile) return;
-  stopStream(tile);
+  tile.player.destroy();
   tile.node.remove();
   tiles.delete(id);
 }
@@ -157,8 +120,28 @@ async function loadCameras() {
   refreshSummary();
 }
 
+function applyLayout(layout) {
+  tilesBox.dataset.layout = layout;
+  for (const button of document.querySelectorAll("[data-layout]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.layout === layout));
+  }
+}
+
+function setUpLayouts() {
+  let saved = null;
+  try { saved = localStorage.getItem(LAYOUT_KEY); } catch { /* storage refused: no memory */ }
+  applyLayout(LAYOUTS.includes(saved) ? saved : "auto");
+  for (const button of document.querySelectorAll("[data-layout]")) {
+    button.addEventListener("click", () => {
+      applyLayout(button.dataset.layout);
+      try { localStorage.setItem(LAYOUT_KEY, button.dataset.layout); } catch { /* not kept */ }
+    });
+  }
+}
+
 async function main() {
   await initPage({ active: "home", title: "Live" });
+  setUpLayouts();
   events.on("snapshot", (message) => {
     const present = new Set();
     for (const status of message.cameras) {
@@ -186,17 +169,5 @@ async function main() {
   events.start();
   await loadCameras();
 }
-
-window.addEventListener("load", () => {
-  windowLoaded = true;
-  for (const tile of tiles.values()) if (!tile.streaming) startStream(tile);
-});
-// Nothing is encoded for a tab nobody looks at.
-document.addEventListener("visibilitychange", () => {
-  for (const tile of tiles.values()) {
-    if (document.visibilityState === "hidden") stopStream(tile);
-    else if (!tile.streaming) startStream(tile);
-  }
-});
 
 main().catch((error) => { if (!error || !error.shown) console.error(error); });

@@ -1,48 +1,23 @@
-// Full-screen live view of one camera (MJPEG), with its status from the events WebSocket. While the
-// camera is not connected, its frozen last picture is covered by its state and the reason.
+// Full-screen live view of one camera: its main stream (the one it records) over MSE, a switch to
+// the sub stream, MJPEG where the browser cannot play the codec (live-player.js), and the camera's
+// status from the events WebSocket. While the camera is not connected, the last picture is covered
+// by its state and the reason (down-cover.js); it never passes for live.
 import { api } from "./api.js";
-import { icon, isoDay, pageUrl, param, whenPicture, $ } from "./dom.js";
+import { icon, isoDay, pageUrl, param, $ } from "./dom.js";
 import { createDownCover } from "./down-cover.js";
 import { events, stateLabel } from "./events.js";
 import { initPage } from "./layout.js";
+import { createLivePlayer } from "./live-player.js";
+import { createStatsOverlay } from "./live-stats.js";
 
 const id = param("camera");
-const img = $("#live");
 const stage = $("#stage");
 const placeholder = $("#placeholder");
 const overlay = $("#overlay");
 const cover = createDownCover();
-stage.append(cover.node, cover.warning);
-let streaming = false;
-let retry = null;
-// Set once the server lists the camera of ?camera=: nothing is requested for an id it does not know
-// (the rule on ids is the server's, not repeated here).
-let known = false;
-
-function startStream() {
-  if (document.visibilityState === "hidden" || !known) return;
-  clearTimeout(retry);
-  img.classList.add("pending-picture");
-  whenPicture(img, () => {
-    img.classList.remove("pending-picture");
-    placeholder.classList.add("hidden");
-  });
-  img.src = `/api/v1/cameras/${encodeURIComponent(id)}/live.mjpeg?t=${Date.now()}`;
-  streaming = true;
-}
-
-function stopStream() {
-  clearTimeout(retry);
-  img.removeAttribute("src");
-  streaming = false;
-}
-
-img.addEventListener("error", () => {
-  streaming = false;
-  placeholder.textContent = "No picture; retrying…";
-  placeholder.classList.remove("hidden");
-  retry = setTimeout(startStream, 3000);
-});
+const streamChoice = param("stream") === "sub" ? "sub" : "main";
+let player = null;
+let stats = null;
 
 function apply(status) {
   // Short: the reason is on the picture already (the cover, or the warning strip); the long form
@@ -61,7 +36,17 @@ function apply(status) {
     document.title = `${status.name} · Live · vms`;
   }
   cover.update(status);
-  if (status.state === "connected" && !streaming) startStream();
+  if (player && status.state === "connected") player.reconnect();
+}
+
+function showStream(kind) {
+  for (const button of document.querySelectorAll("[data-stream]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.stream === kind));
+  }
+  const url = new URL(location.href);
+  url.searchParams.set("stream", kind);
+  history.replaceState(null, "", url);
+  player.setStream(kind);
 }
 
 // The overlay fades out after 3 s without pointer activity so the picture is unobstructed.
@@ -87,36 +72,46 @@ async function main() {
     else document.documentElement.requestFullscreen().catch(() => {});
   });
   for (const type of ["mousemove", "touchstart", "keydown"]) document.addEventListener(type, wake, { passive: true });
-  document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && !document.fullscreenElement) location.assign("/");
-    if (event.key === "f") $("#fullscreen-button").click();
-  });
   wake();
   const cameras = await api("/api/v1/cameras");
   const camera = cameras.find((c) => c.id === id);
   if (!camera) {
-    placeholder.textContent = `Unknown camera "${id}".`;
+    placeholder.textContent = `Unknown camera "${id}". Go back and pick one.`;
+    $("#state-badge").classList.add("hidden");
     return;
   }
-  known = true;
+  player = createLivePlayer({ camera: id, stream: streamChoice, label: `Live picture of ${camera.name}` });
+  stats = createStatsOverlay(player);
+  stage.append(player.node, cover.node, cover.warning, stats.node);
+  // The placeholder says "Connecting…" until the first picture, then hides.
+  player.video.addEventListener("playing", () => placeholder.classList.add("hidden"));
+  player.node.querySelector("img").addEventListener("load", () => placeholder.classList.add("hidden"));
+  for (const button of document.querySelectorAll("[data-stream]")) {
+    button.addEventListener("click", () => showStream(button.dataset.stream));
+  }
+  $("#stats-button").addEventListener("click", () => stats.toggle());
+  document.addEventListener("keydown", (event) => {
+    if (event.target.closest && event.target.closest("input, textarea, select")) return;
+    if (event.key === "Escape" && !document.fullscreenElement) location.assign("/");
+    if (event.key === "f") $("#fullscreen-button").click();
+    if (event.key === "i") stats.toggle();
+    if (event.key === "m") showStream("main");
+    if (event.key === "s") showStream("sub");
+  });
+  showStream(streamChoice);
   apply({ ...(camera.status || {}), name: camera.name });
   if (!camera.enabled) placeholder.textContent = "This camera is disabled.";
   events.on("snapshot", (m) => { const s = m.cameras.find((c) => c.id === id); if (s) apply(s); });
   events.on("camera", (m) => { if (m.camera.id === id) apply(m.camera); });
   events.on("removed", (m) => {
     if (m.camera_id !== id) return;
-    stopStream();
+    player.stop();
     cover.update(null);
     placeholder.textContent = "This camera was removed from the configuration.";
     placeholder.classList.remove("hidden");
   });
   events.start();
-  startStream();
+  player.start();
 }
-
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "hidden") stopStream();
-  else if (!streaming) startStream();
-});
 
 main().catch((error) => { if (!error || !error.shown) console.error(error); });

@@ -246,6 +246,8 @@ function play(clip, offsetSeconds = 0, autoplay = true) {
     if (at < view.start || at > view.end) setZoom(zoom, at);
   }
   placeholder.classList.add("hidden");
+  // The clock shows where the clip starts at once, not "--:--:--" until its first frame plays.
+  clock.textContent = fmtClock(clip.start_ms + Math.max(0, offsetSeconds) * 1000);
   if (!same) {
     video.src = `/api/v1/clips/${clip.id}/video`;
     video.dataset.clip = String(clip.id);
@@ -384,6 +386,8 @@ async function deleteCurrent() {
   const clip = current;
   const ok = await confirmDialog(`Delete the clip of ${fmtClock(clip.start_ms)} (${fmtDuration(clip.duration_ms)})? This cannot be undone.`, { title: "Delete clip", ok: "Delete clip" });
   if (!ok) return;
+  // The next clip takes the deleted one's place, playing if it was playing.
+  const wasPlaying = !video.paused && !video.ended;
   await pending(deleteButton, async () => {
     const i = indexOfCurrent();
     await api(`/api/v1/clips/${clip.id}`, { method: "DELETE" });
@@ -393,7 +397,7 @@ async function deleteCurrent() {
     await loadClips(false);
     if (following) {
       const fresh = clips.find((c) => c.id === following.id);
-      if (fresh) play(fresh, 0, false);
+      if (fresh) play(fresh, 0, wasPlaying);
     }
   });
   updateInfo();
@@ -551,8 +555,14 @@ async function main() {
   const archivedDays = await get(`/api/v1/cameras/${enc(camera.id)}/days?archived=true`, { quiet: true }).catch(() => []);
   calendar.setDays([...(days || []), ...(archivedDays || [])]);
 
+  // The day's list changes when a clip opens or closes: a status message that only says motion or
+  // connection changed is no reason to fetch it again (the growing clip has its own refresh).
+  let lastRecording = null;
   events.on("camera", (m) => {
     if (m.camera.id !== camera.id || day !== isoDay()) return;
+    const recording = !!m.camera.recording;
+    if (recording === lastRecording) return;
+    lastRecording = recording;
     loadClips(false);
     if (m.camera.recording && !calendar.days.has(day)) calendar.setDays([...calendar.days, day]);
   });
