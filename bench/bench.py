@@ -21,7 +21,9 @@ systems.py (vms, limit, floor, Motion, the camera source) -> common.py; report.p
 
 Environment (or flags): BENCH_QUICK=1 (N=1, 10 s, vms mog2 + limit + floor (+ Motion when installed)),
 BENCH_SCALES=1,8,32,64  BENCH_SECONDS=60  BENCH_WARMUP=15  BENCH_DETECTORS=mog2,framediff
-BENCH_SYSTEMS=vms,vms-kf,limit,floor,motion (vms-kf: vms with `decode: keyframes`)  BENCH_MICRO=0 (skip the micro-benchmarks)  BENCH_KEEP=1 (keep
+BENCH_SYSTEMS=vms,vms-kf,limit,floor,motion (vms-kf: vms with `decode: keyframes`)  BENCH_LIVE=1,10 (live
+viewers of camera 1's main stream: rows vms-DETECTOR-liveK at the smallest N, next to the vms-DETECTOR
+row; none with --quick unless set)  BENCH_MICRO=0 (skip the micro-benchmarks)  BENCH_KEEP=1 (keep
 the work directories with recordings)  VMS_BIN (default .build/release/vms)  VMS_LIMIT_BIN (default
 vms-limit next to VMS_BIN).
 Run with Debian's /usr/bin/python3 (GStreamer's gi and matplotlib come from Debian packages).
@@ -50,6 +52,7 @@ def main(argv=None):
     p.add_argument("--warmup", type=float, default=None)
     p.add_argument("--detectors", default=None)
     p.add_argument("--systems", default=None)
+    p.add_argument("--live", default=None)
     p.add_argument("--micro", default=os.environ.get("BENCH_MICRO", ""))
     p.add_argument("--keep", action="store_true", default=os.environ.get("BENCH_KEEP", "") not in ("", "0"))
     p.add_argument("--out", default=str(BENCH / "results"))
@@ -62,6 +65,8 @@ def main(argv=None):
     systems = args.systems.split(",") if args.systems else env_list(
         "BENCH_SYSTEMS", "vms,vms-kf,limit,floor,motion")
     micro = (args.micro or ("0" if q else "1")) not in ("0", "")
+    live = [int(x) for x in (args.live.split(",") if args.live is not None
+                             else env_list("BENCH_LIVE", "" if q else "1,10")) if x]
 
     binaries = {"vms": vms_binary()}
     binaries["limit"] = limit_binary(binaries["vms"])
@@ -87,12 +92,18 @@ def main(argv=None):
             kinds += [f"{s}-{d}" for d in detectors]
         else:
             kinds.append(s)
+    # Live viewers: at the smallest N, right after the first detector's row they are measured against.
+    live_kinds = [f"vms-{detectors[0]}-live{k}" for k in live] if "vms" in systems else []
     started = datetime.datetime.now()
     log(f"scales {args.scales}, systems {kinds}, warm-up {args.warmup:g} s, measure {args.seconds:g} s")
     results = []
     for n in args.scales:
         for kind in kinds:
             results.append(harness.run_one(kind, n, args, results_dir, binaries, password_hash, schedule))
+            if n == min(args.scales) and kind == f"vms-{detectors[0]}":
+                for live_kind in live_kinds:
+                    results.append(harness.run_one(live_kind, n, args, results_dir, binaries, password_hash,
+                                                   schedule))
 
     micro_results = micro_bench.run(binaries["vms"], results_dir, log, password_hash) if micro else None
     run = {"quick": q, "seconds": args.seconds, "warmup": args.warmup, "media": schedule,

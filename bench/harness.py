@@ -5,8 +5,11 @@
 source sent), stop everything it started, then the system's own checks: for vms, windows recorded /
 scheduled, clips in static periods, frames in clips, motion latency; for the limit, the work it
 reports having done; for Motion, its hook's events and movie files.
+A kind vms-DETECTOR-liveK is vms watched by K live viewers of camera 1's main stream
+(live_viewers.py), opened after the warm-up and started before the measurement: its CPU against the
+vms-DETECTOR row of the same N is the cost per viewer, and each viewer's frames are counted.
 `ensure_media`, `ensure_motion`, `ensure_matplotlib`: the preparation.
-Imports systems.py and common.py.
+Imports systems.py, live_viewers.py and common.py.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ import statistics
 import subprocess
 import time
 
+import live_viewers
 import systems
-from common import (BENCH, MEDIA, apt_install, count_packets, log, machine_busy_seconds, percentile,
-                    proc_cpu_seconds)
+from common import (BENCH, MEDIA, PASSWORD, USER, apt_install, count_packets, log, machine_busy_seconds,
+                    percentile, proc_cpu_seconds)
 from systems import LimitSystem, MotionSystem, Source, VmsSystem
 
 # What vms is told (and the limit mirrors): detector rate, pre-roll, post-roll, minimum clip.
@@ -112,6 +116,22 @@ def limit_stats(system, n):
     }
 
 
+def live_count(kind):
+    """K of a vms-DETECTOR-liveK kind, else 0."""
+    _, _, k = kind.partition("-live")
+    return int(k) if k else 0
+
+
+def live_stats(counts0, counts1, wall, fps):
+    """Each viewer's frames per second over the measurement, against the camera's rate."""
+    rates = [(f1 - f0) / wall for (f0, _), (f1, _) in zip(counts0, counts1)]
+    return {
+        "live_fps_min": round(min(rates), 2), "live_fps_max": round(max(rates), 2),
+        "live_fps_ratio_min": round(min(rates) / fps, 4),
+        "live_skips": sum(s1 - s0 for (_, s0), (_, s1) in zip(counts0, counts1)),
+    }
+
+
 def run_one(kind, n, args, results_dir, binaries, password_hash, schedule):
     """One system (`kind`: vms-DETECTOR, limit, floor, motion) at N cameras. `binaries`: {"vms": path,
     "limit": path}. Returns the result's dict; an "error" key when the run failed."""
@@ -125,6 +145,10 @@ def run_one(kind, n, args, results_dir, binaries, password_hash, schedule):
     source = Source(n, workdir)
     system = None
     result = {"system": kind.split("-")[0], "kind": kind, "cameras": n}
+    viewers = []
+    k = live_count(kind)
+    if k:
+        result["live_viewers"] = k
     try:
         t_launch = time.time()
         system = systems.make(kind, source, workdir, vms=binaries.get("vms"), limit=binaries.get("limit"),
@@ -134,12 +158,23 @@ def run_one(kind, n, args, results_dir, binaries, password_hash, schedule):
         time.sleep(max(0.0, args.warmup - (time.time() - t_launch)))
         if not system.alive():
             raise RuntimeError(f"{kind} died during the warm-up (see {workdir})")
+        if k:
+            viewers = live_viewers.open_viewers(k, system.port, "cam1", USER, PASSWORD)
+            if not live_viewers.wait_started(viewers):
+                raise RuntimeError(f"{kind}: a live viewer got no fragment in 10 s")
+            time.sleep(2)  # past the newest keyframe's burst: the measurement sees the steady state
+            live0 = live_viewers.counts(viewers)
         sent0 = source.frame_counts()
         c0, s0, m0, t0 = system.cpu(), source.cpu(), machine_busy_seconds(), time.time()
         me0 = proc_cpu_seconds(os.getpid())
         time.sleep(args.seconds)
         c1, s1, m1, t1 = system.cpu(), source.cpu(), machine_busy_seconds(), time.time()
         me1 = proc_cpu_seconds(os.getpid())
+        if k:
+            result.update(live_stats(live0, live_viewers.counts(viewers), t1 - t0, fps))
+            errors = [v.error for v in viewers if v.error]
+            if errors:
+                result["live_error"] = errors[0]
         sent1 = source.frame_counts()
         alive = system.alive()
         peak = system.peak_rss_kb()
@@ -162,6 +197,9 @@ def run_one(kind, n, args, results_dir, binaries, password_hash, schedule):
             result["cameras_connected_at_end"] = states.count("connected")
             modes = {c.get("detect_decode") for c in (health.get("cameras") or {}).values()}
             result["detect_decode"] = ",".join(sorted(m or "-" for m in modes))
+        for viewer in viewers:
+            viewer.close()
+        viewers = []
         # stop the system first (clips are finalised), then read the source's counters
         rises = system.events.rises if isinstance(system, VmsSystem) else None
         if isinstance(system, MotionSystem):
@@ -193,6 +231,8 @@ def run_one(kind, n, args, results_dir, binaries, password_hash, schedule):
         result["error"] = str(error)
         log(f"{tag}: FAILED: {error}")
     finally:
+        for viewer in viewers:
+            viewer.close()
         if system is not None:
             try:
                 system.close()

@@ -4,9 +4,9 @@ cameras, warm-up, then `perf record -g` on the process for S seconds. Writes
 bench/results/profile-N<n>-<system>-STAMP.txt: CPU by thread, the flat profile by shared object and
 by symbol (self time), and the callers of the top symbols, Swift names demangled.
 
-usage: /usr/bin/python3 bench/profile.py [--cameras 8] [--system vms-mog2|vms-framediff|limit]
+usage: /usr/bin/python3 bench/profile.py [--cameras 8] [--system vms-mog2|vms-framediff|limit|vms-mog2-live10]
                                          [--seconds 20] [--warmup 15]
-(`--detector D` is `--system vms-D`.)
+(`--detector D` is `--system vms-D`; `vms-D-liveK`: with K live viewers of camera 1's main stream.)
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 
 import harness
+import live_viewers
 import systems
-from common import BENCH, CLK_TCK, hash_password, limit_binary, vms_binary
+from common import BENCH, CLK_TCK, PASSWORD, USER, hash_password, limit_binary, vms_binary
 
 
 def demangle(text):
@@ -84,10 +85,15 @@ def main():
     password_hash = hash_password(vms) if kind.startswith("vms-") else None
     source = systems.Source(args.cameras, work)
     system = None
+    viewers = []
     try:
         system = systems.make(kind, source, work, vms=vms, limit=limit_binary(vms),
                               password_hash=password_hash, settings=harness.SETTINGS)
         time.sleep(args.warmup)
+        if harness.live_count(kind):
+            viewers = live_viewers.open_viewers(harness.live_count(kind), system.port, "cam1", USER, PASSWORD)
+            live_viewers.wait_started(viewers)
+            time.sleep(2)
         data = work / "perf.data"
         c0 = system.cpu()
         threads0 = thread_cpu(system.proc.pid)
@@ -129,6 +135,8 @@ def main():
         path.write_text("\n".join(report))
         print(f"profile: {path}")
     finally:
+        for viewer in viewers:
+            viewer.close()
         if system is not None:
             system.close()
         source.close()

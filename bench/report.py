@@ -14,6 +14,10 @@ import subprocess
 
 from common import ROOT, log
 
+# Live video (issue 13): the server's CPU per viewer, and each viewer's frame rate against the camera's.
+LIVE_CPU_PER_VIEWER = 0.002
+LIVE_FPS_RATIO = 0.90
+
 # vms / limit targets (issue 12): the in-process limit is the judge of vms's CPU per camera.
 LIMIT_TARGET_ONE = 1.5   # N = 1: vms carries ~73 MB of shared libraries and fixed threads
 LIMIT_TARGET = 1.10      # N >= 8
@@ -42,6 +46,8 @@ COLUMNS = [
     ("lat med", lambda r: fmt(r.get("latency_median_s"), 2)),
     ("lat p95", lambda r: fmt(r.get("latency_p95_s"), 2)),
     ("det", lambda r: f"{r['detected']}/{r['windows']}" if "detected" in r else "-"),
+    ("CPU/viewer", lambda r: fmt(r.get("cpu_per_viewer"), 5)),
+    ("viewer fps min", lambda r: fmt(r.get("live_fps_min"), 1)),
     ("src CPU/cam", lambda r: fmt(r.get("source_cpu_per_camera"), 4)),
     ("other", lambda r: fmt(r.get("other_load_cpu"), 2)),
 ]
@@ -65,7 +71,12 @@ def add_ratios(results):
         base = {name: (kinds.get(name) or {}).get("cpu_per_camera") for name in ("limit", "floor", "motion")}
         for r in kinds.values():
             cpu = r.get("cpu_per_camera")
-            if cpu is not None and r["system"] == "vms":
+            if cpu is not None and r.get("live_viewers"):
+                # Against the same vms without viewers: (CPU with K - CPU with 0) / K, in CPU-s/s.
+                unwatched = (kinds.get(r["kind"].split("-live")[0]) or {}).get("cpu_total")
+                if unwatched is not None:
+                    r["cpu_per_viewer"] = round((r["cpu_total"] - unwatched) / r["live_viewers"], 5)
+            elif cpu is not None and r["system"] == "vms":
                 for name, value in base.items():
                     r[f"vs_{name}"] = round(cpu / value, 3) if value else None
 
@@ -103,7 +114,7 @@ def limit_target(n):
 
 def limit_summary(results):
     """The vms / limit lines: one per N, one column per detector, and what the limit did."""
-    detectors = sorted({r["kind"][4:] for r in results if r["system"] == "vms"})
+    detectors = sorted({r["kind"][4:] for r in results if r["system"] == "vms" and not r.get("live_viewers")})
     lines = []
     for n in sorted({r["cameras"] for r in results}):
         limit = next((r for r in results if r["cameras"] == n and r["kind"] == "limit"), None)
@@ -130,6 +141,12 @@ def targets(results):
         if r["system"] != "vms" or "error" in r:
             continue
         tag = f"N={r['cameras']} {r['kind']}"
+        if r.get("cpu_per_viewer") is not None:
+            checks.append((tag, f"server CPU per live viewer <= {LIVE_CPU_PER_VIEWER} CPU-s/s",
+                           r["cpu_per_viewer"] <= LIVE_CPU_PER_VIEWER, f"{r['cpu_per_viewer']:.5f}"))
+        if r.get("live_fps_ratio_min") is not None:
+            checks.append((tag, f"every live viewer at the camera's frame rate (>= {LIVE_FPS_RATIO:.0%})",
+                           r["live_fps_ratio_min"] >= LIVE_FPS_RATIO, fmt(r["live_fps_ratio_min"], 3)))
         if r.get("vs_limit") is not None:
             goal = limit_target(r["cameras"])
             checks.append((tag, f"CPU <= {goal:.2f}x the in-process limit", r["vs_limit"] <= goal,
@@ -173,7 +190,7 @@ def plot(results, path):
         log("matplotlib is missing (apt-get install python3-matplotlib): no plot")
         return False
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    kinds = sorted({r["kind"] for r in results})
+    kinds = sorted({r["kind"] for r in results if not r.get("live_viewers")})
     for kind in kinds:
         pts = sorted((r["cameras"], r["cpu_per_camera"]) for r in results
                      if r["kind"] == kind and r.get("cpu_per_camera") is not None)

@@ -412,12 +412,13 @@ class MotionSystem(System):
 
 
 def make(kind, source, workdir, *, vms=None, limit=None, password_hash=None, settings=None):
-    """The system called `kind`: vms-DETECTOR, vms-kf-DETECTOR (keyframe-only detection), limit,
-    floor or motion."""
+    """The system called `kind`: vms-DETECTOR (vms-DETECTOR-liveK: the same, watched by K live
+    viewers, which the harness opens), vms-kf-DETECTOR (keyframe-only detection), limit, floor or
+    motion."""
     if kind.startswith("vms-kf-"):
         return VmsSystem(vms, kind[7:], source, workdir, password_hash, settings, decode="keyframes")
     if kind.startswith("vms-"):
-        return VmsSystem(vms, kind[4:], source, workdir, password_hash, settings)
+        return VmsSystem(vms, kind[4:].split("-live")[0], source, workdir, password_hash, settings)
     if kind == "limit":
         return LimitSystem(limit, source, workdir, fps=settings["detect_fps"])
     if kind == "floor":

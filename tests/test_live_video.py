@@ -86,6 +86,40 @@ def test_a_viewer_gets_the_cameras_own_video_from_the_newest_keyframe_and_it_pla
     assert info["duration"] == pytest.approx(frames / FPS, rel=0.1), (info, frames)
 
 
+def live_metric(server, name, stream="main"):
+    """The value of a live video series in GET /metrics for camera front (None when absent)."""
+    import urllib.request
+    request = urllib.request.Request(server.base_url + "/metrics", headers=ADMIN)
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        text = answer.read().decode()
+    for line in text.splitlines():
+        if line.startswith(name + "{") and 'camera="front"' in line and f'stream="{stream}"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def test_viewers_are_counted_per_stream_in_metrics_and_health(workdir, testcam, vms):
+    cam = testcam("count", fps=FPS, gop=FPS)
+    server = vms({"front": camera_config(cam.url, name="Front", detector="none")})
+    server.start()
+    wait_until(lambda: (server.camera_status("front") or {}).get("state") == "connected", 20,
+               "camera front connected", details=server.log_tail)
+    assert live_metric(server, "vms_live_viewers") == 0
+    assert server.camera_status("front")["live_viewers"] == {"main": 0, "sub": 0}
+    viewers = [live(server) for _ in range(2)]
+    try:
+        for ws in viewers:
+            assert ws.status == 101 and ws.frame(timeout=5)[0] == "text"
+        assert live_metric(server, "vms_live_viewers") == 2
+        assert server.camera_status("front")["live_viewers"] == {"main": 2, "sub": 0}
+    finally:
+        for ws in viewers:
+            ws.close()
+    wait_until(lambda: live_metric(server, "vms_live_viewers") == 0, 5, "viewers gone from the gauge")
+    assert server.camera_status("front")["live_viewers"] == {"main": 0, "sub": 0}
+    assert live_metric(server, "vms_live_skips_total") == 0
+
+
 def test_a_player_that_never_keeps_up_is_moved_to_later_keyframes_and_the_camera_is_not_slowed(
         workdir, testcam, vms):
     cam = testcam("slow", fps=FPS, gop=FPS, width=1280, height=720)
@@ -114,6 +148,7 @@ def test_a_player_that_never_keeps_up_is_moved_to_later_keyframes_and_the_camera
         assert kind == "text", (kind, payload[:16])
         skip = json.loads(payload)
         assert skip["type"] == "skip" and skip["frames"] > 0 and skip["skips"] == 1, skip
+        assert live_metric(server, "vms_live_skips_total") == 1
         kind, after_skip = slow.frame(timeout=5)
         assert kind == "binary" and after_skip[4:8] == b"moof"
         # Meanwhile the camera is untouched and a new viewer starts at once.
@@ -127,3 +162,91 @@ def test_a_player_that_never_keeps_up_is_moved_to_later_keyframes_and_the_camera
             other.close()
     finally:
         slow.close()
+
+
+def jpeg_size(data):
+    """(width, height) from a JPEG's start-of-frame marker."""
+    i = 2
+    while i + 9 < len(data) and data[i] == 0xFF:
+        marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if 0xC0 <= marker <= 0xC3:
+            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
+        i += 2 + length
+    return None
+
+
+def test_a_snapshot_of_the_main_stream_is_its_newest_keyframe_at_full_resolution(workdir, testcam, vms):
+    import urllib.error
+    import urllib.request
+    cam = testcam("still", fps=FPS, gop=FPS, width=1280, height=720)
+    server = vms({"front": camera_config(cam.url, name="Front", detector="none")})
+    server.start()
+    wait_until(lambda: (server.camera_status("front") or {}).get("state") == "connected", 20,
+               "camera front connected", details=server.log_tail)
+
+    def get(query):
+        request = urllib.request.Request(server.base_url + "/api/v1/cameras/front/snapshot.jpg" + query,
+                                         headers=ADMIN)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return answer.status, answer.headers.get("Content-Type"), answer.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Content-Type"), error.read()
+
+    wait_until(lambda: get("?stream=main")[0] == 200, 10, "a keyframe to snapshot", details=server.log_tail)
+    status, kind, body = get("?stream=main")
+    assert (status, kind) == (200, "image/jpeg"), (status, kind, body[:200])
+    assert jpeg_size(body) == (1280, 720)
+    # Without `stream`: the live MJPEG picture as before (live.width, 640 px by default).
+    wait_until(lambda: get("")[0] == 200, 10, "the live picture", details=server.log_tail)
+    status, kind, body = get("")
+    assert (status, kind) == (200, "image/jpeg") and jpeg_size(body)[0] == 640, (status, jpeg_size(body))
+    assert get("?stream=x")[0] == 400
+
+
+def test_a_camera_with_aac_audio_gets_it_as_a_second_track(workdir, testcam, vms):
+    import subprocess
+    cam = testcam("sound", fps=FPS, gop=FPS, audio="aac")
+    server = vms({"front": camera_config(cam.url, name="Front", detector="none")})
+    server.start()
+    wait_until(lambda: (server.camera_status("front") or {}).get("state") == "connected", 20,
+               "camera front connected", details=server.log_tail)
+    time.sleep(1.5)
+    ws = live(server)
+    try:
+        kind, text = ws.frame(timeout=5)
+        stream = json.loads(text)
+        assert stream["type"] == "stream" and len(stream["codecs"]) == 2, stream
+        assert stream["codecs"][0].startswith("avc1.") and stream["codecs"][1] == "mp4a.40.2", stream
+        assert stream["mime"].endswith(',mp4a.40.2"'), stream
+        kind, init_segment = ws.frame(timeout=5)
+        assert kind == "binary" and init_segment[4:8] == b"ftyp"
+        fragments, acked = [], 0
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            kind, payload = ws.frame(timeout=5)
+            if kind == "binary":
+                fragments.append(payload)
+                acked += len(payload)
+                ws.send_text(json.dumps({"type": "ack", "bytes": acked}))
+    finally:
+        ws.close()
+    path = workdir / "live-audio.mp4"
+    path.write_bytes(init_segment + b"".join(fragments))
+    assert vmstest.decode_errors(path) == "", "video and audio decode cleanly"
+    info = vmstest.ffprobe(path)
+    assert [a["codec_name"] for a in info["audio"]] == ["aac"], info
+    # The audio runs alongside the video: as long, give or take a frame or two of each.
+    durations = {}
+    for selector in ("v:0", "a:0"):
+        out = subprocess.run(
+            ["ffprobe", "-v", "error", "-select_streams", selector, "-show_entries",
+             "packet=pts_time,duration_time", "-of", "csv=p=0", str(path)],
+            capture_output=True, text=True, timeout=60)
+        rows = [line.split(",") for line in out.stdout.split() if line]
+        assert rows, f"no {selector} packets in the fragments"
+        starts = [float(r[0]) for r in rows]
+        durations[selector] = (min(starts), max(starts) + float(rows[-1][1]))
+    (v0, v1), (a0, a1) = durations["v:0"], durations["a:0"]
+    assert v1 - v0 >= 5, durations
+    assert abs(a0 - v0) < 0.3 and abs(a1 - v1) < 0.5, durations

@@ -21,6 +21,8 @@ struct HealthResponse: Encodable {
     var detectDecode: String?
     var detectDecodingNow: String?
     var detectGOPSeconds: Double?
+    /// Live video viewers now, by input watched: {"main": N, "sub": M}.
+    var liveViewers: [String: Int]
 
     enum CodingKeys: String, CodingKey {
       case state, error, motion, recording
@@ -28,6 +30,7 @@ struct HealthResponse: Encodable {
       case detectDecode = "detect_decode"
       case detectDecodingNow = "detect_decoding_now"
       case detectGOPSeconds = "detect_gop_seconds"
+      case liveViewers = "live_viewers"
     }
   }
 
@@ -39,7 +42,7 @@ struct HealthResponse: Encodable {
 enum HealthRoutes {
   /// `downAfterSeconds`: the configured `server.health_down_after` (0 = never degraded).
   static func add(
-    to router: Router<some RequestContext>, hub: StatusHub,
+    to router: Router<some RequestContext>, hub: StatusHub, liveVideo: LiveStreams,
     downAfterSeconds: @escaping @Sendable () async -> Double
   ) {
     router.get("/api/v1/health") { _, _ -> Response in
@@ -50,12 +53,15 @@ enum HealthRoutes {
       for status in await hub.snapshot() {
         let downFor = status.downSinceMs.map { Int((nowMs - $0) / 1000) }
         if let downFor, limit > 0, Double(downFor) >= limit { degraded = true }
+        let viewers = liveVideo.viewerCounts(cameraId: status.id)
         cameras[status.id] = .init(
           state: status.state.rawValue, error: status.error, motion: status.motion,
           recording: status.recording,
           downForSeconds: downFor, detectDecode: status.detectDecode?.mode,
           detectDecodingNow: status.detectDecode?.now,
-          detectGOPSeconds: status.detectDecode?.gopSeconds)
+          detectGOPSeconds: status.detectDecode?.gopSeconds,
+          liveViewers: Dictionary(uniqueKeysWithValues: viewers.map { ($0.key.rawValue, $0.value) })
+        )
       }
       let body = HealthResponse(
         status: degraded ? "degraded" : "ok", version: VMSVersion.string, cameras: cameras)

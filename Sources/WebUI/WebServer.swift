@@ -57,7 +57,10 @@ public enum WebServer {
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: StaticFilesMiddleware(files: staticFiles))
     router.add(middleware: AuthMiddleware(authenticator: environment.authenticator))
-    HealthRoutes.add(to: router, hub: environment.services.hub) {
+    HealthRoutes.add(
+      to: router, hub: environment.services.hub,
+      liveVideo: environment.services.supervisor.liveVideo
+    ) {
       await environment.configuration()?.server.healthDownAfterSeconds ?? 300
     }
     SessionRoutes.add(to: router, environment: environment)

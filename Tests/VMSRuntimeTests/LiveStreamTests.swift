@@ -78,7 +78,7 @@ final class LiveStreamTests: XCTestCase {
     // The fragments, written after the init segment, are a file FFmpeg reads back: 5 frames
     // from a keyframe, 0.5 s, decoded without damage.
     var file = initSegment
-    for case .binary(let fragment) in messages.dropFirst(2) { file += fragment }
+    for case .fragment(let fragment) in messages.dropFirst(2) { file += fragment.bytes }
     let path = NSTemporaryDirectory() + "live-view-" + UUID().uuidString + ".mp4"
     try Data(file).write(to: URL(fileURLWithPath: path))
     defer { try? FileManager.default.removeItem(atPath: path) }
@@ -130,8 +130,139 @@ final class LiveStreamTests: XCTestCase {
     XCTAssertEqual(texts.map { $0["type"] as? String }, ["stream", "state"])
     XCTAssertEqual(texts[safe: 0]?["generation"] as? Int, 2)
     XCTAssertEqual(texts[safe: 1]?["state"] as? String, "stopped")
-    let binaries = after.filter { if case .binary = $0 { true } else { false } }
-    XCTAssertEqual(binaries.count, 1 + 10)
+    let initSegments = after.filter { if case .binary = $0 { true } else { false } }
+    let fragments = after.filter { if case .fragment = $0 { true } else { false } }
+    XCTAssertEqual([initSegments.count, fragments.count], [1, 10])
+  }
+
+  func testViewersShareEachFramesBytesAndASlowOneSkipsWithoutTouchingTheOthers() throws {
+    // 1280x720 H.264 at 10 fps, a keyframe a second (about 12 kB): 10 s read, a frame at a time.
+    let video = SyntheticVideo(width: 1280, height: 720, fps: 10, gopSeconds: 1, codec: .h264)
+    let stream = LiveStream()
+    stream.connected(video.layout())
+    let fast = TestPlayer(stream.subscribe())
+    let slow = TestPlayer(stream.subscribe())
+    var late: TestPlayer?
+    for (n, packet) in video.packets(seconds: 10, moving: true).enumerated() {
+      packet.data.withUnsafeBufferPointer {
+        stream.packet(
+          streamIndex: 0, data: $0, dts: packet.dts, pts: packet.pts, isKeyframe: packet.isKeyframe)
+      }
+      if n == 35 { late = TestPlayer(stream.subscribe()) }
+      // The fast and late players append each frame as it comes; the slow one reads all but
+      // appends nothing for 5 s (its decoder is stuck), then keeps up.
+      fast.drain()
+      late?.drain()
+      slow.drain(appending: n >= 50)
+    }
+    XCTAssertEqual(fast.fragments.count, 100, "the fast viewer gets every frame")
+    XCTAssertEqual(late?.fragments.count, 70, "the late one from the keyframe before it came")
+    XCTAssertEqual([fast.viewer.skips, slow.viewer.skips, late?.viewer.skips], [0, 1, 0])
+    XCTAssertGreaterThan(stream.fragmentsSkipped, 0)
+    XCTAssertEqual(slow.texts, ["stream", "behind", "skip"])
+    XCTAssertGreaterThanOrEqual(slow.fragments.count, 40, "from the skip on, every frame")
+
+    // Each frame's mdat was written once: every viewer's is the same storage. The slow viewer
+    // started with the fast one, so even its moofs are the fast one's; the late viewer's timeline
+    // starts at its first keyframe, so its moofs are its own.
+    let fastByMdat = Dictionary(
+      fast.fragments.map { (storage($0.mdat), $0) }, uniquingKeysWith: { a, _ in a })
+    for fragment in slow.fragments {
+      let same = try XCTUnwrap(fastByMdat[storage(fragment.mdat)], "an mdat of its own")
+      XCTAssertEqual(same, fragment)
+      XCTAssertEqual(storage(same.moof), storage(fragment.moof), "a moof of its own")
+    }
+    for fragment in late?.fragments ?? [] {
+      let same = try XCTUnwrap(fastByMdat[storage(fragment.mdat)], "an mdat of its own")
+      XCTAssertNotEqual(same.moof, fragment.moof)
+      XCTAssertLessThan(fragment.moof.count, 128)
+    }
+    for player in [fast, slow, late].compactMap({ $0 }) { player.viewer.leave() }
+  }
+
+  func testASnapshotIsTheNewestKeyframeAtTheStreamsResolutionWatchedOrNot() async throws {
+    let video = SyntheticVideo(width: 640, height: 360, fps: 10, gopSeconds: 1, codec: .h264)
+    let stream = LiveStream()
+    func feed(seconds: Double) {
+      for packet in video.packets(seconds: seconds, moving: true) {
+        packet.data.withUnsafeBufferPointer {
+          stream.packet(
+            streamIndex: 0, data: $0, dts: packet.dts, pts: packet.pts,
+            isKeyframe: packet.isKeyframe)
+        }
+      }
+    }
+    let none = await stream.snapshotJPEG()
+    XCTAssertNil(none, "no picture before the stream has a keyframe")
+    stream.connected(video.layout())
+    feed(seconds: 1.5)
+    // Nobody watches: the keyframe is kept as the camera sent it.
+    let firstJPEG = await stream.snapshotJPEG()
+    let unwatched = try XCTUnwrap(firstJPEG)
+    XCTAssertEqual(jpegSize(unwatched)?.width, 640)
+    XCTAssertEqual(jpegSize(unwatched)?.height, 360)
+    // Watched: the keyframe is kept only in its MP4 form, and decodes just as well.
+    let viewer = stream.subscribe()
+    feed(seconds: 1)
+    try await Task.sleep(for: .seconds(LiveSnapshot.reuseSeconds + 0.1))
+    let secondJPEG = await stream.snapshotJPEG()
+    let watched = try XCTUnwrap(secondJPEG)
+    XCTAssertNotEqual(watched, unwatched, "a newer keyframe")
+    XCTAssertEqual(jpegSize(watched)?.width, 640)
+    XCTAssertEqual(jpegSize(watched)?.height, 360)
+    let again = await stream.snapshotJPEG()
+    XCTAssertEqual(again, watched, "reused within a second")
+    viewer.leave()
+  }
+
+  /// Width and height from a JPEG's start-of-frame marker.
+  private func jpegSize(_ jpeg: [UInt8]) -> (width: Int, height: Int)? {
+    var i = 2
+    while i + 9 < jpeg.count {
+      guard jpeg[i] == 0xFF else { return nil }
+      let marker = jpeg[i + 1]
+      let length = Int(jpeg[i + 2]) << 8 | Int(jpeg[i + 3])
+      if (0xC0...0xC3).contains(marker) {
+        return (Int(jpeg[i + 7]) << 8 | Int(jpeg[i + 8]), Int(jpeg[i + 5]) << 8 | Int(jpeg[i + 6]))
+      }
+      i += 2 + length
+    }
+    return nil
+  }
+
+  private func storage(_ bytes: [UInt8]) -> UnsafeRawPointer? {
+    bytes.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+  }
+}
+
+/// A player that reads what is ready and acknowledges it all, as a browser keeping up does.
+private final class TestPlayer {
+  let viewer: LiveViewer
+  private(set) var messages: [LiveViewer.Message] = []
+  private(set) var readBytes = 0
+
+  init(_ viewer: LiveViewer) { self.viewer = viewer }
+
+  /// Reads what is ready; `appending`: and acknowledges all it has read so far.
+  func drain(appending: Bool = true) {
+    while let message = viewer.ready() {
+      if case .fragment(let fragment) = message { readBytes += fragment.count }
+      messages.append(message)
+    }
+    if appending { viewer.acknowledge(totalBytes: readBytes) }
+  }
+
+  var fragments: [LiveFragment] {
+    messages.compactMap { if case .fragment(let fragment) = $0 { fragment } else { nil } }
+  }
+
+  var texts: [String] {
+    messages.compactMap {
+      guard case .text(let text) = $0,
+        let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+      else { return nil }
+      return object["type"] as? String
+    }
   }
 }
 

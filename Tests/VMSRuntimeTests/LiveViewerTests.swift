@@ -43,7 +43,29 @@ final class LiveViewerTests: XCTestCase {
     XCTAssertEqual(ms.place(dts: 3600, pts: 0).compositionOffsetTicks, 0)
   }
 
-  private func fragment(_ size: Int) -> [UInt8] { [UInt8](repeating: 7, count: size) }
+  func testAudioFollowsTheViewersVideoTimelineWithoutGapsAndJumpsOnlyWithIt() {
+    // 16 kHz AAC in a 16 kHz track: 1024 ticks a frame (64 ms); camera audio time base 1/16000.
+    var audio = LiveAudioTimeline(
+      timescale: 16_000, inputTimeBase: Rational(1, 16_000), sampleRate: 16_000)
+    XCTAssertNil(audio.place(pts: 0), "nothing before the viewer's first video sample")
+    // The viewer's video starts at camera second 100 (its track second 0).
+    audio.anchor(cameraSeconds: 100, trackSeconds: 0)
+    let first = audio.place(pts: 100 * 16_000 + 800)
+    XCTAssertEqual(first, 800)
+    // A frame 10 ms late on the camera's clock still follows the previous one without a gap.
+    XCTAssertEqual(audio.place(pts: 100 * 16_000 + 800 + 1024 + 160), 800 + 1024)
+    // The video skipped 3 s (its timeline moved 3 s ahead): audio jumps with it.
+    audio.anchor(cameraSeconds: 104, trackSeconds: 4)
+    XCTAssertEqual(audio.place(pts: 104 * 16_000), 4 * 16_000)
+    // The video collapsed an outage: audio still from before it is left out, not overlapped.
+    audio.anchor(cameraSeconds: 200, trackSeconds: 5)
+    XCTAssertNil(audio.place(pts: 104 * 16_000 + 1024))
+    XCTAssertEqual(audio.place(pts: 200 * 16_000), 5 * 16_000)
+  }
+
+  private func fragment(_ size: Int) -> LiveFragment {
+    LiveFragment(moof: [], mdat: [UInt8](repeating: 7, count: size))
+  }
 
   func testAViewerThatKeepsUpGetsEveryFragmentInOrder() {
     var queue = LiveViewerQueue(budgetBytes: 10_000)

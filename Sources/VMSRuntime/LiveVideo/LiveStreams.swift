@@ -10,10 +10,15 @@ public enum LiveStreamKind: String, Sendable, CaseIterable {
 
 public final class LiveStreams: Sendable {
   private struct Entry {
-    var main = LiveStream()
-    var sub = LiveStream()
+    var main: LiveStream
+    var sub: LiveStream
     /// False when the camera reads one input for both: `sub` is then `main`.
     var separateSub = false
+
+    init(cameraId: String) {
+      main = LiveStream(metrics: LiveVideoMetrics(cameraId: cameraId, stream: .main))
+      sub = LiveStream(metrics: LiveVideoMetrics(cameraId: cameraId, stream: .sub))
+    }
   }
 
   private let entries = Mutex<[String: Entry]>([:])
@@ -23,17 +28,24 @@ public final class LiveStreams: Sendable {
   /// The stream viewers of `kind` watch for camera `cameraId`.
   public func stream(cameraId: String, _ kind: LiveStreamKind) -> LiveStream {
     entries.withLock { entries in
-      let entry = entries[cameraId, default: Entry()]
+      let entry = entries[cameraId, default: Entry(cameraId: cameraId)]
       entries[cameraId] = entry
       return kind == .main || !entry.separateSub ? entry.main : entry.sub
     }
+  }
+
+  /// How many viewers watch each of the camera's inputs now (a camera with one input has only
+  /// `main`).
+  public func viewerCounts(cameraId: String) -> [LiveStreamKind: Int] {
+    guard let entry = entries.withLock({ $0[cameraId] }) else { return [.main: 0, .sub: 0] }
+    return [.main: entry.main.viewerCount, .sub: entry.separateSub ? entry.sub.viewerCount : 0]
   }
 
   /// The streams a camera's inputs feed, as it starts: (record input, detect input); one stream
   /// for both when the camera has one input.
   func inputs(cameraId: String, separateSub: Bool) -> (main: LiveStream, sub: LiveStream) {
     entries.withLock { entries in
-      var entry = entries[cameraId, default: Entry()]
+      var entry = entries[cameraId, default: Entry(cameraId: cameraId)]
       entry.separateSub = separateSub
       entries[cameraId] = entry
       return (entry.main, separateSub ? entry.sub : entry.main)

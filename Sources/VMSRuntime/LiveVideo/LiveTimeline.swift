@@ -26,7 +26,7 @@ struct LiveTimeline {
     firstDuration = UInt32((seconds * Double(timescale)).rounded())
   }
 
-  struct Placement: Equatable {
+  struct Placement: Hashable {
     var baseDecodeTicks: UInt64
     var durationTicks: UInt32
     var compositionOffsetTicks: Int32

@@ -8,7 +8,7 @@
 struct LiveViewerQueue {
   enum Item: Equatable {
     /// A fragment; `isKeyframe` when it starts with one.
-    case fragment([UInt8], isKeyframe: Bool)
+    case fragment(LiveFragment, isKeyframe: Bool)
     /// A text message for the player (stream description, state, skip notice).
     case text(String)
     /// A stream's init segment: never dropped, not counted in flight (the player acknowledges the
@@ -33,12 +33,13 @@ struct LiveViewerQueue {
 
   var bytesInFlight: Int { queuedBytes + sentBytes - ackedBytes }
 
-  /// Offers the next fragment; false when it was dropped.
+  /// Offers the next fragment; false when it was dropped. `isVideo` false: an audio frame (not
+  /// counted in the frames missed).
   @discardableResult
-  mutating func offer(_ fragment: [UInt8], isKeyframe: Bool) -> Bool {
+  mutating func offer(_ fragment: LiveFragment, isKeyframe: Bool, isVideo: Bool = true) -> Bool {
     if waitingForKeyframe {
       guard isKeyframe, bytesInFlight <= budgetBytes / 2 else {
-        framesMissed += 1
+        if isVideo { framesMissed += 1 }
         return false
       }
       waitingForKeyframe = false
@@ -70,9 +71,9 @@ struct LiveViewerQueue {
   mutating func take() -> Item? {
     guard !items.isEmpty else { return nil }
     let item = items.removeFirst()
-    if case .fragment(let bytes, _) = item {
-      queuedBytes -= bytes.count
-      sentBytes += bytes.count
+    if case .fragment(let fragment, _) = item {
+      queuedBytes -= fragment.count
+      sentBytes += fragment.count
     }
     return item
   }
@@ -91,4 +92,23 @@ struct LiveViewerQueue {
     waitingForKeyframe = false
     framesMissed = 0
   }
+}
+
+/// One frame's fragment for one viewer: its own `moof` (sequence number, decode time on the viewer's
+/// timeline; about 100 bytes) and the `mdat` with the frame's bytes, written once for every viewer of
+/// the frame and shared (an array's storage is shared, not copied, as the value is passed on).
+public struct LiveFragment: Equatable, Sendable {
+  public let moof: [UInt8]
+  public let mdat: [UInt8]
+
+  public init(moof: [UInt8], mdat: [UInt8]) {
+    self.moof = moof
+    self.mdat = mdat
+  }
+
+  /// Bytes on the wire: the moof, then the mdat, in one message.
+  public var count: Int { moof.count + mdat.count }
+
+  /// The fragment in one piece (a copy; for tests and tools).
+  public var bytes: [UInt8] { moof + mdat }
 }

@@ -1,4 +1,5 @@
-// GET /api/v1/cameras/{id}/live.mjpeg and /snapshot.jpg, from the camera's shared live feed.
+// GET /api/v1/cameras/{id}/live.mjpeg and /snapshot.jpg, from the camera's shared live feed (or,
+// `snapshot.jpg?stream=main|sub`, from that input's newest keyframe).
 import AsyncAlgorithms
 import Foundation
 import Hummingbird
@@ -54,9 +55,19 @@ enum LiveRoutes {
         body: body)
     }
 
-    router.get("/api/v1/cameras/:id/snapshot.jpg") { _, context -> Response in
+    // Without `stream`: the live MJPEG picture (the detect input, at `live.width`). With
+    // `stream=main|sub`: that input's newest keyframe at its own resolution (LiveSnapshot).
+    router.get("/api/v1/cameras/:id/snapshot.jpg") { request, context -> Response in
       let camera = try await environment.configuredCamera(context.parameters.get("id"))
-      guard let frame = await environment.services.live.feed(for: camera.id).snapshot() else {
+      let jpeg: [UInt8]?
+      if request.uri.queryParameters.get("stream") != nil {
+        let kind = try LiveVideoRoutes.kind(request)
+        jpeg = await environment.services.supervisor.liveVideo.stream(cameraId: camera.id, kind)
+          .snapshotJPEG()
+      } else {
+        jpeg = await environment.services.live.feed(for: camera.id).snapshot()?.jpeg
+      }
+      guard let jpeg else {
         throw APIError(
           .serviceUnavailable,
           "camera \(camera.id) has no picture right now: check its status and try again")
@@ -64,10 +75,10 @@ enum LiveRoutes {
       return Response(
         status: .ok,
         headers: [
-          .contentType: "image/jpeg", .contentLength: String(frame.jpeg.count),
+          .contentType: "image/jpeg", .contentLength: String(jpeg.count),
           .cacheControl: "no-store",
         ],
-        body: .init(byteBuffer: ByteBuffer(bytes: frame.jpeg)))
+        body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
     }
   }
 

@@ -43,6 +43,12 @@ enum LiveVideoRoutes {
               switch message {
               case .text(let text): try await outbound.write(.text(text))
               case .binary(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+              case .fragment(let fragment):
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(fragment.count)
+                buffer.writeBytes(fragment.moof)
+                buffer.writeBytes(fragment.mdat)
+                try await outbound.write(.binary(buffer))
               }
             }
           }
@@ -63,8 +69,37 @@ enum LiveVideoRoutes {
     return kind
   }
 
-  /// The byte count of a player's `{"type":"ack","bytes":N}`.
+  /// The byte count of a player's `{"type":"ack","bytes":N}`. Every player sends one per fragment,
+  /// so the usual forms (either key order, any spacing) are read by hand; anything else goes
+  /// through the JSON decoder.
   static func acknowledgedBytes(_ text: String) -> Int? {
+    if let bytes = plainAcknowledgedBytes(text) { return bytes }
+    return decodedAcknowledgedBytes(text)
+  }
+
+  /// What comes before and after the number in the two orders of an ack, spaces left out.
+  private static let ackForms: [(head: [UInt8], tail: [UInt8])] = [
+    (Array(#"{"type":"ack","bytes":"#.utf8), Array("}".utf8)),
+    (Array(#"{"bytes":"#.utf8), Array(#","type":"ack"}"#.utf8)),
+  ]
+
+  static func plainAcknowledgedBytes(_ text: String) -> Int? {
+    guard text.utf8.count <= 128 else { return nil }
+    let compact = Array(text.utf8.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D })
+    for (head, tail) in ackForms {
+      guard compact.count > head.count + tail.count, compact.starts(with: head),
+        compact.suffix(tail.count).elementsEqual(tail)
+      else { continue }
+      let digits = compact[head.count..<compact.count - tail.count]
+      guard digits.count <= 15, digits.allSatisfy({ (0x30...0x39).contains($0) }) else {
+        return nil
+      }
+      return digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+    }
+    return nil
+  }
+
+  static func decodedAcknowledgedBytes(_ text: String) -> Int? {
     struct Ack: Decodable {
       var type: String
       var bytes: Int
