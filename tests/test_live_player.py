@@ -296,3 +296,40 @@ def test_a_codec_the_browser_cannot_play_falls_back_to_mjpeg_and_says_so(workdir
     bs.one(driver, "#stats-button").click()
     stats = bs.one(driver, "[data-role=live-stats]").text
     assert "MJPEG" in stats and "hvc1" in stats, stats
+
+
+@pytest.mark.xdist_group("live-player-faults")
+def test_a_camera_with_sound_plays_muted_until_asked(workdir, testcam, vms, browser):
+    """A camera with AAC audio: its sound comes with the picture over MSE, muted at first; the Sound
+    button, shown only for a camera with sound, turns it on."""
+    cam = testcam("sound", width=640, height=360, fps=10, gop=10, audio="aac")
+    server = vms({"porch": camera_config(cam.url, name="Porch", detector="none")})
+    server.start()
+    connected(server, "porch")
+    driver = browser()
+    open_signed_in(driver, server, "/live.html?camera=porch")
+    bs.wait_for(driver, lambda d: player_mode(d) == "mse" and plays(d), 15, "the picture and sound playing over MSE")
+    video = "#stage [data-role=live-video]"
+    assert driver.execute_script(f"return document.querySelector('{video}').muted") is True
+    button = bs.visible(driver, "#sound-button")
+    assert button.text == "Sound off"
+    button.click()
+    assert driver.execute_script(f"return document.querySelector('{video}').muted") is False
+    assert bs.one(driver, "#sound-button").text == "Sound on"
+    # The sound is decoded along with the picture (Chromium's count of audio bytes decoded grows).
+    decoded = f"return document.querySelector('{video}').webkitAudioDecodedByteCount"
+    first = driver.execute_script(decoded)
+    bs.wait_for(driver, lambda d: d.execute_script(decoded) > first, 5, "audio being decoded")
+    assert plays(driver)
+
+
+@pytest.mark.xdist_group("live-player-faults")
+def test_a_camera_without_sound_shows_no_sound_button(workdir, testcam, vms, browser):
+    cam = testcam("quiet", width=320, height=180, fps=10, gop=10)
+    server = vms({"shed": camera_config(cam.url, name="Shed", detector="none")})
+    server.start()
+    connected(server, "shed")
+    driver = browser()
+    open_signed_in(driver, server, "/live.html?camera=shed")
+    bs.wait_for(driver, lambda d: player_mode(d) == "mse" and plays(d), 15, "the picture playing")
+    assert not bs.one(driver, "#sound-button").is_displayed()

@@ -24,6 +24,9 @@ const MAX_RATE = 1.25;
 const KEEP_BEHIND_S = 10; // buffered video older than this is removed
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10000;
+// Acknowledgements go at most this often (each one costs the server a wake-up); well inside the
+// second of video the server lets a player have unacknowledged.
+const ACK_EVERY_MS = 100;
 
 /** Whether this browser can play `mime` through MSE (false where there is no MediaSource). */
 export function canPlay(mime) {
@@ -36,7 +39,8 @@ function socketUrl(camera, stream) {
   return `${scheme}//${location.host}/api/v1/cameras/${encodeURIComponent(camera)}/live?stream=${stream}`;
 }
 
-export function createLivePlayer({ camera, stream = "sub", label = "Live picture" }) {
+/** `onStream(message)`: called with each `stream` message (codec, size, whether there is sound). */
+export function createLivePlayer({ camera, stream = "sub", label = "Live picture", onStream = null }) {
   const video = el("video", { class: "live-video", muted: "", playsinline: "", autoplay: "", "aria-label": label, "data-role": "live-video" });
   video.muted = true; // the attribute alone does not mute a script-made element
   const img = el("img", { class: "live-mjpeg hidden", alt: label, "data-role": "live-image" });
@@ -136,10 +140,27 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
   }
 
   let pending = null;
+  let ackedBytes = 0;
+  let lastAckAt = 0;
+  let ackTimer = null;
+  function sendAck() {
+    clearTimeout(ackTimer);
+    ackTimer = null;
+    if (ackedBytes === appendedBytes || !socket || socket.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify({ type: "ack", bytes: appendedBytes }));
+    ackedBytes = appendedBytes;
+    lastAckAt = performance.now();
+  }
+  function acknowledge() {
+    const wait = lastAckAt + ACK_EVERY_MS - performance.now();
+    if (wait <= 0) sendAck();
+    else if (!ackTimer) ackTimer = setTimeout(sendAck, wait);
+  }
+
   function afterAppend() {
     if (pending && !pending.init) {
       appendedBytes += pending.data.byteLength;
-      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ack", bytes: appendedBytes }));
+      acknowledge();
     }
     pending = null;
     keepLive();
@@ -185,6 +206,7 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
       case "stream":
         info = message;
         reason = "";
+        if (onStream) onStream(message);
         if (!canPlay(message.mime)) {
           forceMjpeg = true;
           reason = `This browser cannot play ${message.mime} through Media Source Extensions: showing MJPEG.`;
@@ -193,6 +215,9 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
         }
         stat.resets += 1;
         appendedBytes = 0;
+        ackedBytes = 0;
+        clearTimeout(ackTimer);
+        ackTimer = null;
         expectInit = true;
         openMedia(message);
         setMode("waiting");
@@ -357,6 +382,8 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
       if (!socket && active()) connect();
     },
     get stream() { return stream; },
+    /** Whether the stream carries sound (AAC); the video starts muted. */
+    get hasAudio() { return !!info && info.codecs.some((c) => c.startsWith("mp4a")); },
     /** What the stats overlay shows; latency_s is how far the shown frame is behind the newest one
      * received, plus the time since that one arrived. */
     stats() {

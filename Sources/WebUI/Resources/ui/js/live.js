@@ -80,7 +80,18 @@ async function main() {
     $("#state-badge").classList.add("hidden");
     return;
   }
-  player = createLivePlayer({ camera: id, stream: streamChoice, label: `Live picture of ${camera.name}` });
+  const sound = $("#sound-button");
+  const showSound = () => {
+    sound.classList.toggle("hidden", !player.hasAudio);
+    sound.setAttribute("aria-pressed", String(!player.video.muted));
+    sound.textContent = player.video.muted ? "Sound off" : "Sound on";
+  };
+  player = createLivePlayer({ camera: id, stream: streamChoice, label: `Live picture of ${camera.name}`, onStream: showSound });
+  // Muted until asked: a page that starts making noise by itself is not what anyone wants.
+  sound.addEventListener("click", () => {
+    player.video.muted = !player.video.muted;
+    showSound();
+  });
   stats = createStatsOverlay(player);
   stage.append(player.node, cover.node, cover.warning, stats.node);
   // The placeholder says "Connecting…" until the first picture, then hides.
