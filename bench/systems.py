@@ -12,18 +12,16 @@ Imports only common.py.
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import re
 import signal
-import socket
 import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
 
+from ws_client import WebSocketClient
 from common import (BENCH, MEDIA, PASSWORD, USER, free_port, proc_cpu_seconds, proc_status_kb,
                     stop)
 
@@ -86,84 +84,26 @@ class Source:
 
 
 # ---------------------------------------------------------------------------------------------
-# WebSocket client for /api/v1/events (enough of RFC 6455 for a server that sends text frames)
+# the motion watcher on /api/v1/events (the WebSocket client is ws_client.py)
 
 
-class EventWatcher:
+class EventWatcher(WebSocketClient):
     """Keeps, per camera id, the epoch times at which its `motion` flag went from false to true."""
 
     def __init__(self, port, user, password):
         self.rises: dict[str, list[float]] = {}
         self.motion: dict[str, bool] = {}
-        self.error = None
-        self._stop = threading.Event()
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        key = base64.b64encode(os.urandom(16)).decode()
-        auth = base64.b64encode(f"{user}:{password}".encode()).decode()
-        self.sock.sendall(
-            (f"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-             f"Authorization: Basic {auth}\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise RuntimeError("WebSocket: connection closed during the handshake")
-            head += chunk
-        head, _, self.buf = head.partition(b"\r\n\r\n")
-        status = head.split(b"\r\n", 1)[0].decode(errors="replace")
-        if " 101 " not in status + " ":
-            raise RuntimeError(f"WebSocket upgrade refused: {status}")
-        self.sock.settimeout(0.5)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._message = b""
+        super().__init__(port, "/api/v1/events", user, password)
+        self.start()
 
-    def _recv_exact(self, n):
-        while len(self.buf) < n:
-            if self._stop.is_set():
-                raise EOFError
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout:
-                continue
-            if not chunk:
-                raise EOFError
-            self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def _send(self, opcode, payload=b""):
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
-
-    def _run(self):
-        message = b""
-        try:
-            while not self._stop.is_set():
-                b0, b1 = self._recv_exact(2)
-                opcode, length = b0 & 0x0F, b1 & 0x7F
-                if length == 126:
-                    length = int.from_bytes(self._recv_exact(2), "big")
-                elif length == 127:
-                    length = int.from_bytes(self._recv_exact(8), "big")
-                mask = self._recv_exact(4) if b1 & 0x80 else None
-                payload = self._recv_exact(length)
-                if mask:
-                    payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-                if opcode == 0x9:
-                    self._send(0xA, payload)
-                elif opcode == 0x8:
-                    return
-                elif opcode in (0x1, 0x0):
-                    message += payload
-                    if b0 & 0x80:
-                        self._on_message(time.time(), message)
-                        message = b""
-        except EOFError:
-            pass
-        except Exception as error:  # reported in the results, never fatal
-            self.error = repr(error)
+    def _on_frame(self, opcode, final, payload):
+        if opcode not in (0x1, 0x0):
+            return
+        self._message += payload
+        if final:
+            self._on_message(time.time(), self._message)
+            self._message = b""
 
     def _on_message(self, now, raw):
         try:
@@ -178,15 +118,6 @@ class EventWatcher:
             if motion and not self.motion.get(cid, False) and msg.get("type") == "camera":
                 self.rises.setdefault(cid, []).append(now)
             self.motion[cid] = motion
-
-    def close(self):
-        self._stop.set()
-        try:
-            self._send(0x8, b"\x03\xe8")
-        except OSError:
-            pass
-        self._thread.join(timeout=3)
-        self.sock.close()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -408,23 +408,9 @@ public final class LiveStream: Sendable {
     viewer.audioTimeline?.anchor(
       cameraSeconds: timeline.inputTimeBase.seconds(packet.dts),
       trackSeconds: Double(placement.baseDecodeTicks) / Double(timeline.timescale))
-    viewer.sequence += 1
-    let key = MoofKey(sequence: viewer.sequence, trackID: viewer.trackID, placement: placement)
-    let moof =
-      moofs[key]
-      ?? FragmentWriter.moof(
-        sequence: viewer.sequence,
-        runs: [
-          .init(
-            trackID: viewer.trackID, baseDecodeTicks: placement.baseDecodeTicks,
-            samples: [
-              .init(
-                sizeBytes: sample.sampleBytes, durationTicks: placement.durationTicks,
-                compositionOffsetTicks: placement.compositionOffsetTicks,
-                isSync: packet.isKeyframe)
-            ])
-        ])
-    moofs[key] = moof
+    let moof = nextMoof(
+      for: viewer, trackID: viewer.trackID, placement, sample, isSync: packet.isKeyframe,
+      moofs: &moofs)
     let fragment = LiveFragment(moof: moof, mdat: sample.mdat)
     guard viewer.queue.offer(fragment, isKeyframe: packet.isKeyframe) else {
       // Not sent: the timeline goes on as if it had been (the next sample starts after it).
@@ -444,26 +430,36 @@ public final class LiveStream: Sendable {
     let placed = audio.place(pts: packet.pts)
     viewer.audioTimeline = audio
     guard let baseTicks = placed else { return true }
-    viewer.sequence += 1
     let placement = LiveTimeline.Placement(
       baseDecodeTicks: baseTicks, durationTicks: audio.frameTicks, compositionOffsetTicks: 0)
-    let key = MoofKey(sequence: viewer.sequence, trackID: viewer.audioTrackID, placement: placement)
-    let moof =
-      moofs[key]
-      ?? FragmentWriter.moof(
-        sequence: viewer.sequence,
-        runs: [
-          .init(
-            trackID: viewer.audioTrackID, baseDecodeTicks: baseTicks,
-            samples: [
-              .init(
-                sizeBytes: sample.sampleBytes, durationTicks: audio.frameTicks,
-                compositionOffsetTicks: 0, isSync: true)
-            ])
-        ])
-    moofs[key] = moof
+    let moof = nextMoof(
+      for: viewer, trackID: viewer.audioTrackID, placement, sample, isSync: true, moofs: &moofs)
     return viewer.queue.offer(
       LiveFragment(moof: moof, mdat: sample.mdat), isKeyframe: false, isVideo: false)
+  }
+
+  /// The viewer's next moof (its sequence number goes up by one) for one sample placed at
+  /// `placement` on track `trackID`: the one already written for another viewer when they match.
+  private static func nextMoof(
+    for viewer: Viewer, trackID: UInt32, _ placement: LiveTimeline.Placement,
+    _ sample: SharedSample, isSync: Bool, moofs: inout Moofs
+  ) -> [UInt8] {
+    viewer.sequence += 1
+    let key = MoofKey(sequence: viewer.sequence, trackID: trackID, placement: placement)
+    if let shared = moofs[key] { return shared }
+    let moof = FragmentWriter.moof(
+      sequence: viewer.sequence,
+      runs: [
+        .init(
+          trackID: trackID, baseDecodeTicks: placement.baseDecodeTicks,
+          samples: [
+            .init(
+              sizeBytes: sample.sampleBytes, durationTicks: placement.durationTicks,
+              compositionOffsetTicks: placement.compositionOffsetTicks, isSync: isSync)
+          ])
+      ])
+    moofs[key] = moof
+    return moof
   }
 
   /// What makes one frame's moof: viewers with the same (those that started at the same keyframe
