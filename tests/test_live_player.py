@@ -138,6 +138,18 @@ def open_signed_in(driver, server, path):
     driver.get(server.base_url + path)
 
 
+def one_camera_live_page(testcam, vms, browser, camera_id, **camera_options):
+    """A camera (tests/tools/testcam.py with `camera_options`) under vms, its full-screen live page
+    open in a signed-in browser: (camera, server, driver)."""
+    cam = testcam(camera_id, **camera_options)
+    server = vms({camera_id: camera_config(cam.url, name=camera_id.title(), detector="none")})
+    server.start()
+    connected(server, camera_id)
+    driver = browser()
+    open_signed_in(driver, server, f"/live.html?camera={camera_id}")
+    return cam, server, driver
+
+
 def measure_delay(driver, seconds):
     """Samples [behind_s, figure_s] of the clock reader over `seconds` of playing."""
     driver.execute_script(CLOCK_READER, "#stage [data-role=live-video]", CLOCK_BITS, CLOCK_CELLS_PER_WIDTH)
@@ -253,12 +265,7 @@ def test_sixteen_tiles_all_play_at_the_cameras_frame_rate(workdir, testcam, vms,
 def test_a_killed_camera_is_covered_then_plays_again_without_reload(workdir, testcam, vms, browser):
     """The camera dies under an open live page: the state covers the picture within the stall time;
     it comes back: the picture moves again within 5 s, with no reload of the page."""
-    cam = testcam("cam", width=640, height=360, fps=10, gop=10)
-    server = vms({"yard": camera_config(cam.url, name="Yard", detector="none")})
-    server.start()
-    connected(server, "yard")
-    driver = browser()
-    open_signed_in(driver, server, "/live.html?camera=yard")
+    cam, server, driver = one_camera_live_page(testcam, vms, browser, "yard", width=640, height=360, fps=10, gop=10)
     bs.wait_for(driver, lambda d: player_mode(d) == "mse" and plays(d), 15, "the live picture playing")
     driver.execute_script("window.notReloaded = true;")
     cover = "#stage [data-role=down-cover]"
@@ -281,12 +288,7 @@ def test_a_killed_camera_is_covered_then_plays_again_without_reload(workdir, tes
 def test_a_codec_the_browser_cannot_play_falls_back_to_mjpeg_and_says_so(workdir, testcam, vms, browser):
     """An H.265 camera, in a Chromium without HEVC in MSE: the player shows MJPEG, and its stats say
     why."""
-    cam = testcam("hevc", width=640, height=360, fps=10, gop=10, codec="h265")
-    server = vms({"gate": camera_config(cam.url, name="Gate", detector="none")})
-    server.start()
-    connected(server, "gate")
-    driver = browser()
-    open_signed_in(driver, server, "/live.html?camera=gate")
+    cam, server, driver = one_camera_live_page(testcam, vms, browser, "gate", width=640, height=360, fps=10, gop=10, codec="h265")
     supported = driver.execute_script("return MediaSource.isTypeSupported('video/mp4; codecs=\"hvc1.1.6.L93.B0\"')")
     if supported:
         pytest.fail("this Chromium plays HEVC through MSE: the fallback cannot be shown with it")
@@ -302,12 +304,7 @@ def test_a_codec_the_browser_cannot_play_falls_back_to_mjpeg_and_says_so(workdir
 def test_a_camera_with_sound_plays_muted_until_asked(workdir, testcam, vms, browser):
     """A camera with AAC audio: its sound comes with the picture over MSE, muted at first; the Sound
     button, shown only for a camera with sound, turns it on."""
-    cam = testcam("sound", width=640, height=360, fps=10, gop=10, audio="aac")
-    server = vms({"porch": camera_config(cam.url, name="Porch", detector="none")})
-    server.start()
-    connected(server, "porch")
-    driver = browser()
-    open_signed_in(driver, server, "/live.html?camera=porch")
+    cam, server, driver = one_camera_live_page(testcam, vms, browser, "porch", width=640, height=360, fps=10, gop=10, audio="aac")
     bs.wait_for(driver, lambda d: player_mode(d) == "mse" and plays(d), 15, "the picture and sound playing over MSE")
     video = "#stage [data-role=live-video]"
     assert driver.execute_script(f"return document.querySelector('{video}').muted") is True
@@ -325,11 +322,6 @@ def test_a_camera_with_sound_plays_muted_until_asked(workdir, testcam, vms, brow
 
 @pytest.mark.xdist_group("live-player-faults")
 def test_a_camera_without_sound_shows_no_sound_button(workdir, testcam, vms, browser):
-    cam = testcam("quiet", width=320, height=180, fps=10, gop=10)
-    server = vms({"shed": camera_config(cam.url, name="Shed", detector="none")})
-    server.start()
-    connected(server, "shed")
-    driver = browser()
-    open_signed_in(driver, server, "/live.html?camera=shed")
+    cam, server, driver = one_camera_live_page(testcam, vms, browser, "shed", width=320, height=180, fps=10, gop=10)
     bs.wait_for(driver, lambda d: player_mode(d) == "mse" and plays(d), 15, "the picture playing")
     assert not bs.one(driver, "#sound-button").is_displayed()
