@@ -1,6 +1,7 @@
 """Live video viewers for the bench: K WebSocket players of one camera's main stream
 (`GET /api/v1/cameras/{id}/live?stream=main`, docs/api.md "live"), each on its own thread, that
-read every message and acknowledge each fragment as a player appending it at once would. They count
+read every message and acknowledge the fragments as the web UI's player does (js/live-player.js: the
+running byte count, at most every ACK_EVERY_S). They count
 the fragments (frames) they receive, so the harness can set each viewer's frame rate against the
 camera's, and the skips the server told them of.
 
@@ -16,12 +17,17 @@ import time
 from ws_client import WebSocketClient
 
 
+# The player's pace of acknowledgements (ACK_EVERY_MS in js/live-player.js).
+ACK_EVERY_S = 0.1
+
+
 class LiveViewer(WebSocketClient):
     def __init__(self, port, camera_id, user, password, stream="main"):
         self.frames = 0
         self.bytes = 0
         self.skips = 0
         self._appended = 0
+        self._acked_at = 0.0
         self._lock = threading.Lock()
         super().__init__(port, f"/api/v1/cameras/{camera_id}/live?stream={stream}", user, password,
                          origin=True, read_bytes=262144)
@@ -38,7 +44,10 @@ class LiveViewer(WebSocketClient):
             with self._lock:
                 self.frames += 1
                 self.bytes += len(payload)
-            self._send(0x1, json.dumps({"type": "ack", "bytes": self._appended}).encode())
+            now = time.monotonic()
+            if now - self._acked_at >= ACK_EVERY_S:
+                self._acked_at = now
+                self._send(0x1, json.dumps({"type": "ack", "bytes": self._appended}).encode())
         elif opcode == 0x1:
             message = json.loads(payload.decode())
             if message.get("type") == "stream":
