@@ -250,3 +250,34 @@ def test_a_camera_with_aac_audio_gets_it_as_a_second_track(workdir, testcam, vms
     (v0, v1), (a0, a1) = durations["v:0"], durations["a:0"]
     assert v1 - v0 >= 5, durations
     assert abs(a0 - v0) < 0.3 and abs(a1 - v1) < 0.5, durations
+
+
+def test_the_live_socket_refuses_a_foreign_origin_and_lets_a_viewer_watch(workdir, testcam, vms):
+    """Same rules as /api/v1/events: a page of another site is refused even with good credentials
+    (before the upgrade, which NIO's upgrader answers with 400 whatever our 403: no socket opens);
+    a user with the viewer role may watch (101 and the stream message)."""
+    from vmstest import run_vms, to_yaml, vms_config
+    cam = testcam("rules", fps=FPS, gop=FPS)
+    server = vms()
+    user, password = "watcher", "a long enough password"
+    hashed = run_vms(["hash-password"], timeout=60, stdin_text=password).stdout.strip()
+    config = vms_config(server.data_dir, server.port,
+                        {"front": camera_config(cam.url, name="Front", detector="none")})
+    config["auth"]["users"].append({"name": user, "password_hash": hashed, "role": "viewer"})
+    server.write_config_text(to_yaml(config) + "\n")
+    server.start()
+    wait_until(lambda: (server.camera_status("front") or {}).get("state") == "connected", 20,
+               "camera front connected", details=server.log_tail)
+    foreign = live(server, headers={**ADMIN, "Origin": "http://evil.example"})
+    try:
+        assert foreign.status in (400, 403), foreign.status
+    finally:
+        foreign.close()
+    viewer_auth = {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
+                   "Origin": f"http://127.0.0.1:{server.port}"}
+    viewer = live(server, headers=viewer_auth)
+    try:
+        assert viewer.status == 101, viewer.status
+        assert json.loads(viewer.frame(timeout=5)[1])["type"] == "stream"
+    finally:
+        viewer.close()
