@@ -61,7 +61,8 @@ def test_two_minutes_in_ten_second_segments_with_no_gap_and_no_repeated_frame(wo
         info = vmstest.ffprobe(path)
         # Cut at the first keyframe past 10 s, with a keyframe every second.
         assert SEGMENT_S - 0.05 <= row["duration_ms"] / 1000 <= SEGMENT_S + 1.05, row
-        assert frames == round(row["duration_ms"] / 1000 * FPS), (row, frames)
+        # The row is wall-clock time, the file the camera's frames: a late burst moves them one frame.
+        assert abs(frames - row["duration_ms"] / 1000 * FPS) <= 1, (row, frames)
         assert info["duration"] == pytest.approx(row["duration_ms"] / 1000, abs=0.15), (row, info)
         frames_total += frames
     span_s = (steady[-1]["end_ms"] - steady[0]["start_ms"]) / 1000

@@ -255,6 +255,15 @@ def test_sixteen_tiles_all_play_at_the_cameras_frame_rate(workdir, testcam, vms,
     bs.wait_for(driver, lambda d: [t["mode"] for t in d.execute_script(TILE_STATE)][4:] == ["paused"] * 12, 10,
                 "the tiles out of sight paused")
     assert driver.execute_script(TILE_STATE)[0]["mode"] == "mse"
+
+    def watched(camera_id):
+        viewers = server.camera_status(camera_id)["live_viewers"]
+        return viewers["main"] + viewers["sub"]
+
+    # The server says the same: nobody watches the cameras out of sight, the first one is watched.
+    wait_until(lambda: all(watched(f"cam{i:02d}") == 0 for i in range(4, 16)), 5,
+               "no live viewer of the cameras out of sight")
+    assert watched("cam00") == 1
     driver.execute_script("document.querySelector('.tile:last-child').scrollIntoView()")
     bs.wait_for(driver, lambda d: d.execute_script(TILE_STATE)[-1]["mode"] == "mse" and plays(
         d, ".tile:last-child [data-role=live-video]", 0.5), 10, "the last tile playing once in sight")
@@ -325,3 +334,35 @@ def test_a_camera_without_sound_shows_no_sound_button(workdir, testcam, vms, bro
     cam, server, driver = one_camera_live_page(testcam, vms, browser, "shed", width=320, height=180, fps=10, gop=10)
     bs.wait_for(driver, lambda d: player_mode(d) == "mse" and plays(d), 15, "the picture playing")
     assert not bs.one(driver, "#sound-button").is_displayed()
+
+
+@pytest.mark.xdist_group("live-player-faults")
+def test_six_tiles_the_browser_cannot_play_share_four_mjpeg_streams_and_the_page_stays_responsive(
+        workdir, testcam, vms, browser):
+    """Six H.265 cameras on the home page of a browser without HEVC in MSE: each MJPEG stream holds
+    one of the browser's 6 connections to the server, so four tiles stream MJPEG and the others show
+    snapshots; the page's own requests still get through."""
+    cams = [testcam(f"hevc{i}", width=320, height=180, fps=10, gop=10, codec="h265") for i in range(2)]
+    cameras = {f"gate{i}": camera_config(cams[i % 2].url, name=f"Gate {i}", detector="none") for i in range(6)}
+    server = vms(cameras)
+    server.start()
+    for camera_id in cameras:
+        connected(server, camera_id)
+    driver = browser((1600, 1000))
+    bs.sign_in(driver, server.base_url, TEST_USER, TEST_PASSWORD, "/")
+    bs.one(driver, "[data-layout='3']").click()
+
+    def modes(d):
+        return sorted(t["mode"] for t in d.execute_script(TILE_STATE))
+
+    bs.wait_for(driver, lambda d: modes(d) == ["mjpeg"] * 4 + ["snapshot"] * 2, 20,
+                "four MJPEG tiles and two of snapshots")
+    bs.wait_for(driver, lambda d: d.execute_script(
+        "return [...document.querySelectorAll('.tile [data-role=live-image]')].every((i) => i.naturalWidth > 0)"),
+        15, "a picture in every tile")
+    took = driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const started = performance.now();
+        fetch('/api/v1/cameras').then((r) => r.json()).then(() => done(performance.now() - started), () => done(-1));
+    """)
+    assert 0 <= took < 2000, f"the page's own request took {took:.0f} ms beside the MJPEG streams"

@@ -14,8 +14,9 @@
 // The player keeps near the live edge: more than JUMP_BEHIND_S behind it jumps there; between
 // CATCH_UP_FROM_S and that it plays slightly faster (never slower than real time). It stops
 // fetching while off-screen (IntersectionObserver) or while the tab is hidden, and comes back by
-// itself. `node.dataset.liveMode` is "connecting" | "mse" | "mjpeg" | "waiting" (the camera is not
-// sending) | "paused" (off-screen or hidden): the page's tests and the stats overlay read it.
+// itself. `node.dataset.liveMode` is "connecting" | "mse" | "mjpeg" | "snapshot" (MJPEG wanted, but
+// the page already has MAX_MJPEG_STREAMS of them) | "waiting" (the camera is not sending) | "paused"
+// (off-screen or hidden): the page's tests and the stats overlay read it.
 import { el } from "./dom.js";
 
 const JUMP_BEHIND_S = 1.0;
@@ -27,6 +28,15 @@ const RETRY_MAX_MS = 10000;
 // Acknowledgements go at most this often (each one costs the server a wake-up); well inside the
 // second of video the server lets a player have unacknowledged.
 const ACK_EVERY_MS = 100;
+// Media errors before a single frame has played, after which the player gives up on MSE for this
+// camera (a codec the browser claims but cannot decode) and shows MJPEG.
+const MAX_EARLY_MEDIA_ERRORS = 3;
+// Every MJPEG stream holds one of the browser's 6 HTTP/1.1 connections to the server: past this
+// many on one page, a fallback player shows a snapshot every SNAPSHOT_EVERY_MS instead, so the
+// page's own requests always find a connection.
+const MAX_MJPEG_STREAMS = 4;
+const SNAPSHOT_EVERY_MS = 2000;
+const mjpegSlots = new Set(); // the players of this page holding an MJPEG stream
 
 /** Whether this browser can play `mime` through MSE (false where there is no MediaSource). */
 export function canPlay(mime) {
@@ -47,7 +57,9 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
   const node = el("div", { class: "live-player", dataset: { liveMode: "connecting" } }, video, img);
 
   let wanted = false; // start() called and not stop()
-  let visible = true; // on screen (IntersectionObserver)
+  // On screen (IntersectionObserver): unknown until the observer's first report, and nothing is
+  // fetched meanwhile; without the observer, taken as on screen.
+  let visible = !("IntersectionObserver" in window);
   let socket = null;
   let source = null; // MediaSource
   let buffer = null; // SourceBuffer
@@ -59,6 +71,9 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
   let retryTimer = null;
   let forceMjpeg = false; // the camera's codec cannot be played here
   let reason = "";
+  let earlyMediaErrors = 0; // media errors since a frame last played
+  let snapshotTimer = null;
+  const self = {}; // this player's key in mjpegSlots
   const stat = { skips: 0, frames: 0, bytes: 0, since: performance.now(), fps: 0, kbps: 0, lastArrival: 0, resets: 0 };
 
   function setMode(mode) {
@@ -72,10 +87,28 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
   // --- MJPEG fallback ---------------------------------------------------------------------------
   function startMjpeg() {
     closeSocket();
+    resetMedia();
     video.classList.add("hidden");
     img.classList.remove("hidden");
-    img.src = `/api/v1/cameras/${encodeURIComponent(camera)}/live.mjpeg?t=${Date.now()}`;
-    setMode("mjpeg");
+    clearInterval(snapshotTimer);
+    const base = `/api/v1/cameras/${encodeURIComponent(camera)}`;
+    if (mjpegSlots.has(self) || mjpegSlots.size < MAX_MJPEG_STREAMS) {
+      mjpegSlots.add(self);
+      img.src = `${base}/live.mjpeg?t=${Date.now()}`;
+      setMode("mjpeg");
+    } else {
+      const refresh = () => { img.src = `${base}/snapshot.jpg?t=${Date.now()}`; };
+      refresh();
+      snapshotTimer = setInterval(refresh, SNAPSHOT_EVERY_MS);
+      setMode("snapshot");
+    }
+  }
+
+  function stopMjpeg() {
+    clearInterval(snapshotTimer);
+    snapshotTimer = null;
+    mjpegSlots.delete(self);
+    img.removeAttribute("src");
   }
 
   img.addEventListener("error", () => {
@@ -87,6 +120,9 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
   // --- MSE ----------------------------------------------------------------------------------------
   function resetMedia() {
     queue = [];
+    // An append still running on the old buffer ends (aborted) after this: its bytes must not count
+    // in the next stream's acknowledgements (the listener checks the buffer is still the current one).
+    pending = null;
     buffer = null;
     if (source) {
       try { if (source.readyState === "open") source.endOfStream(); } catch { /* already ended */ }
@@ -109,15 +145,17 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
     media.addEventListener("sourceopen", () => {
       if (source !== media) return;
       URL.revokeObjectURL(video.src);
+      let added;
       try {
-        buffer = media.addSourceBuffer(message.mime);
+        added = media.addSourceBuffer(message.mime);
       } catch (error) {
         fail(`This browser refused ${message.mime}: ${error.message}`);
         return;
       }
-      buffer.mode = "segments";
-      buffer.addEventListener("updateend", afterAppend);
-      buffer.addEventListener("error", () => restart("the browser could not append the video"));
+      buffer = added;
+      added.mode = "segments";
+      added.addEventListener("updateend", () => { if (added === buffer) afterAppend(); });
+      added.addEventListener("error", () => { if (added === buffer) mediaError("the browser could not append the video"); });
       pump();
     }, { once: true });
   }
@@ -132,9 +170,10 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
     } catch (error) {
       if (error.name === "QuotaExceededError") {
         queue.unshift(chunk);
-        trim(true);
+        // Room is made behind the playhead; when there is none to make, start again clean.
+        if (!trim(true)) restart("the browser's buffer is full");
       } else {
-        restart(`append failed: ${error.message}`);
+        mediaError(`append failed: ${error.message}`);
       }
     }
   }
@@ -188,14 +227,20 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
     if (video.paused && active()) video.play().catch(() => {});
   }
 
+  /** Removes video long behind the playhead (`now`: anything a second behind it, the buffer is
+   * full); true when something is being removed. */
   function trim(now) {
-    if (!buffer || buffer.updating) return;
+    if (!buffer || buffer.updating) return false;
     const ranges = video.buffered;
-    if (!ranges.length) return;
+    if (!ranges.length) return false;
     const oldest = ranges.start(0);
     const keepFrom = video.currentTime - (now ? 1 : KEEP_BEHIND_S);
-    if (keepFrom - oldest > (now ? 0 : KEEP_BEHIND_S)) {
-      try { buffer.remove(oldest, keepFrom); } catch { /* a later updateend retries */ }
+    if (keepFrom - oldest <= (now ? 0 : KEEP_BEHIND_S)) return false;
+    try {
+      buffer.remove(oldest, keepFrom);
+      return true;
+    } catch {
+      return false; // a later updateend retries
     }
   }
 
@@ -241,7 +286,6 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
   }
 
   function onBinary(data) {
-    retryMs = RETRY_MIN_MS;
     if (expectInit) {
       expectInit = false;
       queue.push({ data, init: true });
@@ -258,9 +302,12 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
   function connect() {
     clearTimeout(retryTimer);
     if (!active() || socket) return;
-    if (forceMjpeg) { startMjpeg(); return; }
+    if (forceMjpeg) {
+      if (!mjpegSlots.has(self) && !snapshotTimer) startMjpeg();
+      return;
+    }
+    stopMjpeg();
     img.classList.add("hidden");
-    img.removeAttribute("src");
     video.classList.remove("hidden");
     setMode("connecting");
     const ws = new WebSocket(socketUrl(camera, stream));
@@ -292,11 +339,22 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
   }
 
   /** Drops everything and connects again (a media error: the next init segment starts clean). */
+  /** Drops everything and connects again after the back-off (the next init segment starts clean). */
   function restart(why) {
     reason = why;
     closeSocket();
     resetMedia();
-    if (active()) retryTimer = setTimeout(connect, RETRY_MIN_MS);
+    if (!active()) return;
+    retryTimer = setTimeout(connect, retryMs * (0.8 + Math.random() * 0.4));
+    retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+  }
+
+  /** The browser could not take or decode the video: again, and MJPEG after a few failures
+   * without a single frame played (a codec it claims but cannot decode). */
+  function mediaError(why) {
+    earlyMediaErrors += 1;
+    if (earlyMediaErrors >= MAX_EARLY_MEDIA_ERRORS) fail(`${why}; showing MJPEG`);
+    else restart(why);
   }
 
   function fail(why) {
@@ -305,12 +363,21 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
     startMjpeg();
   }
 
-  video.addEventListener("error", () => restart(`video error ${video.error ? video.error.code : ""}`));
+  video.addEventListener("error", () => {
+    // A src removed on purpose (resetMedia) raises no error worth a retry.
+    if (!source) return;
+    mediaError(`video error ${video.error ? video.error.code : ""}`);
+  });
+  // A frame played: the connection and the codec work.
+  video.addEventListener("playing", () => {
+    earlyMediaErrors = 0;
+    retryMs = RETRY_MIN_MS;
+  });
 
   function pause() {
     closeSocket();
     resetMedia();
-    img.removeAttribute("src");
+    stopMjpeg();
     setMode("paused");
   }
 
@@ -379,7 +446,9 @@ export function createLivePlayer({ camera, stream = "sub", label = "Live picture
     /** A fresh connection now (the camera is back): nothing to wait for. */
     reconnect() {
       retryMs = RETRY_MIN_MS;
-      if (!socket && active()) connect();
+      // Nothing to do while a socket is open, or an MJPEG stream (it carries on by itself).
+      if (socket || !active() || mjpegSlots.has(self)) return;
+      connect();
     },
     get stream() { return stream; },
     /** Whether the stream carries sound (AAC); the video starts muted. */

@@ -4,7 +4,7 @@ import { el } from "./dom.js";
 
 function describe(s) {
   const rows = [
-    ["Mode", s.mode === "mjpeg" ? "MJPEG (fallback)" : s.mode === "mse" ? "MSE, camera's own video" : s.mode],
+    ["Mode", { mjpeg: "MJPEG (fallback)", snapshot: "Snapshots every 2 s (fallback)", mse: "MSE, camera's own video" }[s.mode] || s.mode],
     ["Stream", s.stream],
     ["Size", s.width ? `${s.width}×${s.height}` : "—"],
     ["Frame rate", s.fps ? `${s.fps.toFixed(1)} fps${s.camera_fps ? ` (camera ${s.camera_fps})` : ""}` : "—"],

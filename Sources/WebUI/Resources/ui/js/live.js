@@ -18,6 +18,7 @@ const cover = createDownCover();
 const streamChoice = param("stream") === "sub" ? "sub" : "main";
 let player = null;
 let stats = null;
+let lastState = null;
 
 function apply(status) {
   // Short: the reason is on the picture already (the cover, or the warning strip); the long form
@@ -36,7 +37,9 @@ function apply(status) {
     document.title = `${status.name} · Live · vms`;
   }
   cover.update(status);
-  if (player && status.state === "connected") player.reconnect();
+  // Back from an outage: connect at once instead of waiting for the player's back-off.
+  if (player && status.state === "connected" && lastState !== "connected") player.reconnect();
+  lastState = status.state;
 }
 
 function showStream(kind) {
