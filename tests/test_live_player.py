@@ -32,7 +32,7 @@ except ImportError as error:  # pragma: no cover - Debian's python3-selenium is 
 
 pytestmark = [pytest.mark.slow]
 
-# The reader of tests/tools/testcam.py's clock strip (CLOCK_BITS there), run in the page: for each
+# The reader of tests/tools/testcam.py's clock strip (its CLOCK_BITS layout), run in the page: for each
 # presented frame of the video, how far its burnt-in time is behind the page's clock, next to what the
 # player's stats overlay says at that moment.
 CLOCK_READER = """
@@ -72,8 +72,17 @@ function onFrame() {
 video.requestVideoFrameCallback(onFrame);
 """
 
-CLOCK_BITS = 32
-CLOCK_CELLS_PER_WIDTH = 40
+def _clock_strip_layout():
+    """(CLOCK_BITS, CLOCK_CELLS_PER_WIDTH) as tests/tools/testcam.py draws them: one rule, read from
+    the tool rather than copied."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("testcam", vmstest.TESTCAM)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CLOCK_BITS, module.CLOCK_CELLS_PER_WIDTH
+
+
+CLOCK_BITS, CLOCK_CELLS_PER_WIDTH = _clock_strip_layout()
 
 # Frames presented per second by each tile's video, counted by the page (requestVideoFrameCallback).
 FRAME_COUNTER = """

@@ -39,7 +39,7 @@ from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 # The clock strip: CLOCK_CELLS square cells in a row from the top-left corner, each
 # width // CLOCK_CELLS_PER_WIDTH pixels wide: a white then a black marker cell, then CLOCK_BITS cells
 # holding the drawing time in milliseconds since the epoch modulo 2^CLOCK_BITS, most significant
-# bit first, white for 1. The reader (tests/browser_support.py) repeats these numbers.
+# bit first, white for 1. The reader (tests/test_live_player.py) reads these numbers from here.
 CLOCK_BITS = 32
 CLOCK_CELLS = 2 + CLOCK_BITS
 CLOCK_CELLS_PER_WIDTH = 40
