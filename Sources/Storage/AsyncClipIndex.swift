@@ -125,12 +125,15 @@ public struct AsyncClipIndex: Sendable {
   public func deleteClips(ids: [Int64], _ which: DeletableClips) async throws -> ClipDeletion {
     var deletion = ClipDeletion()
     guard !ids.isEmpty else { return deletion }
-    let clips = try await write(ClipIndex.deletion(ids: ids, which))
+    let rows = try await write(ClipIndex.deletion(ids: ids, which))
+    let (clips, events) = (rows.clips, rows.events)
     deletion.clips = clips
+    deletion.events = events
     let index = index
     deletion.fileErrors = try await files.run {
       var errors: [String] = []
       for clip in clips { index.removeFiles(of: clip, into: &errors) }
+      index.removeThumbnails(of: events)
       return errors
     }
     return deletion

@@ -111,7 +111,8 @@ extension ClipIndex {
       id: row["id"], cameraId: row["camera_id"], startMs: row["start_ms"], endMs: row["end_ms"],
       durationMs: row["duration_ms"], sizeBytes: row["size_bytes"], file: row["file"],
       thumbnail: row["thumbnail"], state: ClipState(rawValue: row["state"]) ?? .recording,
-      archived: row["archived"], comment: row["comment"])
+      archived: row["archived"], comment: row["comment"],
+      kind: (row["kind"] as String?).flatMap(ClipKind.init(rawValue:)) ?? .event)
   }
 
   // MARK: Repairs

@@ -40,11 +40,19 @@ public enum DeletableClips: Sendable, Equatable {
 /// rows are gone: the consistency check reports them as files without a row).
 public struct ClipDeletion: Sendable, Equatable {
   public var clips: [ClipRecord] = []
+  /// Motion events removed with them: no clip covers them any more (ClipIndex+Events.swift).
+  public var events: [MotionEventRecord] = []
   public var fileErrors: [String] = []
 
   public init() {}
 
   public var freedBytes: Int64 { clips.reduce(0) { $0 + $1.sizeBytes } }
+}
+
+/// The rows one deletion removed (step 1 of `deleteClips`).
+struct DeletedRows: Sendable {
+  var clips: [ClipRecord]
+  var events: [MotionEventRecord]
 }
 
 extension ClipIndex {
@@ -59,16 +67,21 @@ extension ClipIndex {
   ///    then the video (`deletionOrder`). A crash here leaves a video without a row (adopted back at
   ///    start-up, as a clip without thumbnail), never a row without a file nor a JPEG alone.
   /// A file that cannot be unlinked is listed in `fileErrors`; the other files are still removed.
+  /// The motion events no clip covers any more go in the same transaction, their thumbnails after
+  /// the clips' files.
   public func deleteClips(ids: [Int64], _ which: DeletableClips) throws -> ClipDeletion {
     var deletion = ClipDeletion()
     guard !ids.isEmpty else { return deletion }
-    deletion.clips = try write(Self.deletion(ids: ids, which))
+    let rows = try write(Self.deletion(ids: ids, which))
+    (deletion.clips, deletion.events) = (rows.clips, rows.events)
     for clip in deletion.clips { removeFiles(of: clip, into: &deletion.fileErrors) }
+    removeThumbnails(of: deletion.events)
     return deletion
   }
 
-  /// Step 1 of `deleteClips`: the rows among `ids` still `which`, deleted and returned oldest first.
-  static func deletion(ids: [Int64], _ which: DeletableClips) -> Query<[ClipRecord]> {
+  /// Step 1 of `deleteClips`: the rows among `ids` still `which`, deleted and returned oldest first,
+  /// and the events left without footage by their deletion.
+  static func deletion(ids: [Int64], _ which: DeletableClips) -> Query<DeletedRows> {
     { db in
       var deleted: [ClipRecord] = []
       // SQLite caps bound parameters per statement; chunks keep any batch size legal.
@@ -83,7 +96,8 @@ extension ClipIndex {
           arguments: StatementArguments(chunk))
       }
       // RETURNING gives no order.
-      return deleted.sorted { ($0.startMs, $0.id) < ($1.startMs, $1.id) }
+      deleted.sort { ($0.startMs, $0.id) < ($1.startMs, $1.id) }
+      return DeletedRows(clips: deleted, events: try eventsWithoutFootage(after: deleted, db))
     }
   }
 

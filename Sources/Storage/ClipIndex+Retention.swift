@@ -23,21 +23,43 @@ extension ClipIndex {
   static let perCamera = "clip INDEXED BY clip_camera_start"
 
   /// A camera's deletable clips whose footage all ended before `endedBeforeMs` (a clip without an end
-  /// counts from its start), oldest first, at most `limit`.
-  public func expiredClips(cameraId: String, endedBeforeMs: Int64, limit: Int) throws
-    -> [ClipRecord]
-  {
+  /// counts from its start), oldest first, at most `limit`. `kind`: only clips of that kind;
+  /// `outsideEvents`: only those that overlap no motion event of the camera.
+  public func expiredClips(
+    cameraId: String, endedBeforeMs: Int64, kind: ClipKind? = nil, outsideEvents: Bool = false,
+    limit: Int
+  ) throws -> [ClipRecord] {
     try DataLayout.validateCameraId(cameraId)
-    return try pool.read { db in
+    var extra = ""
+    var arguments: StatementArguments = [cameraId, endedBeforeMs, endedBeforeMs]
+    if let kind {
+      extra += " AND kind = ?"
+      arguments += [kind]
+    }
+    if outsideEvents { extra += " AND NOT \(Self.overlapsEvent("clip"))" }
+    arguments += [limit]
+    let values = arguments
+    let sql = """
+      SELECT * FROM \(Self.perCamera)
+      WHERE camera_id = ? AND start_ms < ? AND COALESCE(end_ms, start_ms) < ?
+        AND \(Self.deletableCondition)\(extra)
+      ORDER BY start_ms, id LIMIT ?
+      """
+    return try pool.read { db in try ClipRecord.fetchAll(db, sql: sql, arguments: values) }
+  }
+
+  /// The oldest continuous segments across every camera that overlap no motion event, oldest
+  /// first, at most `limit`: what the quota and free-space rules delete before anything else.
+  public func oldestSegmentsOutsideEvents(limit: Int) throws -> [ClipRecord] {
+    try pool.read { db in
       try ClipRecord.fetchAll(
         db,
         sql: """
-          SELECT * FROM \(Self.perCamera)
-          WHERE camera_id = ? AND start_ms < ? AND COALESCE(end_ms, start_ms) < ?
-            AND \(Self.deletableCondition)
+          SELECT * FROM clip INDEXED BY clip_segment_start
+          WHERE \(Self.deletableCondition) AND kind = 'segment' AND NOT \(Self.overlapsEvent("clip"))
           ORDER BY start_ms, id LIMIT ?
           """,
-        arguments: [cameraId, endedBeforeMs, endedBeforeMs, limit])
+        arguments: [limit])
     }
   }
 

@@ -8,10 +8,13 @@ import GRDB
 public struct ClipUsage: Sendable, Equatable {
   public var recordingsBytes: Int64
   public var archivesBytes: Int64
+  /// The part of `recordingsBytes` in continuous segments (the rest is event clips).
+  public var segmentsBytes: Int64
 
-  public init(recordingsBytes: Int64 = 0, archivesBytes: Int64 = 0) {
+  public init(recordingsBytes: Int64 = 0, archivesBytes: Int64 = 0, segmentsBytes: Int64 = 0) {
     self.recordingsBytes = recordingsBytes
     self.archivesBytes = archivesBytes
+    self.segmentsBytes = segmentsBytes
   }
 }
 
@@ -26,7 +29,9 @@ extension ClipIndex {
     var sql = """
       SELECT camera_id,
              COALESCE(SUM(CASE WHEN archived = 0 THEN size_bytes END), 0) AS recordings,
-             COALESCE(SUM(CASE WHEN archived <> 0 THEN size_bytes END), 0) AS archives
+             COALESCE(SUM(CASE WHEN archived <> 0 THEN size_bytes END), 0) AS archives,
+             COALESCE(SUM(CASE WHEN archived = 0 AND kind = 'segment' THEN size_bytes END), 0)
+               AS segments
       FROM clip
       """
     var arguments: StatementArguments = []
@@ -42,7 +47,8 @@ extension ClipIndex {
       let rows = try Row.fetchCursor(db, sql: query, arguments: values)
       while let row = try rows.next() {
         usage[row["camera_id"]] = ClipUsage(
-          recordingsBytes: row["recordings"], archivesBytes: row["archives"])
+          recordingsBytes: row["recordings"], archivesBytes: row["archives"],
+          segmentsBytes: row["segments"])
       }
       return usage
     }

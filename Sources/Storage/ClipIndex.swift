@@ -148,7 +148,9 @@ public final class ClipIndex: Sendable {
   /// already has that second), creates the day folder and an empty file to reserve the name, and inserts
   /// the row as `recording`, all before the recorder writes a byte (invariant 2). The returned record's
   /// `thumbnail` is where the JPEG is to be written.
-  public func beginClip(cameraId: String, startMs: Int64) throws -> ClipRecord {
+  public func beginClip(cameraId: String, startMs: Int64, kind: ClipKind = .event) throws
+    -> ClipRecord
+  {
     let firstName = try layout.clipRelativePath(
       in: .recordings, cameraId: cameraId, startMs: startMs)
     let dayDirectory = (try layout.absolutePath(of: firstName) as NSString)
@@ -179,14 +181,14 @@ public final class ClipIndex: Sendable {
           let thumbnail = DataLayout.thumbnailRelativePath(ofClip: file)
           try db.execute(
             sql: """
-              INSERT INTO clip (camera_id, start_ms, file, thumbnail, state)
-              VALUES (?, ?, ?, ?, ?)
+              INSERT INTO clip (camera_id, start_ms, file, thumbnail, state, kind)
+              VALUES (?, ?, ?, ?, ?, ?)
               """,
-            arguments: [cameraId, startMs, file, thumbnail, ClipState.recording])
+            arguments: [cameraId, startMs, file, thumbnail, ClipState.recording, kind])
           return ClipRecord(
             id: db.lastInsertedRowID, cameraId: cameraId, startMs: startMs, endMs: nil,
             durationMs: 0, sizeBytes: 0, file: file, thumbnail: thumbnail, state: .recording,
-            archived: false, comment: "")
+            archived: false, comment: "", kind: kind)
         }
         throw StorageError.noFreeFileName(base: firstName)
       }

@@ -8,6 +8,14 @@ public enum ClipState: String, Sendable, Codable, CaseIterable, DatabaseValueCon
   case complete
 }
 
+/// What a clip holds, for retention per kind. Stored as text in `clip.kind`.
+public enum ClipKind: String, Sendable, Codable, CaseIterable, DatabaseValueConvertible {
+  /// A clip of one motion event (`recording.mode: events`), and every clip of an older index.
+  case event
+  /// A segment of continuous recording (`recording.mode: continuous`), events or not.
+  case segment
+}
+
 /// One row of the `clip` table.
 ///
 /// Read-only on purpose (fetchable, not persistable): every change goes through `ClipIndex`, which keeps
@@ -32,11 +40,14 @@ public struct ClipRecord: Sendable, Equatable, Hashable, Identifiable, Codable, 
   public var state: ClipState
   public var archived: Bool
   public var comment: String
+  public var kind: ClipKind
 
   public init(
     id: Int64, cameraId: String, startMs: Int64, endMs: Int64?, durationMs: Int64, sizeBytes: Int64,
-    file: String, thumbnail: String?, state: ClipState, archived: Bool, comment: String
+    file: String, thumbnail: String?, state: ClipState, archived: Bool, comment: String,
+    kind: ClipKind = .event
   ) {
+    self.kind = kind
     self.id = id
     self.cameraId = cameraId
     self.startMs = startMs
@@ -63,6 +74,7 @@ public struct ClipRecord: Sendable, Equatable, Hashable, Identifiable, Codable, 
     case state
     case archived
     case comment
+    case kind
   }
 
   public typealias Columns = CodingKeys

@@ -3,7 +3,10 @@ import GRDB
 /// The schema, one registered migration per step. A step once shipped is never edited: databases in the
 /// field already ran it. Add a new `vN-...` step instead.
 enum StorageMigrations {
-  static let identifiers = ["v1-clips", "v2-retention-index", "v3-camera-names"]
+  static let identifiers = [
+    "v1-clips", "v2-retention-index", "v3-camera-names",
+    "v4-events",
+  ]
 
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -48,6 +51,34 @@ enum StorageMigrations {
             camera_id TEXT PRIMARY KEY NOT NULL,
             name TEXT NOT NULL
           );
+          """)
+    }
+    migrator.registerMigration("v4-events") { db in
+      // Motion events as ranges (ClipIndex+Events.swift): `end_ms` NULL while the motion goes on,
+      // `clip_id` the clip the event is in events mode (NULL in continuous mode, where an event
+      // points into segments by time). `clip.kind` tells continuous segments ('segment') from
+      // event clips ('event', every clip recorded before this step), for retention per kind;
+      // `clip_segment_start` is the janitor's "oldest deletable segments" (same literals as
+      // `clip_deletable_start`).
+      try db.execute(
+        sql: """
+          CREATE TABLE event (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            camera_id TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER,
+            peak_score REAL NOT NULL DEFAULT 0,
+            peak_ms INTEGER NOT NULL,
+            thumbnail TEXT,
+            label TEXT,
+            clip_id INTEGER,
+            reviewed INTEGER NOT NULL DEFAULT 0
+          );
+          CREATE INDEX event_camera_start ON event (camera_id, start_ms);
+          CREATE INDEX event_newest ON event (start_ms DESC, id DESC);
+          ALTER TABLE clip ADD COLUMN kind TEXT NOT NULL DEFAULT 'event';
+          CREATE INDEX clip_segment_start ON clip (start_ms, id)
+            WHERE archived = 0 AND state = 'complete' AND kind = 'segment';
           """)
     }
     return migrator

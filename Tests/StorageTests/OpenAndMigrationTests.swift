@@ -39,6 +39,19 @@ final class OpenAndMigrationTests: XCTestCase {
           ["state", "TEXT", "1", "-", "0"],
           ["archived", "INTEGER", "1", "0", "0"],
           ["comment", "TEXT", "1", "''", "0"],
+          ["kind", "TEXT", "1", "'event'", "0"],
+        ])
+      // v4-events: motion events as ranges.
+      let eventColumns = try Row.fetchAll(db, sql: "PRAGMA table_info(event)").map { row in
+        [row["name"] as String, row["type"] as String, String(row["notnull"] as Int)]
+      }
+      XCTAssertEqual(
+        eventColumns,
+        [
+          ["id", "INTEGER", "0"], ["camera_id", "TEXT", "1"], ["start_ms", "INTEGER", "1"],
+          ["end_ms", "INTEGER", "0"], ["peak_score", "REAL", "1"], ["peak_ms", "INTEGER", "1"],
+          ["thumbnail", "TEXT", "0"], ["label", "TEXT", "0"], ["clip_id", "INTEGER", "0"],
+          ["reviewed", "INTEGER", "1"],
         ])
 
       let tableSQL = try String.fetchOne(
