@@ -50,6 +50,14 @@ final class MotionAnalyzer {
   private var postedDecode: DetectDecodeStatus?
   /// Frames out of the decoder since the start: what decoding costs, for tests and diagnostics.
   private(set) var decodedFrames = 0
+  /// The peak of the motion in progress, for its event (see `trackPeak`): the score last reported,
+  /// when (wall ms), and a higher one seen within the second after it, reported when that second
+  /// is over.
+  private var peakScore = 0.0
+  private var peakReportedAtMs: Int64 = 0
+  private var pendingPeak: (score: Double, atWallMs: Int64)?
+  /// How often a higher peak is reported (and its thumbnail encoded) at most.
+  static let peakIntervalMs: Int64 = 1000
   /// Whether the detector reports motion now (tests: when motion was noticed).
   var isMotion: Bool { gate.isMotion }
 
@@ -201,16 +209,52 @@ final class MotionAnalyzer {
           report(
             true, atWallMs: (runStartWallMs ?? wallMs) - Int64(interval * 1000),
             atStreamSeconds: (runStartStreamSeconds ?? streamSeconds).map { $0 - interval })
-          if let jpeg = thumbnailEncoder?.encode(frame) { recorder?.yield(.thumbnail(jpeg)) }
+          let jpeg = thumbnailEncoder?.encode(frame)
+          if let jpeg { recorder?.yield(.thumbnail(jpeg)) }
+          // The first peak of the event is its first frame, with the same JPEG.
+          peakScore = gate.lastResult.changedPercent
+          peakReportedAtMs = wallMs
+          pendingPeak = nil
+          recorder?.yield(.peak(score: peakScore, atWallMs: wallMs, jpeg: jpeg))
         case .stopped?:
+          flushPendingPeak()
           report(false, atWallMs: lastMovingWallMs, atStreamSeconds: lastMovingStreamSeconds)
         case nil:
-          break
+          if gate.isMotion { trackPeak(frame, score: gate.lastResult.changedPercent, at: wallMs) }
         }
       }
       if let live, live.wantsFrame(atSeconds: t) { publishLive(frame, to: live) }
     }
     countDamage(decoder)
+  }
+
+  /// A frame analysed during motion: a score above the event's peak is reported with a JPEG of the
+  /// frame, at most once a second, so the cost stays flat however the score climbs. A higher score
+  /// within that second is kept and reported (without a picture) when the second is over, unless a
+  /// still higher frame comes then.
+  private func trackPeak(_ frame: UnsafeMutablePointer<AVFrame>, score: Double, at wallMs: Int64) {
+    let due = wallMs - peakReportedAtMs >= Self.peakIntervalMs
+    if score > max(peakScore, pendingPeak?.score ?? 0) {
+      if due {
+        pendingPeak = nil
+        peakScore = score
+        peakReportedAtMs = wallMs
+        recorder?.yield(
+          .peak(score: score, atWallMs: wallMs, jpeg: thumbnailEncoder?.encode(frame)))
+      } else {
+        pendingPeak = (score, wallMs)
+      }
+    } else if due {
+      flushPendingPeak(now: wallMs)
+    }
+  }
+
+  private func flushPendingPeak(now: Int64? = nil) {
+    guard let pending = pendingPeak else { return }
+    pendingPeak = nil
+    peakScore = pending.score
+    peakReportedAtMs = now ?? pending.atWallMs
+    recorder?.yield(.peak(score: pending.score, atWallMs: pending.atWallMs, jpeg: nil))
   }
 
   private func decodeStatus() -> DetectDecodeStatus {

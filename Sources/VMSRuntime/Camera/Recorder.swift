@@ -5,6 +5,12 @@
 // fsync block). The machine decides when a clip opens, splits and closes and which packets go into
 // it; the recorder owns what touches the world: the clip files (a fragmented MP4 by stream copy),
 // the index rows, thumbnails, G.711 audio turned into AAC, the status hub, logs and metrics.
+//
+// It also keeps the camera's motion events (ClipIndex+Events.swift), in both recording modes: a
+// motion start opens an event row at the moment the motion began, each higher peak (at most once a
+// second, from the analyser) raises its score and replaces its thumbnail, the motion's end closes
+// it. In events mode the event is tied to its clip, and motion that comes back while that clip is
+// still being recorded (its post-roll) opens the same event again: one clip, one event.
 import Foundation
 import Logging
 import Storage
@@ -36,6 +42,11 @@ actor Recorder {
   private var layout: StreamLayout?
   private var clip: OpenClip?
   private var pendingThumbnail: [UInt8]?
+  /// The motion event going on, and the last one closed (events mode: reopened while its clip is).
+  private var motionEvent: MotionEventRecord?
+  private var lastMotionEvent: MotionEventRecord?
+  /// When the newest packet arrived (wall ms): where an event ends when the camera stops.
+  private var lastPacketWallMs: Int64 = 0
   private var warnedAudio = false
   /// Set when the camera sends G.711: its packets are turned into AAC before the machine.
   private var audioTranscoder: AudioTranscoder?
@@ -63,6 +74,9 @@ actor Recorder {
     for await event in events { handle(event) }
     machine.stopped()
     carryOut()
+    if motionEvent != nil {
+      endEvent(atWallMs: lastPacketWallMs > 0 ? lastPacketWallMs : clock.wallMs)
+    }
     executor.shutdown()
   }
 
@@ -117,6 +131,9 @@ actor Recorder {
     case .motion(let on, let atWallMs, let atStreamSeconds):
       if on { pendingThumbnail = nil }
       machine.motion(on, atWallMs: atWallMs, atStreamSeconds: atStreamSeconds)
+      if on { beginEvent(atWallMs: atWallMs) } else { endEvent(atWallMs: atWallMs) }
+    case .peak(let score, let atWallMs, let jpeg):
+      raisePeak(score: score, atWallMs: atWallMs, jpeg: jpeg)
     case .settings(let new):
       machine.settingsChanged(new)
     case .thumbnail(let jpeg):
@@ -131,6 +148,7 @@ actor Recorder {
   }
 
   private func feed(_ packet: MediaPacket) {
+    lastPacketWallMs = packet.receivedAtMs
     machine.packet(packet, diskPaused: storage.pressure.isPaused, nowNanos: clock.nanos)
     carryOut()
   }
@@ -170,7 +188,9 @@ actor Recorder {
     guard let layout, let first = packets.first else { return false }
     let record: ClipRecord
     do {
-      record = try index.beginClip(cameraId: cameraId, startMs: startMs)
+      record = try index.beginClip(
+        cameraId: cameraId, startMs: startMs,
+        kind: machine.settings.mode == .continuous ? .segment : .event)
     } catch {
       log.error("cannot start a clip: \(error)")
       return false
@@ -186,6 +206,11 @@ actor Recorder {
       return false
     }
     log.info("clip started: \(record.file)")
+    if machine.settings.mode == .events, let open = motionEvent, open.clipId == nil {
+      updateEvent("tie event \(open.id) to its clip") {
+        try index.attachEventClip(open, clipId: record.id)
+      }
+    }
     hub.post(.recording(cameraId: cameraId, true))
     if let jpeg = pendingThumbnail {
       pendingThumbnail = nil
@@ -282,6 +307,56 @@ actor Recorder {
     log.info(
       "clip complete: \(open.record.file), \(String(format: "%.1f", Double(durationMs) / 1000)) s, \(sizeBytes) bytes (\(reason))"
     )
+  }
+
+  // MARK: Motion events
+
+  /// Motion began at `atWallMs`: a new event, or in events mode the last one again when its clip is
+  /// still being recorded. Nothing while recording is off (no footage to point into).
+  private func beginEvent(atWallMs: Int64) {
+    guard motionEvent == nil, machine.settings.enabled else { return }
+    let eventsMode = machine.settings.mode == .events
+    let openClipId = eventsMode ? clip?.record.id : nil
+    if let last = lastMotionEvent, let clipId = openClipId, last.clipId == clipId {
+      updateEvent("reopen event \(last.id)") { try index.setEventEnd(last, endMs: nil) }
+      return
+    }
+    updateEvent("open a motion event") {
+      try index.openEvent(
+        cameraId: cameraId, startMs: atWallMs, peakScore: 0, clipId: openClipId)
+    }
+  }
+
+  /// A higher peak (the analyser sends at most one a second): its score, time and thumbnail.
+  private func raisePeak(score: Double, atWallMs: Int64, jpeg: [UInt8]?) {
+    guard let open = motionEvent, score >= open.peakScore else { return }
+    updateEvent("record the peak of event \(open.id)") {
+      try index.raiseEventPeak(
+        open, score: score, atMs: max(open.startMs, atWallMs), jpeg: jpeg)
+    }
+  }
+
+  /// Motion ended at `atWallMs`: the event closes there.
+  private func endEvent(atWallMs: Int64) {
+    guard let open = motionEvent else { return }
+    updateEvent("close event \(open.id)") { try index.setEventEnd(open, endMs: atWallMs) }
+  }
+
+  /// Writes an event's change to the index and tells the hub. A failed write is logged and the
+  /// event kept as it was in memory (the index's row stays as last written).
+  private func updateEvent(_ what: String, _ change: () throws -> MotionEventRecord) {
+    do {
+      let updated = try change()
+      if updated.endMs == nil {
+        motionEvent = updated
+      } else {
+        motionEvent = nil
+        lastMotionEvent = updated
+      }
+      hub.post(.motionEvent(updated))
+    } catch {
+      log.warning("cannot \(what) in the index: \(error)")
+    }
   }
 
   private func writeThumbnail(_ jpeg: [UInt8], for record: ClipRecord) -> Bool {

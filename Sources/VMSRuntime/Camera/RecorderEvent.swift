@@ -19,6 +19,9 @@ enum RecorderEvent: Sendable {
   case motion(Bool, atWallMs: Int64, atStreamSeconds: Double?)
   /// A colour JPEG of the moment motion started.
   case thumbnail([UInt8])
+  /// The motion in progress reached a higher score (percentage of the analysed frame that moved)
+  /// at `atWallMs`, with a colour JPEG of that frame when one was taken (at most once a second).
+  case peak(score: Double, atWallMs: Int64, jpeg: [UInt8]?)
   /// New recording settings (hot reload); the open clip goes on under them.
   case settings(RecordingSettings)
 }

@@ -195,6 +195,19 @@ public enum StorageCheck {
       }
     }
 
+    if repairs.finishRecording {
+      // Motion events an unclean stop left open end where their footage ends (the clips above
+      // are finished first, so that end is known); see ClipIndex+Events.swift.
+      attempt("close the motion events left open") {
+        let (closed, removed) = try index.closeEventsLeftOpen()
+        if closed + removed > 0 {
+          log.notice(
+            "motion events left open by an unclean stop: \(closed) closed where their footage ends, \(removed) without footage removed"
+          )
+        }
+      }
+    }
+
     if repairs.finishMoves {
       for clip in report.misplaced {
         attempt("finish the move of \(clip.file)") {

@@ -1,4 +1,5 @@
 // What a user sees of a camera at a glance: its connection, motion and recording.
+import Storage
 
 public enum ConnectionState: String, Sendable, Codable {
   case connecting, connected, reconnecting, disabled
@@ -77,6 +78,8 @@ public enum StatusEvent: Sendable, Equatable {
   /// A configuration was applied or rejected; also sent after the snapshot while the file on disk
   /// is rejected, so a page opened later still shows the problems.
   case configuration(ConfigurationReport)
+  /// A motion event opened, its peak rose (at most once a second) or it closed: the row as stored.
+  case motionEvent(MotionEventRecord)
 }
 
 /// What the engine reports to the hub.
@@ -94,4 +97,6 @@ public enum StatusUpdate: Sendable {
   case damage(cameraId: String, role: StreamRole, message: String?)
   /// How the detect stream is decoded now (nil: not decoding, disconnected).
   case detectDecode(cameraId: String, DetectDecodeStatus?)
+  /// A motion event's row changed (the recorder wrote it): passed on to every subscriber.
+  case motionEvent(MotionEventRecord)
 }

@@ -138,6 +138,8 @@ public actor StatusHub: Service {
     case .configuration(let report):
       configurationReport = report
       broadcast(.configuration(report))
+    case .motionEvent(let event):
+      broadcast(.motionEvent(event))
     }
   }
 

@@ -4,6 +4,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import Storage
 import VMSRuntime
 
 enum EventRoutes {
@@ -48,6 +49,8 @@ enum EventRoutes {
         ConfigMessage(
           status: report.applied ? "applied" : "rejected", problems: report.problems,
           restartNeeded: report.restartNeeded))
+    case .motionEvent(let event):
+      data = JSONBody.encode(MotionEventMessage(event: MotionEventJSON(event)))
     }
     return data.map { String(decoding: $0, as: UTF8.self) } ?? #"{"type":"error"}"#
   }
@@ -73,6 +76,12 @@ enum EventRoutes {
       case type, status, problems
       case restartNeeded = "restart_needed"
     }
+  }
+
+  /// A motion event opened, its peak rose or it closed (MotionEventRoutes.swift lists them).
+  struct MotionEventMessage: Encodable {
+    var type = "event"
+    var event: MotionEventJSON
   }
 
   struct RemovedMessage: Encodable {
