@@ -72,6 +72,7 @@ public enum WebServer {
     LiveRoutes.add(to: router, environment: environment)
     LiveVideoRoutes.add(to: router, environment: environment)
     EventRoutes.add(to: router, environment: environment)
+    MotionEventRoutes.add(to: router, environment: environment)
     MetricsRoutes.add(to: router, registry: environment.services.metrics)
     return router
   }
