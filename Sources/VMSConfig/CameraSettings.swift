@@ -20,6 +20,8 @@ public struct CameraSettings: Sendable, Equatable {
   public var recording: RecordingSettings
   /// 0 keeps recordings forever.
   public var retentionDays: Int
+  /// Days per kind of footage (`retention:`); both follow `retentionDays` unless written.
+  public var retention: RetentionDays
   public var live: LiveSettings
 
   public init(
@@ -27,8 +29,9 @@ public struct CameraSettings: Sendable, Equatable {
     detectURL: String? = nil, rtspTransport: RTSPTransport = .tcp,
     detector: DetectorSettings = DetectorSettings(),
     recording: RecordingSettings = RecordingSettings(),
-    retentionDays: Int = 14, live: LiveSettings = LiveSettings()
+    retentionDays: Int = 14, retention: RetentionDays? = nil, live: LiveSettings = LiveSettings()
   ) {
+    self.retention = retention ?? RetentionDays(all: retentionDays)
     self.id = id
     self.name = name ?? id
     self.enabled = enabled

@@ -6,7 +6,7 @@ import Identifiers
 extension ConfigDecoder {
   static let cameraKeys = [
     "name", "enabled", "record_url", "detect_url", "rtsp_transport", "detector", "recording",
-    "retention_days", "live",
+    "retention_days", "retention", "live",
   ]
   static let detectorBaseKeys = ["type", "fps", "min_area_percent", "warmup", "decode"]
   static let recordingKeys = [
@@ -25,6 +25,7 @@ extension ConfigDecoder {
     "mode": "the recording: block", "segment": "the recording: block",
     "width": "the live: block", "show_detection": "the live: block",
     "decode": "the detector: block",
+    "continuous_days": "the retention: block", "events_days": "the retention: block",
   ]
 
   func cameras(_ node: YAMLNode, storage: StorageSettings) -> [CameraSettings] {
@@ -98,6 +99,11 @@ extension ConfigDecoder {
     {
       camera.retentionDays = days
     }
+    // A camera's retention_days sets both kinds; its retention: block sets each.
+    camera.retention = retention(
+      f["retention"], path: "\(path).retention",
+      base: f["retention_days"] != nil
+        ? RetentionDays(all: camera.retentionDays) : storage.retention)
     if let node = f["live"] { camera.live = live(node, path: "\(path).live") }
     checkKeyframePreRoll(camera, fields: f, path: path)
     return recordURL == nil ? nil : camera

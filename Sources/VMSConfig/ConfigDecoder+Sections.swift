@@ -5,7 +5,8 @@ extension ConfigDecoder {
   static let serverKeys = ["listen", "data_dir", "health_down_after"]
   static let authKeys = ["users"]
   static let userKeys = ["name", "password_hash", "role"]
-  static let storageKeys = ["retention_days", "max_bytes", "min_free_bytes"]
+  static let storageKeys = ["retention_days", "retention", "max_bytes", "min_free_bytes"]
+  static let retentionKeys = ["continuous_days", "events_days"]
   static let updateKeys = ["feed_url"]
 
   /// A document with no settings at all: nothing, only comments, `---` or a bare null.
@@ -34,6 +35,9 @@ extension ConfigDecoder {
           "users": "the auth: block",
           "retention_days": "the storage: block", "max_bytes": "the storage: block",
           "min_free_bytes": "the storage: block", "feed_url": "the updates: block",
+          "retention": "the storage: block or a camera",
+          "continuous_days": "a retention: block (in storage: or a camera)",
+          "events_days": "a retention: block (in storage: or a camera)",
         ], extensionPrefix: "x-")
     else { return configuration }
     if let node = top["server"] { configuration.server = server(node, defaults: defaultServer) }
@@ -168,12 +172,18 @@ extension ConfigDecoder {
 
   func storage(_ node: YAMLNode) -> StorageSettings {
     var storage = StorageSettings()
-    guard let f = fields(of: node, path: "storage", known: Self.storageKeys) else { return storage }
+    guard
+      let f = fields(
+        of: node, path: "storage", known: Self.storageKeys,
+        elsewhere: Self.retentionKeysElsewhere)
+    else { return storage }
     if let days = int(
       f["retention_days"], path: "storage.retention_days", minimum: 0, example: "14")
     {
       storage.retentionDays = days
     }
+    storage.retention = retention(
+      f["retention"], path: "storage.retention", base: RetentionDays(all: storage.retentionDays))
     if let bytes = size(f["max_bytes"], path: "storage.max_bytes", example: "500GB") {
       storage.maxBytes = bytes
     }
@@ -181,6 +191,46 @@ extension ConfigDecoder {
       storage.minFreeBytes = bytes
     }
     return storage
+  }
+
+  static let retentionKeysElsewhere = [
+    "continuous_days": "the retention: block", "events_days": "the retention: block",
+  ]
+
+  /// A `retention:` block: days per kind of footage, each kind `base`'s unless written.
+  func retention(_ node: YAMLNode?, path: String, base: RetentionDays) -> RetentionDays {
+    var retention = base
+    guard let node, !node.isNull else { return retention }
+    if case .scalar = node.content {
+      // `retention: 30` is most likely meant as retention_days.
+      report(
+        node.start, "\(path): expected a block of days per kind, found \(node.kindDescription)",
+        hint:
+          "write retention_days: N to keep everything N days, or retention: { continuous_days: N, events_days: M }",
+        key: path)
+      return retention
+    }
+    guard let f = fields(of: node, path: path, known: Self.retentionKeys) else { return retention }
+    if let days = int(
+      f["continuous_days"], path: "\(path).continuous_days", minimum: 0, example: "7")
+    {
+      retention.continuousDays = days
+    }
+    if let days = int(f["events_days"], path: "\(path).events_days", minimum: 0, example: "30") {
+      retention.eventsDays = days
+    }
+    if retention.eventsDays != 0,
+      retention.continuousDays == 0 || retention.eventsDays < retention.continuousDays,
+      let written = f["events_days"]
+    {
+      warn(
+        written.start,
+        "\(path).events_days: \(retention.eventsDays) is shorter than continuous_days (\(retention.continuousDays == 0 ? "forever" : String(retention.continuousDays))): segments that overlap an event are kept as long as the others, and event clips go first",
+        hint:
+          "make events_days at least continuous_days (events are the footage worth keeping longer), or 0 to keep them forever",
+        key: "\(path).events_days")
+    }
+    return retention
   }
 
   func updates(_ node: YAMLNode) -> UpdateSettings {

@@ -77,7 +77,11 @@ final class ProblemReportingTests: XCTestCase {
       messageContains: "unknown key \"servre\"",
       hintContains: "\"server\"")
     assertProblem(
-      "storage:\n  retention: 3\n", line: 2, column: 3, messageContains: "unknown key",
+      "storage:\n  retention: 3\n", line: 2, column: 14,
+      messageContains: "storage.retention: expected a block of days per kind",
+      hintContains: "retention_days: N")
+    assertProblem(
+      "storage:\n  retention_day: 3\n", line: 2, column: 3, messageContains: "unknown key",
       hintContains: "retention_days")
     assertProblem(
       "server:\n  colour: blue\n", line: 2, column: 3, messageContains: "unknown key \"colour\"",

@@ -7,6 +7,9 @@ public struct RetentionPolicy: Sendable, Equatable {
   /// in the index (it stays browsable, and is purged like any other). 0 keeps recordings forever.
   public var defaultRetentionDays: Int
   public var retentionDaysByCamera: [String: Int]
+  /// Days per kind of footage (`retention:`), for cameras that set none and removed cameras.
+  public var defaultRetention: RetentionDays
+  public var retentionByCamera: [String: RetentionDays]
   /// Recordings quota (archives excluded); 0 means none.
   public var maxBytes: Int64
   /// Free space to keep on the data disk; 0 means no rule.
@@ -14,10 +17,14 @@ public struct RetentionPolicy: Sendable, Equatable {
 
   public init(
     defaultRetentionDays: Int = 14, retentionDaysByCamera: [String: Int] = [:], maxBytes: Int64 = 0,
-    minFreeBytes: Int64 = 0
+    minFreeBytes: Int64 = 0, defaultRetention: RetentionDays? = nil,
+    retentionByCamera: [String: RetentionDays]? = nil
   ) {
     self.defaultRetentionDays = defaultRetentionDays
     self.retentionDaysByCamera = retentionDaysByCamera
+    self.defaultRetention = defaultRetention ?? RetentionDays(all: defaultRetentionDays)
+    self.retentionByCamera =
+      retentionByCamera ?? retentionDaysByCamera.mapValues { RetentionDays(all: $0) }
     self.maxBytes = maxBytes
     self.minFreeBytes = minFreeBytes
   }
@@ -28,7 +35,16 @@ public struct RetentionPolicy: Sendable, Equatable {
       retentionDaysByCamera: Dictionary(
         configuration.cameras.map { ($0.id, $0.retentionDays) },
         uniquingKeysWith: { first, _ in first }),
-      maxBytes: configuration.storage.maxBytes, minFreeBytes: configuration.storage.minFreeBytes)
+      maxBytes: configuration.storage.maxBytes, minFreeBytes: configuration.storage.minFreeBytes,
+      defaultRetention: configuration.storage.retention,
+      retentionByCamera: Dictionary(
+        configuration.cameras.map { ($0.id, $0.retention) },
+        uniquingKeysWith: { first, _ in first }))
+  }
+
+  /// A camera's days per kind of footage.
+  public func retention(cameraId: String) -> RetentionDays {
+    retentionByCamera[cameraId] ?? defaultRetention
   }
 
   public func retentionDays(cameraId: String) -> Int {

@@ -27,6 +27,8 @@ public actor StorageJanitor: Service {
     /// Clips deleted to keep storage.min_free_bytes free.
     public var freeSpaceClips = 0
     public var freedBytes: Int64 = 0
+    /// Motion events deleted because no clip covers them any more.
+    public var deletedEvents = 0
     /// Free space after the pass, when measured.
     public var freeBytes: Int64?
     public var recordingsBytes: Int64 = 0
@@ -178,25 +180,43 @@ public actor StorageJanitor: Service {
       return
     }
     for cameraId in cameraIds {
-      let days = policy.retentionDays(cameraId: cameraId)
-      guard days > 0 else { continue }  // 0 keeps forever
-      let cutoffMs = nowMs() - Int64(days) * 86_400_000
-      while true {
-        let batch: [ClipRecord]
-        do {
-          batch = try index.expiredClips(
-            cameraId: cameraId, endedBeforeMs: cutoffMs, limit: Self.batchSize)
-        } catch {
-          fail("retention: cannot query camera \(cameraId): \(error)", &report)
-          break
-        }
-        guard !batch.isEmpty else { break }
-        let deleted = delete(
-          batch, because: "older than \(days) day(s) (camera \(cameraId))", &report)
-        report.expiredClips += deleted.count
-        // Fewer than selected: the rest became undeletable meanwhile; stop rather than spin.
-        if deleted.count < batch.count || batch.count < Self.batchSize { break }
+      let days = policy.retention(cameraId: cameraId)
+      // Continuous footage around no event goes first, then the rest of each kind.
+      expire(
+        cameraId, days: days.continuousDays, kind: .segment, outsideEvents: true,
+        what: "continuous footage outside events", &report)
+      expire(
+        cameraId, days: days.segmentsWithEventsDays, kind: .segment, outsideEvents: false,
+        what: "continuous footage of events", &report)
+      expire(
+        cameraId, days: days.eventsDays, kind: .event, outsideEvents: false,
+        what: "event clips", &report)
+    }
+  }
+
+  /// Deletes a camera's clips of `kind` older than `days` (0 keeps them forever).
+  private func expire(
+    _ cameraId: String, days: Int, kind: ClipKind, outsideEvents: Bool, what: String,
+    _ report: inout PassReport
+  ) {
+    guard days > 0 else { return }
+    let cutoffMs = nowMs() - Int64(days) * 86_400_000
+    while true {
+      let batch: [ClipRecord]
+      do {
+        batch = try index.expiredClips(
+          cameraId: cameraId, endedBeforeMs: cutoffMs, kind: kind, outsideEvents: outsideEvents,
+          limit: Self.batchSize)
+      } catch {
+        fail("retention: cannot query camera \(cameraId): \(error)", &report)
+        break
       }
+      guard !batch.isEmpty else { break }
+      let deleted = delete(
+        batch, because: "\(what) older than \(days) day(s) (camera \(cameraId))", &report)
+      report.expiredClips += deleted.count
+      // Fewer than selected: the rest became undeletable meanwhile; stop rather than spin.
+      if deleted.count < batch.count || batch.count < Self.batchSize { break }
     }
   }
 
@@ -275,11 +295,13 @@ public actor StorageJanitor: Service {
   }
 
   /// The oldest deletable clips whose bytes add up to at least `bytes` (fewer when there are not
-  /// enough), across cameras. Nil on a query error.
+  /// enough), across cameras: continuous segments that overlap no event first, then any. Nil on a
+  /// query error.
   private func oldestCovering(_ bytes: Int64, _ report: inout PassReport) -> [ClipRecord]? {
-    let candidates: [ClipRecord]
+    var candidates: [ClipRecord]
     do {
-      candidates = try index.oldestDeletableClips(limit: Self.batchSize)
+      candidates = try index.oldestSegmentsOutsideEvents(limit: Self.batchSize)
+      if candidates.isEmpty { candidates = try index.oldestDeletableClips(limit: Self.batchSize) }
     } catch {
       fail("cannot query the oldest clips: \(error)", &report)
       return nil
@@ -308,10 +330,11 @@ public actor StorageJanitor: Service {
       fail("deleted from the index but the file remains: \(problem)", &report)
     }
     report.freedBytes += deletion.freedBytes
+    report.deletedEvents += deletion.events.count
     metrics.deleted(clips: deletion.clips.count, bytes: deletion.freedBytes)
     if let first = deletion.clips.first, let last = deletion.clips.last {
       log.notice(
-        "deleted \(deletion.clips.count) clip(s), \(ByteText.of(deletion.freedBytes)), from \(first.file) to \(last.file): \(reason)"
+        "deleted \(deletion.clips.count) clip(s), \(ByteText.of(deletion.freedBytes)), from \(first.file) to \(last.file)\(deletion.events.isEmpty ? "" : " and \(deletion.events.count) motion event(s) no footage covers any more"): \(reason)"
       )
     }
     return deletion.clips

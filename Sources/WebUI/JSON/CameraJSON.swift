@@ -1,3 +1,4 @@
+import Storage
 // The `Camera` object of docs/api.md, and the status shape shared with the WebSocket.
 import VMSConfig
 import VMSRuntime
@@ -54,21 +55,27 @@ struct EventCameraJSON: Encodable {
 struct UsageJSON: Encodable {
   var recordingsBytes: Int64
   var archivesBytes: Int64
+  /// Recordings per kind: continuous segments and event clips (they add up to `recordingsBytes`).
+  var continuousBytes: Int64
+  var eventClipsBytes: Int64
 
-  init(recordingsBytes: Int64, archivesBytes: Int64) {
-    self.recordingsBytes = recordingsBytes
-    self.archivesBytes = archivesBytes
+  init(_ usage: ClipUsage) {
+    recordingsBytes = usage.recordingsBytes
+    archivesBytes = usage.archivesBytes
+    continuousBytes = usage.segmentsBytes
+    eventClipsBytes = usage.recordingsBytes - usage.segmentsBytes
   }
 
   /// From the storage outlook; a camera without clips uses nothing.
   init(_ outlook: StorageOutlook.CameraOutlook?) {
-    recordingsBytes = outlook?.usage.recordingsBytes ?? 0
-    archivesBytes = outlook?.usage.archivesBytes ?? 0
+    self.init(outlook?.usage ?? ClipUsage())
   }
 
   enum CodingKeys: String, CodingKey {
     case recordingsBytes = "recordings_bytes"
     case archivesBytes = "archives_bytes"
+    case continuousBytes = "continuous_bytes"
+    case eventClipsBytes = "event_clips_bytes"
   }
 }
 

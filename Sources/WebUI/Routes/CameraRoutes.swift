@@ -45,7 +45,7 @@ enum CameraRoutes {
       let camera = try await environment.knownCamera(context.parameters.get("id"))
       let usage = try await store.usage(cameraId: camera.id)
       return JSONBody.response(
-        UsageJSON(recordingsBytes: usage.recordingsBytes, archivesBytes: usage.archivesBytes))
+        UsageJSON(usage))
     }
 
     router.get("/api/v1/cameras/:id/clips") { request, context -> Response in

@@ -64,6 +64,14 @@ function storageOutlook(camera) {
     nextPart, el("span", {}, icon("hourglass"), el("span", { "data-role": "horizon", title: storage.horizon_days == null ? "Neither retention days nor the storage quota or free-space floor bounds these recordings" : "Days of recordings kept: the retention days, or fewer when the storage quota or free-space floor runs out first at the recent bitrate" }, horizonText(storage.horizon_days))));
 }
 
+// Recordings, and per kind once a camera has continuous segments: those are deleted by
+// retention.continuous_days, event clips by retention.events_days.
+function recordingsText(usage) {
+  const total = fmtBytes(usage.recordings_bytes);
+  if (!(Number(usage.continuous_bytes) > 0)) return total;
+  return `${total} (continuous ${fmtBytes(usage.continuous_bytes)} · event clips ${fmtBytes(usage.event_clips_bytes)})`;
+}
+
 function renderTotals() {
   let rec = 0, arc = 0;
   for (const c of cameras) {
@@ -131,7 +139,7 @@ function renderCamera(camera) {
   }
 
   const facts = el("dl", { class: "facts" },
-    fact("Recordings", fmtBytes(usage.recordings_bytes), "usage-recordings"),
+    fact("Recordings", recordingsText(usage), "usage-recordings"),
     fact("Archives", fmtBytes(usage.archives_bytes), "usage-archives"),
     fact("Retention", retentionText(camera), "retention"),
     fact("Enabled", configured ? (camera.enabled ? "yes" : "no") : "–", "enabled"),
