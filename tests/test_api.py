@@ -250,7 +250,8 @@ def test_basic_credentials_and_the_cameras_list(api):
     assert entree["detector"]["type"] == "mog2" and "warmup_seconds" in entree["detector"]
     assert {"pre_roll_seconds", "post_roll_seconds", "min_duration_seconds", "max_duration_seconds",
             "enabled"} <= set(entree["recording"])
-    assert set(entree["usage"]) == {"recordings_bytes", "archives_bytes"}
+    assert set(entree["usage"]) == {"recordings_bytes", "archives_bytes", "continuous_bytes",
+                                    "event_clips_bytes"}
     old = next(c for c in cameras if c["id"] == "old-cam")
     assert old["configured"] is False and old["usage"]["recordings_bytes"] > 0, old
 
@@ -313,7 +314,8 @@ def test_days_usage_and_clips_of_a_day(api):
     assert call(api, "GET", "/api/v1/cameras/listing/days?archived=true", headers=ADMIN).json() == [DAY]
     usage = call(api, "GET", "/api/v1/cameras/listing/usage", headers=ADMIN).json()
     size = api.index.video.stat().st_size
-    assert usage == {"recordings_bytes": 2 * size, "archives_bytes": size}
+    assert usage == {"recordings_bytes": 2 * size, "archives_bytes": size, "continuous_bytes": 0,
+                     "event_clips_bytes": 2 * size}
 
     clips = call(api, "GET", f"/api/v1/cameras/listing/clips?date={DAY}", headers=ADMIN).json()
     assert [c["id"] for c in clips] == [first, second]

@@ -152,9 +152,13 @@ def test_storage_outlook_in_the_cameras_list(server):
         assert abs(cameras[camera]["storage"]["horizon_days"] - quota_days) <= 0.051, (cameras[camera], quota_days)
     # Usage comes with the same pass over the index.
     size = clips.video.stat().st_size
-    assert cameras["door"]["usage"] == {"recordings_bytes": 3 * size, "archives_bytes": size}
-    assert cameras["gone"]["usage"] == {"recordings_bytes": size, "archives_bytes": size}
-    assert cameras["idle"]["usage"] == {"recordings_bytes": 0, "archives_bytes": 0}
+    # Event clips only (no continuous segment): recordings are all event clips.
+    assert cameras["door"]["usage"] == {"recordings_bytes": 3 * size, "archives_bytes": size,
+                                        "continuous_bytes": 0, "event_clips_bytes": 3 * size}
+    assert cameras["gone"]["usage"] == {"recordings_bytes": size, "archives_bytes": size,
+                                        "continuous_bytes": 0, "event_clips_bytes": size}
+    assert cameras["idle"]["usage"] == {"recordings_bytes": 0, "archives_bytes": 0,
+                                        "continuous_bytes": 0, "event_clips_bytes": 0}
 
 
 def test_footage_delete_needs_admin_confirmation_and_valid_input(server):
