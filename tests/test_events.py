@@ -6,6 +6,8 @@ with a scripted motion schedule, the vms binary, its SQLite index and the events
   the WebSocket when it opens and when it closes, with a JPEG thumbnail; `check-storage` stays clean.
 - Events mode: each clip is one event (`clip_id`); switching the camera to continuous by hot reload
   keeps every earlier clip and event.
+- Crash: an event open when the server is killed -9 is closed at the next start where its footage
+  ends.
 - Retention per kind: segments aged by editing the index while the server is stopped; on restart
   the janitor deletes the quiet ones first and keeps those under an event until events_days.
 
@@ -30,6 +32,7 @@ from vmstest import (
     camera_config,
     run_vms,
     sleep_until,
+    wait_connected_and_warm,
     wait_until,
 )
 
@@ -266,5 +269,33 @@ def test_retention_deletes_continuous_footage_outside_events_first(testcam, vms)
                "the event's footage and the event deleted", details=server.log_tail)
     thumbnails = list((server.data_dir / "events").rglob("*.jpg"))
     assert thumbnails == [], thumbnails
+    server.stop()
+    check_storage_clean(server)
+
+
+@pytest.mark.xdist_group("events-crash")
+def test_an_event_open_at_kill9_ends_where_its_footage_ends(testcam, vms):
+    cam = testcam("gate", motion_duration=8, **CAM)
+    camera = camera_config(cam.url, name="Gate")
+    camera["recording"].update(mode="continuous", segment="4s")
+    server = vms({"gate": camera})
+    server.start()
+    wait_connected_and_warm(server, "gate", 1.0)
+    onset, _ = cam.trigger_motion()
+    wait_until(lambda: events_of(server, "gate"), 5, "an open event", details=server.log_tail)
+    sleep_until(onset + 4)
+    assert events_of(server, "gate")[0]["end_ms"] is None, "still moving: the event is open"
+    server.kill9()
+    killed_at = time.time()
+    camera["enabled"] = False  # nothing recorded after the restart: only the repair is judged
+    server.write_config({"gate": camera})
+    server.start()
+    (event,) = events_of(server, "gate")
+    segments = clips_of(server, "gate")
+    assert all(s["state"] == "complete" for s in segments), segments
+    assert event["end_ms"] == max(s["end_ms"] for s in segments), (event, segments)
+    # At most the last second (the fragment being written) is lost to kill -9.
+    assert killed_at - 1.5 <= event["end_ms"] / 1000 <= killed_at + 0.5, (event, killed_at)
+    assert event["start_ms"] <= event["peak_ms"] <= event["end_ms"], event
     server.stop()
     check_storage_clean(server)
