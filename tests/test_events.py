@@ -255,6 +255,8 @@ def test_retention_deletes_continuous_footage_outside_events_first(testcam, vms)
     server.start()
     wait_until(lambda: not (quiet & {c["id"] for c in clips_of(server, "lot")}), 15,
                "the quiet segments deleted", details=server.log_tail)
+    (listed,) = [c for c in api(server, "/api/v1/cameras") if c["id"] == "lot"]
+    assert listed["retention"] == {"continuous_days": 2, "events_days": 10}, listed
     left = {c["id"] for c in clips_of(server, "lot")}
     assert left == busy, (left, busy)
     assert [e["id"] for e in events_of(server, "lot")] == [event["id"]]

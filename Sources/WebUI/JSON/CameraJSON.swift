@@ -209,10 +209,22 @@ struct CameraJSON: Encodable {
   var detector: Detector?
   var recording: Recording?
   var retentionDays: Int?
+  /// Days per kind of footage (`retention:`), read only: the form edits `retention_days`.
+  var retention: Retention?
   var live: Live?
   var detectDecode: DetectDecodeJSON?
   var usage: UsageJSON
   var storage: StorageJSON
+
+  struct Retention: Encodable {
+    var continuousDays: Int
+    var eventsDays: Int
+
+    enum CodingKeys: String, CodingKey {
+      case continuousDays = "continuous_days"
+      case eventsDays = "events_days"
+    }
+  }
 
   enum CodingKeys: String, CodingKey {
     case id, name, configured, enabled, status
@@ -220,6 +232,7 @@ struct CameraJSON: Encodable {
     case detectURL = "detect_url"
     case detector, recording
     case retentionDays = "retention_days"
+    case retention
     case live, usage, storage
     case detectDecode = "detect_decode"
   }
@@ -246,6 +259,8 @@ struct CameraJSON: Encodable {
       minDurationSeconds: settings.recording.minDurationSeconds,
       maxDurationSeconds: settings.recording.maxDurationSeconds)
     retentionDays = settings.retentionDays
+    retention = Retention(
+      continuousDays: settings.retention.continuousDays, eventsDays: settings.retention.eventsDays)
     live = Live(
       fps: settings.live.fps, width: settings.live.width, showDetection: settings.live.showDetection
     )
@@ -279,6 +294,7 @@ struct CameraJSON: Encodable {
     try container.encode(detector, forKey: .detector)
     try container.encode(recording, forKey: .recording)
     try container.encode(retentionDays, forKey: .retentionDays)
+    try container.encode(retention, forKey: .retention)
     try container.encode(live, forKey: .live)
     try container.encode(detectDecode, forKey: .detectDecode)
     try container.encode(usage, forKey: .usage)

@@ -20,9 +20,18 @@ function fmtSeconds(value) {
   return `${s} s`;
 }
 
+function daysText(days) {
+  return Number(days) === 0 ? "forever" : `${days} day${days == 1 ? "" : "s"}`;
+}
+
 function retentionText(camera) {
   if (camera.retention_days === undefined || camera.retention_days === null) return "default";
-  return Number(camera.retention_days) === 0 ? "forever" : `${camera.retention_days} day${camera.retention_days == 1 ? "" : "s"}`;
+  const kinds = camera.retention;
+  // Per kind only when the kinds differ (retention: { continuous_days, events_days }).
+  if (kinds && kinds.continuous_days !== kinds.events_days) {
+    return `continuous ${daysText(kinds.continuous_days)} · events ${daysText(kinds.events_days)}`;
+  }
+  return daysText(camera.retention_days);
 }
 
 /** "keyframes · GOP 1 s · all now": the detect stream's decoding (detect_decode), with its warning. */
