@@ -77,12 +77,13 @@ public enum RangeExporter {
           source, into: writer, position: &position, progress: progress, isCancelled: isCancelled)
       }
       guard writer.videoPackets > 0 else { throw Failure.noFootage }
+      let durationSeconds = writer.videoEndSeconds
       try writer.finish()
       try durablyRename(partialPath, to: finalPath)
       let attributes = try? FileManager.default.attributesOfItem(atPath: finalPath)
       return Outcome(
         sizeBytes: (attributes?[.size] as? NSNumber)?.int64Value ?? 0,
-        durationSeconds: writer.videoEndSeconds, videoPackets: writer.videoPackets,
+        durationSeconds: durationSeconds, videoPackets: writer.videoPackets,
         skippedMs: position.skippedMs)
     } catch {
       writer.abandon()

@@ -103,6 +103,7 @@ final class RangeExporterTests: XCTestCase {
     XCTAssertEqual(seen.decodedFrames, seen.shownFrames, "every frame shown decodes")
     XCTAssertEqual(seen.damaged, 0)
     XCTAssertEqual(outcome.skippedMs, 0)
+    XCTAssertEqual(outcome.durationSeconds, seen.durationSeconds, accuracy: 0.11)
     XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".partial"))
     XCTAssertEqual(fractions.last ?? 0, 1, accuracy: 0.02, "progress reaches the end")
     XCTAssertEqual(fractions, fractions.sorted(), "progress only grows")

@@ -25,9 +25,12 @@ enum ExportTime {
   }
 
   /// `2026-12-07T14:02:00Z`, or `2026-12-07T14:02:00.500Z` when not a whole second.
+  /// The milliseconds are written from the integer: a `Date` (a Double) would turn .006 into .005.
   static func text(ms: Int64) -> String {
-    let date = Date(timeIntervalSince1970: Double(ms) / 1000)
-    let style = Date.ISO8601FormatStyle(includingFractionalSeconds: ms % 1000 != 0)
-    return style.format(date)
+    let fraction = ((ms % 1000) + 1000) % 1000
+    let seconds = (ms - fraction) / 1000
+    let whole = Date.ISO8601FormatStyle().format(Date(timeIntervalSince1970: Double(seconds)))
+    guard fraction != 0, whole.hasSuffix("Z") else { return whole }
+    return String(whole.dropLast()) + "." + String(String(fraction + 1000).dropFirst()) + "Z"
   }
 }

@@ -234,6 +234,12 @@ final class ExportRouteTests: RouteTestCase {
     XCTAssertNil(ExportTime.parse(""))
     XCTAssertEqual(ExportTime.text(ms: Self.t0), "2026-12-07T14:02:00Z")
     XCTAssertEqual(ExportTime.text(ms: Self.t0 + 250), "2026-12-07T14:02:00.250Z")
+    // Every millisecond as sent, none lost to floating point (.006 once came out .005).
+    for ms in Int64(0)..<1000 {
+      let text = ExportTime.text(ms: 1_796_652_108_000 + ms)
+      XCTAssertEqual(ExportTime.parse(text), 1_796_652_108_000 + ms, text)
+      if ms > 0 { XCTAssertTrue(text.hasSuffix(String(format: ".%03dZ", Int(ms))), text) }
+    }
   }
 
   func testTheExportDownloadName() {
