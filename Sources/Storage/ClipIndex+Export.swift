@@ -288,7 +288,7 @@ extension ClipIndex {
         sql: "UPDATE export SET state = ?, error = ? WHERE state = ? RETURNING *",
         arguments: [ExportState.failed, reason, ExportState.running])
     }
-    for record in failed { removeExportFiles(id: record.id) }
+    // The sweep below removes their files (no done row names them).
     let done = Set(
       try pool.read { db in
         try Int64.fetchAll(

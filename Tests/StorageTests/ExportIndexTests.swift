@@ -36,7 +36,13 @@ final class ExportIndexTests: ClipIndexTestCase {
     XCTAssertEqual(found.map(\.id), [first.id, archived.id, recording.id])
     XCTAssertFalse(found.contains { $0.id == before.id }, "a clip ending at the start is not in it")
 
-    // A recording clip covers only until now.
+    // A clip being recorded covers up to now, past its last progress update...
+    try index.updateProgress(
+      id: recording.id, endMs: t0 + 190_000, durationMs: 10_000, sizeBytes: 10)
+    let growing = try index.footage(
+      cameraId: "door", startMs: t0 + 195_000, endMs: t0 + 300_000, nowMs: t0 + 200_000)
+    XCTAssertEqual(growing.map(\.id), [recording.id])
+    // ...and no further.
     let later = try index.footage(
       cameraId: "door", startMs: t0 + 250_000, endMs: t0 + 300_000, nowMs: t0 + 200_000)
     XCTAssertEqual(later.map(\.id), [])
