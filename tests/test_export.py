@@ -263,6 +263,28 @@ def test_exports_page_flow_from_the_timeline_to_a_download(workdir, testcam, vms
         """, href)
         assert fetched.get("status") == 200 and fetched.get("box") == "ftyp", fetched
         assert fetched["size"] > 10_000 and "Yard_" in fetched["disposition"], fetched
+        # And Chromium plays it, for the range's length (to the second, as the dialog sends it).
+        driver.set_script_timeout(30)
+        played = driver.execute_async_script("""
+            const [url, done] = arguments;
+            const video = document.createElement('video');
+            video.muted = true;
+            video.src = url;
+            document.body.append(video);
+            video.addEventListener('error', () => done({error: video.error && video.error.code}));
+            video.play().catch(() => {});
+            const started = performance.now();
+            const check = () => {
+              if (video.currentTime > 1.5) done({duration: video.duration, time: video.currentTime});
+              else if (performance.now() - started > 20000) done({stuck: video.currentTime, state: video.readyState});
+              else setTimeout(check, 100);
+            };
+            check();
+        """, href)
+        asked = (datetime.fromisoformat(end_value) - datetime.fromisoformat(start_value)).total_seconds()
+        print(f"\nChromium played the export: {played}, asked {asked} s")
+        assert "duration" in played, played
+        assert played["duration"] == pytest.approx(asked, abs=GOP_S + 0.1), (played, asked)
         bs.screenshot(driver, "exports-page", "desktop")
         bs.click(driver, bs.visible(driver, "[data-role=export-delete]"))
         bs.confirm_dialog(driver)
