@@ -3,7 +3,9 @@ import GRDB
 /// The schema, one registered migration per step. A step once shipped is never edited: databases in the
 /// field already ran it. Add a new `vN-...` step instead.
 enum StorageMigrations {
-  static let identifiers = ["v1-clips", "v2-retention-index", "v3-camera-names"]
+  static let identifiers = [
+    "v1-clips", "v2-retention-index", "v3-camera-names", "v5-exports",
+  ]
 
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
@@ -48,6 +50,26 @@ enum StorageMigrations {
             camera_id TEXT PRIMARY KEY NOT NULL,
             name TEXT NOT NULL
           );
+          """)
+    }
+    migrator.registerMigration("v5-exports") { db in
+      // One row per export of a time range to one MP4 (ClipIndex+Export.swift). `file` is relative
+      // to the data directory (`exports/ID.mp4`); `progress` goes from 0 to 1 while `running`.
+      try db.execute(
+        sql: """
+          CREATE TABLE export (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            camera_id TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            progress REAL NOT NULL DEFAULT 0,
+            error TEXT,
+            file TEXT NOT NULL,
+            size_bytes INTEGER NOT NULL DEFAULT 0,
+            created_ms INTEGER NOT NULL
+          );
+          CREATE INDEX export_state ON export (state);
           """)
     }
     return migrator

@@ -1,4 +1,5 @@
 // What a user sees of a camera at a glance: its connection, motion and recording.
+import Storage
 
 public enum ConnectionState: String, Sendable, Codable {
   case connecting, connected, reconnecting, disabled
@@ -77,6 +78,9 @@ public enum StatusEvent: Sendable, Equatable {
   /// A configuration was applied or rejected; also sent after the snapshot while the file on disk
   /// is rejected, so a page opened later still shows the problems.
   case configuration(ConfigurationReport)
+  /// An export was queued, progressed or ended (`ExportJobs`), or was deleted.
+  case export(ExportRecord)
+  case exportRemoved(id: Int64)
 }
 
 /// What the engine reports to the hub.
@@ -94,4 +98,7 @@ public enum StatusUpdate: Sendable {
   case damage(cameraId: String, role: StreamRole, message: String?)
   /// How the detect stream is decoded now (nil: not decoding, disconnected).
   case detectDecode(cameraId: String, DetectDecodeStatus?)
+  /// An export's row changed (passed on to subscribers as is), or it was deleted.
+  case export(ExportRecord)
+  case exportRemoved(id: Int64)
 }

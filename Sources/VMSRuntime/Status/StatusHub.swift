@@ -138,6 +138,10 @@ public actor StatusHub: Service {
     case .configuration(let report):
       configurationReport = report
       broadcast(.configuration(report))
+    case .export(let record):
+      broadcast(.export(record))
+    case .exportRemoved(let id):
+      broadcast(.exportRemoved(id: id))
     }
   }
 

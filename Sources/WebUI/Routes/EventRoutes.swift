@@ -48,6 +48,10 @@ enum EventRoutes {
         ConfigMessage(
           status: report.applied ? "applied" : "rejected", problems: report.problems,
           restartNeeded: report.restartNeeded))
+    case .export(let record):
+      data = JSONBody.encode(ExportMessage(export: ExportJSON(record)))
+    case .exportRemoved(let id):
+      data = JSONBody.encode(ExportRemovedMessage(id: id))
     }
     return data.map { String(decoding: $0, as: UTF8.self) } ?? #"{"type":"error"}"#
   }
@@ -73,6 +77,17 @@ enum EventRoutes {
       case type, status, problems
       case restartNeeded = "restart_needed"
     }
+  }
+
+  /// An export was queued, progressed or ended: the same object as GET /api/v1/exports/{id}.
+  struct ExportMessage: Encodable {
+    var type = "export"
+    var export: ExportJSON
+  }
+
+  struct ExportRemovedMessage: Encodable {
+    var type = "export_removed"
+    var id: Int64
   }
 
   struct RemovedMessage: Encodable {
