@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= config/vms.yaml
 
-.PHONY: run test deps test-deps build build-release unit-test e2e-test demo-video clean bench install deb lint format
+.PHONY: run test deps test-deps build build-release unit-test e2e-test demo-video clean bench soak install deb lint format
 
 run: deps build-release demo-video
 	@echo "vms: serving $(CONFIG). Open the URL printed below and sign in as admin: on the first start the"
@@ -48,6 +48,11 @@ clean:
 bench: test-deps
 	flock /tmp/vms-build.lock $(SWIFT) build -c release
 	/usr/bin/python3 bench/bench.py
+
+# The long runs kept out of `make test` (pytest marker `soak`): ten minutes of continuous recording in
+# 1-minute segments, on the debug build like the other end-to-end tests.
+soak: test-deps build
+	VMS_BIN=$(CURDIR)/.build/debug/vms /usr/bin/python3 -m pytest tests -p no:cacheprovider -m soak -n 2
 
 # Release binary (static Swift runtime), UI resources, systemd unit, /etc/vms/vms.yaml when none
 # exists, /var/lib/vms. PREFIX (default /usr/local) and DESTDIR honoured. See scripts/install-vms.

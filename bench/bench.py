@@ -21,7 +21,9 @@ systems.py (vms, limit, floor, Motion, the camera source) -> common.py; report.p
 
 Environment (or flags): BENCH_QUICK=1 (N=1, 10 s, vms mog2 + limit + floor (+ Motion when installed)),
 BENCH_SCALES=1,8,32,64  BENCH_SECONDS=60  BENCH_WARMUP=15  BENCH_DETECTORS=mog2,framediff
-BENCH_SYSTEMS=vms,vms-kf,limit,floor,motion (vms-kf: vms with `decode: keyframes`)  BENCH_LIVE=1,10 (live
+BENCH_SYSTEMS=vms,vms-kf,vms-cont,limit,floor,motion (vms-kf: vms with `decode: keyframes`; vms-cont:
+vms with `recording.mode: continuous` in 1-minute segments, run at N in BENCH_CONT_SCALES=8,32 only)
+BENCH_LIVE=1,10 (live
 viewers of camera 1's main stream: rows vms-DETECTOR-liveK at the smallest N, next to the vms-DETECTOR
 row; none with --quick unless set)  BENCH_MICRO=0 (skip the micro-benchmarks)  BENCH_KEEP=1 (keep
 the work directories with recordings)  VMS_BIN (default .build/release/vms)  VMS_LIMIT_BIN (default
@@ -63,7 +65,8 @@ def main(argv=None):
     args.warmup = args.warmup if args.warmup is not None else float(os.environ.get("BENCH_WARMUP", 5 if q else 15))
     detectors = args.detectors.split(",") if args.detectors else env_list("BENCH_DETECTORS", "mog2" if q else "mog2,framediff")
     systems = args.systems.split(",") if args.systems else env_list(
-        "BENCH_SYSTEMS", "vms,vms-kf,limit,floor,motion")
+        "BENCH_SYSTEMS", "vms,vms-kf,vms-cont,limit,floor,motion")
+    cont_scales = {int(x) for x in env_list("BENCH_CONT_SCALES", "8,32")}
     micro = (args.micro or ("0" if q else "1")) not in ("0", "")
     live = [int(x) for x in (args.live.split(",") if args.live is not None
                              else env_list("BENCH_LIVE", "" if q else "1,10")) if x]
@@ -82,13 +85,13 @@ def main(argv=None):
         log("Motion is not installed: skipping the Motion baseline")
         systems = [s for s in systems if s != "motion"]
     harness.ensure_matplotlib(install=not q)
-    password_hash = hash_password(binaries["vms"]) if "vms" in systems or micro else None
+    password_hash = hash_password(binaries["vms"]) if any(s.startswith("vms") for s in systems) or micro else None
 
     if q and not os.environ.get("BENCH_SYSTEMS") and not args.systems:
-        systems = [s for s in systems if s != "vms-kf"]  # the quick run stays quick
+        systems = [s for s in systems if s not in ("vms-kf", "vms-cont")]  # the quick run stays quick
     kinds = []
     for s in systems:
-        if s in ("vms", "vms-kf"):
+        if s in ("vms", "vms-kf", "vms-cont"):
             kinds += [f"{s}-{d}" for d in detectors]
         else:
             kinds.append(s)
@@ -99,6 +102,8 @@ def main(argv=None):
     results = []
     for n in args.scales:
         for kind in kinds:
+            if kind.startswith("vms-cont-") and n not in cont_scales:
+                continue
             results.append(harness.run_one(kind, n, args, results_dir, binaries, password_hash, schedule))
             if n == min(args.scales) and kind == f"vms-{detectors[0]}":
                 for live_kind in live_kinds:

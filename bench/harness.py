@@ -56,9 +56,10 @@ def latency_stats(source, rises_by_cam, lo, hi, window):
     }
 
 
-def clip_stats(data_dir, source, lo, hi, window, fps):
-    """Windows in [lo, hi] with a clip overlapping them; clips overlapping no window at all;
-    frames in clips against duration x fps."""
+def clip_stats(data_dir, source, lo, hi, window, fps, continuous=False):
+    """Windows in [lo, hi] with a clip overlapping them; clips overlapping no window at all (not for
+    `continuous` recording, whose segments cover still periods by design: there, the share of
+    [lo, hi] the segments cover instead); frames in clips against duration x fps."""
     db = data_dir / "vms.sqlite"
     rows = []
     if db.exists():
@@ -72,6 +73,7 @@ def clip_stats(data_dir, source, lo, hi, window, fps):
     for row in rows:
         by_cam.setdefault(row[0], []).append(row)
     scheduled = recorded = static = 0
+    covered = 0.0
     frames = expected = 0
     for k, onsets in source.onsets.items():
         clips = by_cam.get(f"cam{k}", [])
@@ -83,11 +85,23 @@ def clip_stats(data_dir, source, lo, hi, window, fps):
         for s, e in spans:  # a clip that overlaps no window at all (1 s of slack) was made in a still period
             if not any(s <= o + window + 1 and e >= o - 1 for o in onsets):
                 static += 1
+            covered += max(0.0, min(e, hi) - max(s, lo))  # segments do not overlap
+    # A camera's first continuous segment starts with the burst a new RTSP session delivers, which
+    # its row (wall-clock time from the first packet) does not cover: judged from the second on.
+    firsts = {cam[0][4] for cam in by_cam.values()} if continuous else set()
     for c in rows:
         path = data_dir / c[4]
-        if path.exists() and c[3] > 0:
+        if path.exists() and c[3] > 0 and c[4] not in firsts:
             frames += count_packets(path)
             expected += c[3] / 1000 * fps
+    if continuous:
+        cameras = len(source.onsets)
+        return {
+            "windows_scheduled": scheduled, "windows_recorded": recorded, "clips": len(rows),
+            "coverage": round(covered / (cameras * (hi - lo)), 4) if cameras and hi > lo else None,
+            "clip_frames": frames, "clip_frames_expected": round(expected),
+            "clip_frames_ratio": round(frames / expected, 4) if expected else None,
+        }
     return {
         "windows_scheduled": scheduled, "windows_recorded": recorded, "clips": len(rows),
         "clips_in_static_periods": static,
@@ -223,7 +237,7 @@ def run_one(kind, n, args, results_dir, binaries, password_hash, schedule):
         if rises is not None:
             result.update(latency_stats(source, rises, lo, hi, window))
         if isinstance(system, VmsSystem):
-            result.update(clip_stats(system.data, source, lo, hi, window, fps))
+            result.update(clip_stats(system.data, source, lo, hi, window, fps, continuous=system.continuous))
             if system.events.error:
                 result["websocket_error"] = system.events.error
         system = None

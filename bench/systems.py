@@ -146,10 +146,14 @@ class System:
 
 
 class VmsSystem(System):
-    """vms with every camera on `detector`; `decode`: the detectors' `decode:` (all or keyframes)."""
+    """vms with every camera on `detector`; `decode`: the detectors' `decode:` (all or keyframes);
+    `mode`: `recording.mode` (events, or continuous in 1-minute segments)."""
 
-    def __init__(self, binary, detector, source, workdir, password_hash, settings, decode="all"):
+    def __init__(self, binary, detector, source, workdir, password_hash, settings, decode="all", mode="events"):
         self.name = f"vms-{detector}" if decode == "all" else f"vms-kf-{detector}"
+        if mode == "continuous":
+            self.name = f"vms-cont-{detector}"
+        self.continuous = mode == "continuous"
         self.detector = detector
         self.workdir = workdir
         self.port = free_port()
@@ -165,7 +169,7 @@ class VmsSystem(System):
                 f"      warmup: 3s\n      decode: {decode}\n"
                 f"    recording:\n      enabled: true\n      pre_roll: {settings['pre_roll']}s\n"
                 f"      post_roll: {settings['post_roll']}s\n      min_duration: {settings['min_duration']}s\n"
-                f"      max_duration: 10m\n")
+                f"      max_duration: 10m\n      mode: {mode}\n      segment: 1m\n")
         config = (
             f"server:\n  listen: \"127.0.0.1:{self.port}\"\n  data_dir: \"{self.data}\"\n"
             f"auth:\n  users:\n    - name: {USER}\n      password_hash: \"{password_hash}\"\n      role: admin\n"
@@ -344,10 +348,12 @@ class MotionSystem(System):
 
 def make(kind, source, workdir, *, vms=None, limit=None, password_hash=None, settings=None):
     """The system called `kind`: vms-DETECTOR (vms-DETECTOR-liveK: the same, watched by K live
-    viewers, which the harness opens), vms-kf-DETECTOR (keyframe-only detection), limit, floor or
-    motion."""
+    viewers, which the harness opens), vms-kf-DETECTOR (keyframe-only detection), vms-cont-DETECTOR
+    (continuous recording), limit, floor or motion."""
     if kind.startswith("vms-kf-"):
         return VmsSystem(vms, kind[7:], source, workdir, password_hash, settings, decode="keyframes")
+    if kind.startswith("vms-cont-"):
+        return VmsSystem(vms, kind[9:], source, workdir, password_hash, settings, mode="continuous")
     if kind.startswith("vms-"):
         return VmsSystem(vms, kind[4:].split("-live")[0], source, workdir, password_hash, settings)
     if kind == "limit":

@@ -37,6 +37,9 @@ def pytest_configure(config):
         "markers", "install: builds and installs a release binary (minutes of both cores): run on its "
         "own, after the timing-sensitive tests, so its compile does not starve them"
     )
+    config.addinivalue_line(
+        "markers", "soak: runs for ten minutes or more: `make soak`, never part of `make test`"
+    )
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

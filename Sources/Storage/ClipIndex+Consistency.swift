@@ -101,6 +101,8 @@ extension ClipIndex {
     report.filesWithoutRow.sort { $0.relativePath < $1.relativePath }
     report.thumbnailsWithoutClip.sort()
     report.leftoverCopies.sort()
+    // Exports live outside the clip trees (never walked above): only their rows are checked.
+    report.exportsWithoutFile = try exportsWithoutFile()
     return report
   }
 

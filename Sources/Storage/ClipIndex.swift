@@ -75,12 +75,14 @@ public final class ClipIndex: Sendable {
 
   // MARK: Opening
 
-  /// Creates the data directory, `recordings/`, `archives/` and the database if missing, then brings the
+  /// Creates the data directory, `recordings/`, `archives/`, `exports/` and the database if missing, then brings the
   /// schema up to date. Reopening an existing database runs only the migrations it has not seen.
   public static func open(dataDirectory: String, timeZone: TimeZone = .current) throws -> ClipIndex
   {
     let layout = DataLayout(rootPath: dataDirectory, timeZone: timeZone)
-    for directory in [layout.rootPath] + ClipTree.allCases.map(layout.absolutePath(of:)) {
+    for directory in [layout.rootPath] + ClipTree.allCases.map(layout.absolutePath(of:))
+      + [layout.exportsPath]
+    {
       try prepareDirectory(directory, root: layout.rootPath)
     }
     return ClipIndex(pool: try openDatabase(at: layout.databasePath), layout: layout)

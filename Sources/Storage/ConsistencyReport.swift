@@ -37,6 +37,8 @@ public struct ConsistencyReport: Sendable, Equatable {
   public var unknownFiles: [String] = []
   /// Folders that could not be read.
   public var unreadable: [String] = []
+  /// Exports marked done whose file (`exports/ID.mp4`) is gone.
+  public var exportsWithoutFile: [ExportRecord] = []
   /// Files without a row modified after the check's `freshSinceMs`: possibly a clip being opened by a
   /// running server, so not judged.
   public var skippedFresh = 0
@@ -52,6 +54,6 @@ public struct ConsistencyReport: Sendable, Equatable {
     rowsWithoutFile.count + misplaced.count + recording.count + filesWithoutRow.count
       + thumbnailsWithoutClip.count + leftoverCopies.count + sizeMismatches.count
       + thumbnailMismatches.count
-      + unknownFiles.count + unreadable.count
+      + unknownFiles.count + unreadable.count + exportsWithoutFile.count
   }
 }

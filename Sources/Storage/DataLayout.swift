@@ -16,6 +16,7 @@ public enum ClipTree: String, Sendable, CaseIterable {
 /// DATA/vms.sqlite
 /// DATA/recordings/CAMERA_ID/YYYY-MM-DD/HH-MM-SS.mp4   (+ HH-MM-SS.jpg beside it)
 /// DATA/archives/CAMERA_ID/YYYY-MM-DD/HH-MM-SS.mp4
+/// DATA/exports/ID.mp4                                 (ID.mp4.partial while it is written)
 /// ```
 /// Days and times are those of `timeZone` (the process's zone by default); tests inject a fixed zone so
 /// they do not depend on the machine's.
@@ -45,6 +46,38 @@ public struct DataLayout: Sendable {
   public var databasePath: String { rootPath + "/" + Self.databaseFileName }
 
   public func absolutePath(of tree: ClipTree) -> String { rootPath + "/" + tree.rawValue }
+
+  // MARK: Exports
+
+  /// The folder exports live in: beside the clip trees, never walked by the consistency check of
+  /// clips, never touched by retention (an export stays until a user deletes it).
+  public static let exportsFolder = "exports"
+
+  public var exportsPath: String { rootPath + "/" + Self.exportsFolder }
+
+  /// `exports/ID.mp4`, as the index stores it: built from the row's id alone.
+  public static func exportRelativePath(id: Int64) -> String {
+    precondition(id > 0, "export ids are positive")
+    return "\(exportsFolder)/\(id).mp4"
+  }
+
+  /// Where an export is written, and the name it has while it is written.
+  public func exportPaths(id: Int64) -> (final: String, partial: String) {
+    let final = rootPath + "/" + Self.exportRelativePath(id: id)
+    return (final, final + ".partial")
+  }
+
+  /// The export id a file name of `exports/` belongs to (`ID.mp4` or `ID.mp4.partial`), else nil.
+  public static func exportId(ofFileName name: String) -> Int64? {
+    var stem = Substring(name)
+    if stem.hasSuffix(".partial") { stem = stem.dropLast(8) }
+    guard stem.hasSuffix(".mp4") else { return nil }
+    let digits = stem.dropLast(4)
+    guard (1...18).contains(digits.utf8.count), digits.utf8.first != UInt8(ascii: "0"),
+      digits.utf8.allSatisfy({ (48...57).contains($0) })
+    else { return nil }
+    return Int64(digits)
+  }
 
   // MARK: Camera ids
 

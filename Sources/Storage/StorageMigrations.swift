@@ -4,8 +4,7 @@ import GRDB
 /// field already ran it. Add a new `vN-...` step instead.
 enum StorageMigrations {
   static let identifiers = [
-    "v1-clips", "v2-retention-index", "v3-camera-names",
-    "v4-events",
+    "v1-clips", "v2-retention-index", "v3-camera-names", "v4-events", "v5-exports",
   ]
 
   static var migrator: DatabaseMigrator {
@@ -79,6 +78,26 @@ enum StorageMigrations {
           ALTER TABLE clip ADD COLUMN kind TEXT NOT NULL DEFAULT 'event';
           CREATE INDEX clip_segment_start ON clip (start_ms, id)
             WHERE archived = 0 AND state = 'complete' AND kind = 'segment';
+          """)
+    }
+    migrator.registerMigration("v5-exports") { db in
+      // One row per export of a time range to one MP4 (ClipIndex+Export.swift). `file` is relative
+      // to the data directory (`exports/ID.mp4`); `progress` goes from 0 to 1 while `running`.
+      try db.execute(
+        sql: """
+          CREATE TABLE export (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            camera_id TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            progress REAL NOT NULL DEFAULT 0,
+            error TEXT,
+            file TEXT NOT NULL,
+            size_bytes INTEGER NOT NULL DEFAULT 0,
+            created_ms INTEGER NOT NULL
+          );
+          CREATE INDEX export_state ON export (state);
           """)
     }
     return migrator

@@ -42,14 +42,28 @@ public final class VideoDecoder {
   /// Feeds a packet and calls `body` with each decoded frame. Corrupt packets are skipped (and
   /// counted in `damagedFrames`): a camera that sends a few bad frames must not lose its connection
   /// over them.
+  ///
+  /// `alone`: the packet is decoded on its own (a keyframe whose GOP is otherwise skipped). A
+  /// decoder that reorders frames (a stream with B-frames) holds a picture back until later packets
+  /// push it out, which for a lone keyframe is the next keyframe, a GOP later; so the decoder is
+  /// drained at once, then reset for the next keyframe.
   public func decode(
-    _ packet: UnsafePointer<AVPacket>, _ body: (UnsafeMutablePointer<AVFrame>) -> Void
+    _ packet: UnsafePointer<AVPacket>, alone: Bool = false,
+    _ body: (UnsafeMutablePointer<AVFrame>) -> Void
   ) {
     let sent = avcodec_send_packet(codec, packet)
     guard sent >= 0 else {
       if sent != vms_averror_eagain() { damagedFrames += 1 }
       return
     }
+    receiveFrames(body)
+    if alone, avcodec_send_packet(codec, nil) >= 0 {
+      receiveFrames(body)
+      avcodec_flush_buffers(codec)
+    }
+  }
+
+  private func receiveFrames(_ body: (UnsafeMutablePointer<AVFrame>) -> Void) {
     while avcodec_receive_frame(codec, frame) >= 0 {
       // AV_FRAME_FLAG_CORRUPT is 1 << 0; decode_error_flags marks concealed errors.
       if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & 1 != 0 {

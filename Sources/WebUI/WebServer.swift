@@ -69,6 +69,7 @@ public enum WebServer {
     CameraManagementRoutes.add(to: router, environment: environment)
     ClipRoutes.add(to: router, environment: environment)
     FootageRoutes.add(to: router, environment: environment)
+    ExportRoutes.add(to: router, environment: environment)
     LiveRoutes.add(to: router, environment: environment)
     LiveVideoRoutes.add(to: router, environment: environment)
     EventRoutes.add(to: router, environment: environment)

@@ -20,12 +20,15 @@ public struct WebServices: Sendable {
   /// Where the routes' blocking file work runs (see HTTP/FileThreads.swift): NIO's shared pool
   /// for blocking calls (one thread per core) unless given.
   public var fileThreads: NIOThreadPool
+  /// Runs exports in the background (its `run()` is a service of `vms serve`).
+  public var exports: ExportJobs
 
   public init(
     hub: StatusHub, index: ClipIndex, supervisor: Supervisor, live: LiveFeeds, configPath: String,
     registry: DetectorRegistry = .builtIn, metrics: PrometheusCollectorRegistry? = nil,
-    fileThreads: NIOThreadPool = .singleton
+    fileThreads: NIOThreadPool = .singleton, exports: ExportJobs? = nil
   ) {
+    self.exports = exports ?? ExportJobs(index: index, hub: hub)
     self.metrics = metrics
     self.fileThreads = fileThreads
     cameraEditing = CameraEditing(path: configPath, supervisor: supervisor, registry: registry)

@@ -75,6 +75,14 @@ struct ServeCommand: AsyncParsableCommand {
     for line in checked.lines {
       log.log(level: checked.report.isConsistent ? .info : .notice, "storage check: \(line)")
     }
+    do {
+      // Exports a crash interrupted end failed, before anyone can ask for them.
+      for export in try index.recoverExports() {
+        log.notice("export \(export.id) was interrupted by a restart: marked failed")
+      }
+    } catch {
+      log.error("cannot recover the exports a crash interrupted: \(error)")
+    }
     let hub = StatusHub()
     let janitor = StorageJanitor(
       index: index, policy: RetentionPolicy(configuration: configuration), log: log,
@@ -85,9 +93,10 @@ struct ServeCommand: AsyncParsableCommand {
     let supervisor = Supervisor(
       hub: hub, index: index, live: live, registry: detectorRegistry,
       storage: StorageHooks(janitor: janitor), log: log)
+    let exports = ExportJobs(index: index, hub: hub, log: log)
     let services = WebServices(
       hub: hub, index: index, supervisor: supervisor, live: live, configPath: config,
-      metrics: metrics)
+      metrics: metrics, exports: exports)
     let auth: (authenticator: Authenticator, oneTimeNotice: String?)
     do {
       auth = try WebServer.authenticator(configuration: configuration, supervisor: supervisor)
@@ -105,12 +114,14 @@ struct ServeCommand: AsyncParsableCommand {
     // Every long-running part is a service of one group. On SIGTERM or SIGINT the group shuts them
     // down one at a time, last listed first, each finished before the next is told: the engine
     // (cameras stop and finalise their open clips, posting their last statuses), the web server
-    // (live streams and WebSockets end), the janitor (its pass under way ends), and the status hub
+    // (live streams and WebSockets end), the exports (the one under way stops, marked failed), the
+    // janitor (its pass under way ends), and the status hub
     // last, so every status posted until then is applied. The index closes after them all.
     let group = ServiceGroup(
       configuration: .init(
         services: [
-          .init(service: hub), .init(service: janitor), .init(service: app),
+          .init(service: hub), .init(service: janitor), .init(service: exports),
+          .init(service: app),
           .init(service: engine),
         ],
         gracefulShutdownSignals: [.sigterm, .sigint],

@@ -87,6 +87,23 @@ final class KeyframeDecodeTests: XCTestCase {
     XCTAssertEqual(wallSeconds(motion[1].atWallMs), 7.1, accuracy: 0.05)
   }
 
+  func testWithBFramesAKeyframeIsAnalysedWhenItArrivesNotAGOPLater() async {
+    // A camera whose detect stream has B-frames: its decoder reorders, and would hold a lone
+    // keyframe's picture until the next keyframe pushed it out, one GOP late.
+    let video = SyntheticVideo(codec: .h264, bFrames: 2)
+    let tap = RecorderTap()
+    let steps =
+      video.steps(seconds: 4, moving: false) + video.steps(seconds: 3, moving: true)
+      + video.steps(seconds: 6, moving: false)
+    let analyzer = play(video, steps, decode: .keyframes, tap: tap)
+    let motion = await motion(tap, count: 2)
+    XCTAssertEqual(motion.map(\.on), [true, false], "one motion window, nothing while still")
+    // The keyframe of 4.0 s (closed GOPs: coded after every frame before it) arrives at 4.1 s and
+    // is the first to show the square; it must be seen then, not at 5.1 s.
+    XCTAssertEqual(noticedAtSeconds ?? 0, 4.1, accuracy: 0.05)
+    XCTAssertEqual(analyzer.decodedFrames, 13, "one picture per keyframe, each decoded once")
+  }
+
   func testAViewerGetsEveryFrameDecodedFromTheNextKeyframe() {
     let video = SyntheticVideo()
     let tap = RecorderTap()

@@ -213,6 +213,8 @@ final class LiveStreamTests: XCTestCase {
     let again = await stream.snapshotJPEG()
     XCTAssertEqual(again, watched, "reused within a second")
     viewer.leave()
+    // Decoded on a thread of its own, never on the cooperative pool the web server shares.
+    XCTAssertEqual(threadNames()["snapshots"], 1)
   }
 
   /// Width and height from a JPEG's start-of-frame marker.

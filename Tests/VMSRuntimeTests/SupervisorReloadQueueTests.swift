@@ -43,18 +43,6 @@ final class SupervisorReloadQueueTests: XCTestCase {
       """
   }
 
-  /// Names of this process's threads (`/proc/self/task/*/comm`), with their counts.
-  private func threadNames() -> [String: Int] {
-    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-    var counts: [String: Int] = [:]
-    for task in tasks {
-      guard let name = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)
-      else { continue }
-      counts[name.trimmingCharacters(in: .whitespacesAndNewlines), default: 0] += 1
-    }
-    return counts
-  }
-
   func testConcurrentReloadsLeaveOneReaderPerCamera() async throws {
     let index = try ClipIndex.open(dataDirectory: folder + "/data")
     defer { try? index.close() }

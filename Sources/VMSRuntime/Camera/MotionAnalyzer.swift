@@ -171,7 +171,7 @@ final class MotionAnalyzer {
       decoding = true
     }
     guard schedule.decodes(isKeyframe: isKeyframe) else { return }
-    decoder.decode(packet) { frame in
+    decoder.decode(packet, alone: !schedule.decodesAll) { frame in
       decodedFrames += 1
       let t = clock.seconds
       if detects && gate.wantsFrame(at: t), let gray = decoder.grayFrame(of: frame) {

@@ -63,6 +63,7 @@ public enum StorageCheck {
     public var correctedRows = 0
     public var removedRows = 0
     public var removedThumbnails = 0
+    public var removedExports = 0
     public var errors: [String] = []
     public var elapsedSeconds = 0.0
 
@@ -73,7 +74,7 @@ public enum StorageCheck {
       let fixed =
         finishedRecording + removedRecording + adopted + movedAside.count + removedEmpty
         + finishedMoves
-        + removedLeftovers + correctedRows + removedRows + removedThumbnails
+        + removedLeftovers + correctedRows + removedRows + removedThumbnails + removedExports
       return max(0, report.problemCount - fixed)
     }
 
@@ -127,6 +128,14 @@ public enum StorageCheck {
       )
       for path in r.unknownFiles.prefix(20) { lines.append("  unknown: \(path)") }
       add(r.unreadable.count, "unreadable folder(s)", "check permissions")
+      add(
+        r.exportsWithoutFile.count, "export(s) whose file is missing",
+        removedExports > 0
+          ? "\(removedExports) removed from the index"
+          : "run vms check-storage --repair to remove them")
+      for export in r.exportsWithoutFile.prefix(20) {
+        lines.append("  missing export: \(export.file) (export \(export.id))")
+      }
       for problem in r.unreadable.prefix(20) { lines.append("  unreadable: \(problem)") }
       if r.skippedFresh > 0 {
         lines.append(
@@ -294,6 +303,15 @@ public enum StorageCheck {
         attempt("remove the stray thumbnail \(path)") {
           try index.removeStrayThumbnail(path)
           summary.removedThumbnails += 1
+        }
+      }
+      for export in report.exportsWithoutFile {
+        attempt("remove export \(export.id)") {
+          if try index.deleteExport(id: export.id) != nil {
+            summary.removedExports += 1
+            log.warning(
+              "removed export \(export.id) from the index: its file \(export.file) is gone")
+          }
         }
       }
     }

@@ -6,6 +6,14 @@ import CFFmpeg
 import VMSMedia
 
 actor LiveSnapshot {
+  /// Every stream's snapshots are made on this one thread: decoding a 1080p keyframe and encoding it
+  /// is tens of milliseconds of blocking C calls, which must not hold a thread of the cooperative
+  /// pool (as many as cores) that the web server and the cameras' tasks share.
+  static let executor = ThreadExecutor(name: "snapshots")
+  nonisolated var unownedExecutor: UnownedSerialExecutor {
+    Self.executor.asUnownedSerialExecutor()
+  }
+
   static let reuseSeconds = 1.0
   /// MJPEG's qscale (see `JPEGEncoder`): a still is looked at closely, so a little better than the
   /// live picture's.
@@ -52,11 +60,8 @@ actor LiveSnapshot {
     }
     packet.pointee.flags |= AV_PKT_FLAG_KEY
     var jpeg: [UInt8]?
-    decoder.decode(packet) { frame in jpeg = jpeg ?? encoder.encode(frame) }
-    // A decoder that holds frames back (B-frames, frame threads) gives it up when drained: an empty
-    // packet is the end of the stream.
-    av_packet_unref(packet)
-    if jpeg == nil { decoder.decode(packet) { frame in jpeg = jpeg ?? encoder.encode(frame) } }
+    // Alone: a decoder that holds frames back (B-frames) is drained at once.
+    decoder.decode(packet, alone: true) { frame in jpeg = jpeg ?? encoder.encode(frame) }
     return jpeg
   }
 }

@@ -80,6 +80,9 @@ public enum StatusEvent: Sendable, Equatable {
   case configuration(ConfigurationReport)
   /// A motion event opened, its peak rose (at most once a second) or it closed: the row as stored.
   case motionEvent(MotionEventRecord)
+  /// An export was queued, progressed or ended (`ExportJobs`), or was deleted.
+  case export(ExportRecord)
+  case exportRemoved(id: Int64)
 }
 
 /// What the engine reports to the hub.
@@ -99,4 +102,7 @@ public enum StatusUpdate: Sendable {
   case detectDecode(cameraId: String, DetectDecodeStatus?)
   /// A motion event's row changed (the recorder wrote it): passed on to every subscriber.
   case motionEvent(MotionEventRecord)
+  /// An export's row changed (passed on to subscribers as is), or it was deleted.
+  case export(ExportRecord)
+  case exportRemoved(id: Int64)
 }

@@ -140,6 +140,10 @@ public actor StatusHub: Service {
       broadcast(.configuration(report))
     case .motionEvent(let event):
       broadcast(.motionEvent(event))
+    case .export(let record):
+      broadcast(.export(record))
+    case .exportRemoved(let id):
+      broadcast(.exportRemoved(id: id))
     }
   }
 

@@ -1,5 +1,6 @@
-// The file name a downloaded clip is saved as: `CameraName_YYYY-MM-DD_HH_MM_SS_Comment.mp4`, ASCII
-// only, so it survives every file system, archive tool and mail client.
+// The file name a downloaded clip is saved as: `CameraName_YYYY-MM-DD_HH_MM_SS_Comment.mp4`, and an
+// export `CameraName_YYYY-MM-DD_HH-MM-SS_to_HH-MM-SS.mp4`; ASCII only, so it survives every file
+// system, archive tool and mail client.
 import Foundation
 
 enum DownloadName {
@@ -15,6 +16,18 @@ enum DownloadName {
     let note = ascii(comment, limit: maxCommentLength)
     if !note.isEmpty { result += "_" + note }
     return result + ".mp4"
+  }
+
+  /// An export: `CameraName_YYYY-MM-DD_HH-MM-SS_to_HH-MM-SS.mp4`, the end's date written too when
+  /// it is another day. Days are `YYYY-MM-DD`, times `HH-MM-SS` (local, like clips).
+  static func export(
+    cameraName: String, start: (day: String, timeOfDay: String),
+    end: (day: String, timeOfDay: String)
+  ) -> String {
+    var name = ascii(cameraName, limit: maxNameLength)
+    if name.isEmpty { name = "camera" }
+    let endText = end.day == start.day ? end.timeOfDay : "\(end.day)_\(end.timeOfDay)"
+    return "\(name)_\(start.day)_\(start.timeOfDay)_to_\(endText).mp4"
   }
 
   /// Letters transliterated to ASCII (accents dropped, ligatures spelled out), whitespace turned

@@ -51,6 +51,10 @@ enum EventRoutes {
           restartNeeded: report.restartNeeded))
     case .motionEvent(let event):
       data = JSONBody.encode(MotionEventMessage(event: MotionEventJSON(event)))
+    case .export(let record):
+      data = JSONBody.encode(ExportMessage(export: ExportJSON(record)))
+    case .exportRemoved(let id):
+      data = JSONBody.encode(ExportRemovedMessage(id: id))
     }
     return data.map { String(decoding: $0, as: UTF8.self) } ?? #"{"type":"error"}"#
   }
@@ -82,6 +86,17 @@ enum EventRoutes {
   struct MotionEventMessage: Encodable {
     var type = "event"
     var event: MotionEventJSON
+  }
+
+  /// An export was queued, progressed or ended: the same object as GET /api/v1/exports/{id}.
+  struct ExportMessage: Encodable {
+    var type = "export"
+    var export: ExportJSON
+  }
+
+  struct ExportRemovedMessage: Encodable {
+    var type = "export_removed"
+    var id: Int64
   }
 
   struct RemovedMessage: Encodable {

@@ -45,12 +45,16 @@ final class TestServer: Sendable {
   let log: Logger
   /// The status hub's service, run as `vms serve` runs it (until `stop()`).
   let hubRunning: Task<Void, Never>
+  /// The export runner's service, run as `vms serve` runs it (until `stop()`).
+  let exportsRunning: Task<Void, Never>
 
   private init(
     directory: String, configPath: String, services: WebServices, authenticator: Authenticator,
     configuration: VMSConfiguration, log: Logger, hubRunning: Task<Void, Never>
   ) {
     self.hubRunning = hubRunning
+    let exports = services.exports
+    exportsRunning = Task { await exports.run() }
     self.directory = directory
     self.configPath = configPath
     self.services = services
@@ -116,6 +120,8 @@ final class TestServer: Sendable {
 
   func stop() async {
     await services.supervisor.shutdown()
+    exportsRunning.cancel()
+    await exportsRunning.value
     hubRunning.cancel()
     await hubRunning.value
     try? services.index.close()

@@ -2,7 +2,7 @@
 // exponential backoff (0.5 s doubling to 15 s, with jitter). Nothing here polls for status.
 //
 //   import { events } from "./events.js";
-//   events.on("camera", (msg) => ...);      // "snapshot" | "camera" | "removed" | "config" | "*"
+//   events.on("camera", (msg) => ...);      // "snapshot" | "camera" | "removed" | "config" | "export" | "export_removed" | "*"
 //   events.onConnection((state) => ...);    // "connecting" | "open" | "retrying"
 //   events.start();
 import { api } from "./api.js";

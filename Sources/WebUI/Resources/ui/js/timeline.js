@@ -8,6 +8,7 @@ import { events } from "./events.js";
 import { initPage, isAdmin } from "./layout.js";
 import { toast, confirmDialog, pending } from "./ui.js";
 import { reportPlaybackErrors } from "./clips.js";
+import { openExportDialog } from "./export-range.js";
 
 const SPEEDS = [1, 2, 4, 8, 16];
 const DAY_MS = 24 * 3600 * 1000;
@@ -486,12 +487,20 @@ async function main() {
   archiveButton.prepend(icon("archive"));
   deleteButton.prepend(icon("trash"));
   downloadLink.prepend(icon("download"));
+  const exportButton = $("#export-range");
   if (isAdmin()) {
     archiveButton.classList.remove("hidden");
     deleteButton.classList.remove("hidden");
+    exportButton.classList.remove("hidden");
+    exportButton.prepend(icon("download"));
+    // Prefilled with the clip being played (a recording one up to now), else the last 5 minutes.
+    exportButton.addEventListener("click", () => openExportDialog(camera, current
+      ? { startMs: current.start_ms, endMs: current.state === "recording" ? Date.now() : clipEnd(current) }
+      : { startMs: Date.now() - 5 * 60e3, endMs: Date.now() }));
   } else {
     archiveButton.remove();
     deleteButton.remove();
+    exportButton.remove();
   }
   for (const value of SPEEDS) {
     const b = el("button", { type: "button", dataset: { speed: value }, title: `Speed ${value}x`, "aria-pressed": "false" }, `${value}x`);

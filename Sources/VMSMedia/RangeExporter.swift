@@ -1,0 +1,483 @@
+// Copies the footage of a time range, spread over several clip files, into one MP4: stream copy (no
+// decode, no encode) of the video and AAC audio, timestamps continuous from file to file.
+//
+// - Start: the first file is read from its keyframe at or before the range's start; the output's
+//   time zero is the start itself, so the frames of that GOP before it get negative times and the
+//   MP4 muxer writes an edit list: players (FFmpeg, browsers) begin at the start, and the duration
+//   is the range's.
+// - End: nothing presented at or after the range's end is written.
+// - Holes (events-mode clips, an outage): the next file follows the previous one at once, so the
+//   output skips the hole (its duration is the footage's, not the range's) and plays on without a
+//   pause. `Outcome.skippedMs` says how much was skipped.
+// - Files: written to `partialPath`, fsynced, renamed to `finalPath`, the folder fsynced; on any
+//   failure or cancellation the partial file is removed and nothing is left.
+// - A plain MP4 (not fragmented) with its index at the front (`faststart`), as players and mail
+//   attachments expect; the index is written last, so a crash leaves only the partial name.
+import CFFmpeg
+import Foundation
+
+public enum RangeExporter {
+  /// One clip file and the wall time of its time zero (its row's start).
+  public struct Source: Sendable, Equatable {
+    public var path: String
+    public var startMs: Int64
+
+    public init(path: String, startMs: Int64) {
+      self.path = path
+      self.startMs = startMs
+    }
+  }
+
+  public struct Outcome: Sendable, Equatable {
+    public var sizeBytes: Int64
+    /// Presented video, seconds: from the range's start (or the first footage) to the last frame's end.
+    public var durationSeconds: Double
+    /// Video packets written, the GOP before the start included.
+    public var videoPackets: Int
+    /// Wall time between files that no footage covers, left out of the output.
+    public var skippedMs: Int64
+  }
+
+  public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
+    case cancelled
+    case diskFull
+    case noFootage
+    case failed(String)
+
+    public var description: String {
+      switch self {
+      case .cancelled: return "cancelled"
+      case .diskFull: return "the disk is full: free space or lower retention, then export again"
+      case .noFootage:
+        return "no footage was found in the range (it may have been deleted meanwhile)"
+      case .failed(let reason): return reason
+      }
+    }
+  }
+
+  /// Writes `[startMs, endMs)` of `sources` (by start, as the index lists them) to `finalPath`.
+  /// `progress` gets 0...1 (at most every 1 %); `isCancelled` is asked every few packets.
+  public static func export(
+    sources: [Source], startMs: Int64, endMs: Int64, partialPath: String, finalPath: String,
+    progress: (Double) -> Void = { _ in }, isCancelled: () -> Bool = { false }
+  ) throws(Failure) -> Outcome {
+    let writer: Writer
+    do throws(Failure) {
+      writer = try Writer(partialPath: partialPath)
+    } catch {
+      unlink(partialPath)
+      throw error
+    }
+    do throws(Failure) {
+      var position = Position(startMs: startMs, endMs: endMs)
+      for source in sources {
+        if position.finished { break }
+        if isCancelled() { throw Failure.cancelled }
+        try copy(
+          source, into: writer, position: &position, progress: progress, isCancelled: isCancelled)
+      }
+      guard writer.videoPackets > 0 else { throw Failure.noFootage }
+      let durationSeconds = writer.videoEndSeconds
+      try writer.finish()
+      try durablyRename(partialPath, to: finalPath)
+      let attributes = try? FileManager.default.attributesOfItem(atPath: finalPath)
+      return Outcome(
+        sizeBytes: (attributes?[.size] as? NSNumber)?.int64Value ?? 0,
+        durationSeconds: durationSeconds, videoPackets: writer.videoPackets,
+        skippedMs: position.skippedMs)
+    } catch {
+      writer.abandon()
+      unlink(partialPath)
+      throw error
+    }
+  }
+
+  /// Where the copy is, across files.
+  struct Position {
+    let startMs: Int64
+    let endMs: Int64
+    /// Wall time of the end of the last file's footage that was written.
+    var lastWallEndMs: Int64?
+    var skippedMs: Int64 = 0
+    var finished = false
+    var reported = 0.0
+
+    init(startMs: Int64, endMs: Int64) {
+      self.startMs = startMs
+      self.endMs = endMs
+    }
+
+    /// The fraction done when `wallMs` is reached, when it is worth reporting (1 % more).
+    mutating func fraction(atWallMs wallMs: Int64) -> Double? {
+      let fraction = min(1, max(0, Double(wallMs - startMs) / Double(max(1, endMs - startMs))))
+      guard fraction >= reported + 0.01 else { return nil }
+      reported = fraction
+      return fraction
+    }
+  }
+
+  // MARK: One file
+
+  private static func copy(
+    _ source: Source, into writer: Writer, position: inout Position,
+    progress: (Double) -> Void, isCancelled: () -> Bool
+  ) throws(Failure) {
+    var input: UnsafeMutablePointer<AVFormatContext>?
+    var result = avformat_open_input(&input, source.path, nil, nil)
+    guard result >= 0, let context = input else {
+      throw Failure.failed(
+        "cannot read the footage file \(source.path) (\(MediaError.text(result))): it may have been deleted meanwhile; export again"
+      )
+    }
+    defer { avformat_close_input(&input) }
+    result = avformat_find_stream_info(context, nil)
+    if result < 0 {
+      throw Failure.failed(
+        "cannot read the footage file \(source.path) (\(MediaError.text(result)))")
+    }
+    let videoIndex = Int(av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0))
+    guard videoIndex >= 0, let videoStream = context.pointee.streams[videoIndex] else {
+      return  // nothing to show in it
+    }
+    var audioIndex: Int?
+    for index in 0..<Int(context.pointee.nb_streams) {
+      if let stream = context.pointee.streams[index],
+        stream.pointee.codecpar.pointee.codec_id == AV_CODEC_ID_AAC
+      {
+        audioIndex = index
+        break
+      }
+    }
+    try writer.prepare(
+      video: videoStream, audio: audioIndex.flatMap { context.pointee.streams[$0] },
+      sourcePath: source.path)
+
+    let videoTB = Rational(videoStream.pointee.time_base)
+    func fileTicks(wallMs: Int64) -> Int64 {
+      Rational(1, 1000).rescale(wallMs - source.startMs, to: videoTB)
+    }
+    let endTicks = fileTicks(wallMs: position.endMs)
+    // The first file written from starts at the keyframe at or before the range's start, and the
+    // start is the output's zero; every later file follows the previous one.
+    let isFirst = writer.videoPackets == 0
+    let startTicks = isFirst ? max(0, fileTicks(wallMs: position.startMs)) : 0
+    var pending: [UnsafeMutablePointer<AVPacket>] = []
+    defer {
+      for packet in pending {
+        var p: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&p)
+      }
+    }
+    var started = false
+    var shiftTicks: Int64 = 0  // output = file + shift, in the video's ticks
+    var lastVideoEnd: Int64?
+    var frameStep: Int64 = 0
+    var lastPts: Int64?
+    var count = 0
+
+    guard let packet = av_packet_alloc() else { throw Failure.failed("out of memory") }
+    defer {
+      var p: UnsafeMutablePointer<AVPacket>? = packet
+      av_packet_free(&p)
+    }
+
+    func begin(at first: UnsafeMutablePointer<AVPacket>) {
+      started = true
+      let firstDts = first.pointee.dts
+      if isFirst {
+        // Zero is the range's start, or the first keyframe when the footage begins after it.
+        shiftTicks = -max(startTicks, first.pointee.pts)
+      } else {
+        shiftTicks = writer.videoEndTicks(in: videoTB) - firstDts
+        if let last = position.lastWallEndMs {
+          position.skippedMs += max(0, source.startMs - last)
+        }
+      }
+    }
+
+    func send(_ packet: UnsafeMutablePointer<AVPacket>) throws(Failure) {
+      let index = Int(packet.pointee.stream_index)
+      let isVideo = index == videoIndex
+      let inTB = Rational(context.pointee.streams[index]!.pointee.time_base)
+      if isVideo {
+        let pts = packet.pointee.pts
+        if let lastPts, pts != lastPts {
+          let step = abs(pts - lastPts)
+          frameStep = frameStep > 0 ? min(frameStep, step) : step
+        }
+        lastPts = pts
+        let end = pts + (packet.pointee.duration > 0 ? packet.pointee.duration : frameStep)
+        lastVideoEnd = max(lastVideoEnd ?? end, end)
+        let wallMs = source.startMs + Rational(1, 1000).inverseRescale(pts, from: videoTB)
+        if let fraction = position.fraction(atWallMs: wallMs) { progress(fraction) }
+      }
+      try writer.write(
+        packet, video: isVideo, inputTimeBase: inTB, shift: shiftTicks, shiftTimeBase: videoTB)
+    }
+
+    while true {
+      count += 1
+      if count % 16 == 0, isCancelled() { throw Failure.cancelled }
+      result = av_read_frame(context, packet)
+      if result == vms_averror_eof() { break }
+      if result < 0 {
+        // A clip still being recorded ends in a fragment being written: what came before is kept.
+        if result == vms_averror_invaliddata() { break }
+        throw Failure.failed("cannot read \(source.path) (\(MediaError.text(result)))")
+      }
+      defer { av_packet_unref(packet) }
+      let index = Int(packet.pointee.stream_index)
+      guard index == videoIndex || index == audioIndex else { continue }
+      if packet.pointee.dts == vms_nopts() { continue }
+      if packet.pointee.pts == vms_nopts() { packet.pointee.pts = packet.pointee.dts }
+      let isVideo = index == videoIndex
+      // File time of this packet in the video's ticks, for the range's bounds.
+      let pts =
+        isVideo
+        ? packet.pointee.pts
+        : Rational(context.pointee.streams[index]!.pointee.time_base).rescale(
+          packet.pointee.pts, to: videoTB)
+      if isVideo && packet.pointee.dts >= endTicks {
+        position.finished = true
+        break
+      }
+      if pts >= endTicks { continue }
+
+      if !started {
+        let isKey = isVideo && packet.pointee.flags & AV_PKT_FLAG_KEY != 0
+        if isKey && packet.pointee.pts <= startTicks {
+          // A later keyframe still at or before the start: the GOP to keep begins here.
+          for old in pending {
+            var p: UnsafeMutablePointer<AVPacket>? = old
+            av_packet_free(&p)
+          }
+          pending = []
+        }
+        if isKey || !pending.isEmpty {
+          guard let copy = av_packet_clone(packet) else { throw Failure.failed("out of memory") }
+          pending.append(copy)
+        }
+        let reached =
+          isVideo && packet.pointee.pts > startTicks || isKey && packet.pointee.pts >= startTicks
+        guard reached, let first = pending.first else { continue }
+        begin(at: first)
+        for held in pending { try send(held) }
+        for old in pending {
+          var p: UnsafeMutablePointer<AVPacket>? = old
+          av_packet_free(&p)
+        }
+        pending = []
+        continue
+      }
+      try send(packet)
+    }
+    if started, let lastVideoEnd {
+      position.lastWallEndMs =
+        source.startMs + Rational(1, 1000).inverseRescale(lastVideoEnd, from: videoTB)
+    }
+  }
+
+  private static func durablyRename(_ from: String, to: String) throws(Failure) {
+    let descriptor = open(from, O_RDONLY | O_CLOEXEC)
+    if descriptor >= 0 {
+      let synced = fsync(descriptor)
+      let failure = errno
+      close(descriptor)
+      if synced != 0 { throw failureFromErrno(failure, while: "cannot write \(from)") }
+    }
+    guard rename(from, to) == 0 else {
+      throw failureFromErrno(errno, while: "cannot move the export into place")
+    }
+    let folder = open(
+      (to as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if folder >= 0 {
+      fsync(folder)
+      close(folder)
+    }
+  }
+
+  static func failureFromErrno(_ code: Int32, while action: String) -> Failure {
+    if code == ENOSPC || code == EDQUOT { return .diskFull }
+    return .failed("\(action): \(String(cString: strerror(code)))")
+  }
+
+  static func failureFromFFmpeg(_ code: Int32, while action: String) -> Failure {
+    if code == -ENOSPC || code == -EDQUOT { return .diskFull }
+    return .failed("\(action): \(MediaError.text(code))")
+  }
+}
+
+extension Rational {
+  /// `ticks` of `other` in this time base (milliseconds, when this is 1/1000).
+  fileprivate func inverseRescale(_ ticks: Int64, from other: Rational) -> Int64 {
+    other.rescale(ticks, to: self)
+  }
+}
+
+// MARK: - The output file
+
+extension RangeExporter {
+  /// The MP4 being written: its streams come from the first file's video and AAC audio.
+  final class Writer {
+    private var context: UnsafeMutablePointer<AVFormatContext>?
+    private let packet: UnsafeMutablePointer<AVPacket>
+    private let path: String
+    private var videoOut: Int32 = -1
+    private var audioOut: Int32?
+    private var videoCodec: (id: AVCodecID, width: Int32, height: Int32)?
+    private var lastDts: [Int32: Int64] = [:]
+    /// End of the written video (presentation), in the output video stream's ticks.
+    private var videoEnd: Int64 = 0
+    private var frameStep: Int64 = 0
+    private var lastVideoPts: Int64?
+    private(set) var videoPackets = 0
+
+    init(partialPath: String) throws(Failure) {
+      path = partialPath
+      guard let packet = av_packet_alloc() else { throw Failure.failed("out of memory") }
+      self.packet = packet
+      var context: UnsafeMutablePointer<AVFormatContext>?
+      let result = avformat_alloc_output_context2(&context, nil, "mp4", partialPath)
+      guard result >= 0, let context else {
+        var p: UnsafeMutablePointer<AVPacket>? = packet
+        av_packet_free(&p)
+        throw RangeExporter.failureFromFFmpeg(result, while: "cannot create \(partialPath)")
+      }
+      self.context = context
+    }
+
+    deinit {
+      abandon()
+      var p: UnsafeMutablePointer<AVPacket>? = packet
+      av_packet_free(&p)
+    }
+
+    /// The output's streams, from the first file; a later file must carry the same video.
+    func prepare(
+      video: UnsafeMutablePointer<AVStream>, audio: UnsafeMutablePointer<AVStream>?,
+      sourcePath: String
+    ) throws(Failure) {
+      let parameters = video.pointee.codecpar.pointee
+      if let videoCodec {
+        guard videoCodec.id == parameters.codec_id, videoCodec.width == parameters.width,
+          videoCodec.height == parameters.height
+        else {
+          throw Failure.failed(
+            "the camera's video changed within the range (\(videoCodec.width)x\(videoCodec.height) to \(parameters.width)x\(parameters.height)): export the parts before and after the change separately"
+          )
+        }
+        return
+      }
+      guard let context else { throw Failure.failed("the export was closed") }
+      videoCodec = (parameters.codec_id, parameters.width, parameters.height)
+      guard let out = avformat_new_stream(context, nil) else {
+        throw Failure.failed("out of memory")
+      }
+      avcodec_parameters_copy(out.pointee.codecpar, video.pointee.codecpar)
+      out.pointee.codecpar.pointee.codec_tag = ClipWriter.mp4Tag(video.pointee.codecpar)
+      out.pointee.time_base = video.pointee.time_base
+      if video.pointee.avg_frame_rate.num > 0 {
+        out.pointee.avg_frame_rate = video.pointee.avg_frame_rate
+      }
+      videoOut = out.pointee.index
+      if let audio, let outAudio = avformat_new_stream(context, nil) {
+        avcodec_parameters_copy(outAudio.pointee.codecpar, audio.pointee.codecpar)
+        outAudio.pointee.codecpar.pointee.codec_tag = 0
+        outAudio.pointee.time_base = audio.pointee.time_base
+        audioOut = outAudio.pointee.index
+      }
+      var result = avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE)
+      if result < 0 {
+        throw RangeExporter.failureFromFFmpeg(result, while: "cannot create \(path)")
+      }
+      var options: OpaquePointer? = nil
+      av_dict_set(&options, "movflags", "+faststart", 0)
+      result = avformat_write_header(context, &options)
+      av_dict_free(&options)
+      if result < 0 {
+        throw RangeExporter.failureFromFFmpeg(result, while: "cannot write the header of \(path)")
+      }
+    }
+
+    private func timeBase(_ index: Int32) -> Rational {
+      Rational(context!.pointee.streams[Int(index)]!.pointee.time_base)
+    }
+
+    /// The end of the written video in `timeBase` ticks.
+    func videoEndTicks(in other: Rational) -> Int64 {
+      guard context != nil, videoOut >= 0 else { return 0 }
+      return timeBase(videoOut).rescale(videoEnd, to: other)
+    }
+
+    var videoEndSeconds: Double {
+      guard context != nil, videoOut >= 0 else { return 0 }
+      return timeBase(videoOut).seconds(videoEnd)
+    }
+
+    /// Writes a copy of `source` at its time plus `shift` (in `shiftTimeBase`). Audio that would
+    /// not follow what was written (overlap between files) is left out; video is nudged forward.
+    func write(
+      _ source: UnsafeMutablePointer<AVPacket>, video: Bool, inputTimeBase: Rational, shift: Int64,
+      shiftTimeBase: Rational
+    ) throws(Failure) {
+      guard let context else { return }
+      let chosen: Int32? = video ? videoOut : audioOut
+      guard let output = chosen, output >= 0 else { return }
+      let outTB = timeBase(output)
+      let offset = shiftTimeBase.rescale(shift, to: outTB)
+      var dts = inputTimeBase.rescale(source.pointee.dts, to: outTB) + offset
+      var pts = inputTimeBase.rescale(source.pointee.pts, to: outTB) + offset
+      if let last = lastDts[output], dts <= last {
+        guard video else { return }
+        pts += last + 1 - dts
+        dts = last + 1
+      }
+      if pts < dts { pts = dts }
+      lastDts[output] = dts
+      av_packet_unref(packet)
+      guard av_packet_ref(packet, source) >= 0 else { throw Failure.failed("out of memory") }
+      packet.pointee.stream_index = output
+      packet.pointee.dts = dts
+      packet.pointee.pts = pts
+      packet.pointee.duration = inputTimeBase.rescale(source.pointee.duration, to: outTB)
+      packet.pointee.pos = -1
+      if video {
+        videoPackets += 1
+        if let lastVideoPts, pts != lastVideoPts {
+          let step = abs(pts - lastVideoPts)
+          frameStep = frameStep > 0 ? min(frameStep, step) : step
+        }
+        lastVideoPts = pts
+        videoEnd = max(
+          videoEnd, pts + (packet.pointee.duration > 0 ? packet.pointee.duration : frameStep))
+      }
+      let result = av_interleaved_write_frame(context, packet)
+      if result < 0 { throw RangeExporter.failureFromFFmpeg(result, while: "cannot write \(path)") }
+    }
+
+    /// The trailer (and the index moved to the front), then the file is closed.
+    func finish() throws(Failure) {
+      guard let context else { return }
+      self.context = nil
+      var result = av_write_trailer(context)
+      if let pb = context.pointee.pb {
+        avio_flush(pb)
+        if result >= 0, pb.pointee.error < 0 { result = pb.pointee.error }
+      }
+      let closed = avio_closep(&context.pointee.pb)
+      avformat_free_context(context)
+      if result >= 0 { result = closed }
+      if result < 0 {
+        throw RangeExporter.failureFromFFmpeg(result, while: "cannot finish \(path)")
+      }
+    }
+
+    /// Closes without finishing (the caller removes the file).
+    func abandon() {
+      guard let context else { return }
+      self.context = nil
+      if context.pointee.pb != nil { avio_closep(&context.pointee.pb) }
+      avformat_free_context(context)
+    }
+  }
+}
