@@ -5,7 +5,9 @@
 //   time zero is the start itself, so the frames of that GOP before it get negative times and the
 //   MP4 muxer writes an edit list: players (FFmpeg, browsers) begin at the start, and the duration
 //   is the range's.
-// - End: nothing presented at or after the range's end is written.
+// - End: video stops at the first frame presented or decoded at or after the range's end, so no
+//   frame is written without the frames it refers to (with B-frames, the last couple of frames
+//   before the end may go too); audio stops at the end.
 // - Holes (events-mode clips, an outage): the next file follows the previous one at once, so the
 //   output skips the hole (its duration is the footage's, not the range's) and plays on without a
 //   pause. `Outcome.skippedMs` says how much was skipped.
@@ -173,6 +175,7 @@ public enum RangeExporter {
     var lastVideoEnd: Int64?
     var frameStep: Int64 = 0
     var lastPts: Int64?
+    var videoEnded = false
     var count = 0
 
     guard let packet = av_packet_alloc() else { throw Failure.failed("out of memory") }
@@ -240,6 +243,12 @@ public enum RangeExporter {
       if isVideo && packet.pointee.dts >= endTicks {
         position.finished = true
         break
+      }
+      // Video stops at the first frame presented at or after the end: B-frames after it in decode
+      // order (before it in display order) may refer to it, so none of them is written either.
+      if isVideo && (videoEnded || pts >= endTicks) {
+        videoEnded = true
+        continue
       }
       if pts >= endTicks { continue }
 
