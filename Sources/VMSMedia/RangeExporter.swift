@@ -286,14 +286,17 @@ public enum RangeExporter {
     }
   }
 
-  private static func durablyRename(_ from: String, to: String) throws(Failure) {
+  /// Fsyncs `from`, renames it to `to`, fsyncs the folder. A file that cannot be opened to be
+  /// fsynced is an error: renamed unsynced, a crash could leave a "done" export empty.
+  static func durablyRename(_ from: String, to: String) throws(Failure) {
     let descriptor = open(from, O_RDONLY | O_CLOEXEC)
-    if descriptor >= 0 {
-      let synced = fsync(descriptor)
-      let failure = errno
-      close(descriptor)
-      if synced != 0 { throw failureFromErrno(failure, while: "cannot write \(from)") }
+    guard descriptor >= 0 else {
+      throw failureFromErrno(errno, while: "cannot open the export to save it to disk")
     }
+    let synced = fsync(descriptor)
+    let failure = errno
+    close(descriptor)
+    if synced != 0 { throw failureFromErrno(failure, while: "cannot save the export to disk") }
     guard rename(from, to) == 0 else {
       throw failureFromErrno(errno, while: "cannot move the export into place")
     }

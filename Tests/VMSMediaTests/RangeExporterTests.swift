@@ -226,6 +226,21 @@ final class RangeExporterTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/out.mp4"))
   }
 
+  func testAFileThatCannotBeOpenedToBeSyncedIsNotRenamed() throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let from = directory + "/out.mp4.partial"
+    let to = directory + "/out.mp4"
+    // A link to itself: open() fails (ELOOP, even for root), rename() would succeed.
+    XCTAssertEqual(symlink(from, from), 0)
+    XCTAssertThrowsError(try RangeExporter.durablyRename(from, to: to)) { error in
+      XCTAssertEqual(
+        (error as? RangeExporter.Failure)?.description,
+        "cannot open the export to save it to disk: \(String(cString: strerror(ELOOP)))")
+    }
+    var status = stat()
+    XCTAssertNotEqual(lstat(to, &status), 0, "not renamed unsynced")
+  }
+
   func testTheDiskFullMessageSaysWhatToDo() {
     XCTAssertEqual(
       RangeExporter.failureFromFFmpeg(-ENOSPC, while: "x").description,
