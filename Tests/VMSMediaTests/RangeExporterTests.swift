@@ -199,6 +199,26 @@ final class RangeExporterTests: XCTestCase {
     }
   }
 
+  func testFilesWithDifferentSPSAreNotJoined() throws {
+    // Same codec and size, other SPS/PPS (the camera's settings changed between two segments).
+    let first = try SyntheticFootage.write(
+      directory: directory + "/a", startMs: Self.t0, seconds: [4])
+    let second = try SyntheticFootage.write(
+      directory: directory + "/b", startMs: first[0].startMs + first[0].durationMs, seconds: [4],
+      bFrames: 2)
+    let changedAt = RangeExporter.Source(path: "", startMs: second[0].startMs).localStart
+    XCTAssertThrowsError(try export(first + second, from: Self.t0 + 1_000, to: Self.t0 + 7_000)) {
+      XCTAssertEqual(
+        ($0 as? RangeExporter.Failure)?.description,
+        "the camera's video changed at \(changedAt) (new SPS/PPS): export the parts before and after that time separately"
+      )
+    }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/out.mp4.partial"))
+    XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/out.mp4"))
+    // Each part alone exports.
+    XCTAssertNoThrow(try export(first, from: Self.t0 + 1_000, to: second[0].startMs))
+  }
+
   func testCancellingLeavesNoFile() throws {
     let files = try SyntheticFootage.write(
       directory: directory, startMs: Self.t0, seconds: [10, 10])
