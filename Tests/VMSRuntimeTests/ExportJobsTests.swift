@@ -3,6 +3,7 @@
 // stops one, and a stop of the server that leaves none running.
 import Foundation
 import Storage
+import Synchronization
 import TestSupport
 import XCTest
 
@@ -12,10 +13,11 @@ final class ExportJobsTests: XCTestCase {
   /// 2026-12-07 14:02:00 UTC.
   static let t0: Int64 = 1_796_652_120_000
 
-  /// Two 10 s segments of camera `door`, indexed as complete clips.
-  func footage(_ storage: StorageFixture) throws {
+  /// Two 10 s segments of camera `door` (or `count`), indexed as complete clips.
+  func footage(_ storage: StorageFixture, count: Int = 2) throws {
     let files = try SyntheticFootage.write(
-      directory: storage.path + "/footage", startMs: Self.t0, seconds: [10, 10])
+      directory: storage.path + "/footage", startMs: Self.t0,
+      seconds: Array(repeating: 10, count: count))
     for file in files {
       let clip = try storage.index.beginClip(cameraId: "door", startMs: file.startMs)
       let target = try storage.index.absolutePath(of: clip.file)
@@ -220,6 +222,34 @@ final class ExportJobsTests: XCTestCase {
       ended.error,
       "recording is paused for lack of space (disk full: 1.0 GB free): free space or delete old exports, then export again"
     )
+    XCTAssertEqual(
+      try FileManager.default.contentsOfDirectory(atPath: storage.dataPath + "/exports"), [])
+  }
+
+  func testCancellingTheTaskStopsTheExportUnderWay() async throws {
+    let storage = try StorageFixture()
+    try footage(storage)
+    let hub = runningHub()
+    // The task running the queue is cancelled once the export is under way (the runner asks the
+    // clock while it reads the footage, before copying): not a graceful shutdown, the task itself,
+    // as a parent task would cancel it.
+    let runner = Mutex<Task<Void, Never>?>(nil)
+    let jobs = ExportJobs(
+      index: storage.index, hub: hub,
+      nowMs: {
+        runner.withLock { $0?.cancel() }
+        return Self.t0 + 3_600_000
+      })
+    let running = Task { await jobs.run() }
+    runner.withLock { $0 = running }
+    let record = try storage.index.insertExport(
+      cameraId: "door", startMs: Self.t0, endMs: Self.t0 + 20_000, createdMs: 1)
+    jobs.enqueue(record)  // queued once the runner is known, so the clock can cancel it
+    let ended = await ends(running, within: .seconds(60))
+    XCTAssertTrue(ended, "the runner stops within a minute")
+    let row = try XCTUnwrap(try storage.index.export(id: record.id))
+    XCTAssertEqual(row.state, .failed, "stopped, not finished: \(row)")
+    XCTAssertEqual(row.error, "interrupted by a restart: export again")
     XCTAssertEqual(
       try FileManager.default.contentsOfDirectory(atPath: storage.dataPath + "/exports"), [])
   }
