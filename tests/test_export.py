@@ -155,6 +155,8 @@ def test_seventy_seconds_over_eight_segments_plays_from_the_asked_time_and_bad_i
     early = post_export(server, "door", iso(rows[0]["start_ms"] - 600_000), iso(rows[0]["start_ms"] - 60_000))
     assert early.status == 422, early.body
     assert "the footage after starts at" in json.loads(early.body)["error"], early.body
+    assert json.loads(early.body)["start_after_ms"] == rows[0]["start_ms"], early.body
+    assert "end_before_ms" not in json.loads(early.body), early.body
 
     created = post_export(server, "door", iso(start_ms), iso(end_ms))
     assert created.status == 202, created.body

@@ -157,7 +157,7 @@ private func durableLink(from source: String, to target: String) throws {
 }
 
 /// fsync of a folder, so that names created or removed in it survive a power cut.
-private func syncDirectory(_ path: String) {
+func syncDirectory(_ path: String) {
   let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
   guard descriptor >= 0 else { return }
   fsync(descriptor)

@@ -271,7 +271,7 @@ extension ClipIndex {
     let paths = layout.exportPaths(id: id)
     unlink(paths.partial)
     unlink(paths.final)
-    syncExportsFolder(layout.exportsPath)
+    syncDirectory(layout.exportsPath)  // removed names stay removed
   }
 
   /// Start-up (and the end of a shutdown, once no export runs): exports left `running` become
@@ -311,15 +311,6 @@ extension ClipIndex {
         db, sql: "SELECT * FROM export WHERE state = ? ORDER BY id", arguments: [ExportState.done])
     }.filter { !FileManager.default.fileExists(atPath: layout.exportPaths(id: $0.id).final) }
   }
-}
-
-/// fsync of the exports folder, so removed names stay removed. At file scope because `open` and
-/// `close` are ClipIndex members.
-private func syncExportsFolder(_ path: String) {
-  let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-  guard descriptor >= 0 else { return }
-  fsync(descriptor)
-  close(descriptor)
 }
 
 extension AsyncClipIndex {

@@ -5,7 +5,9 @@
 //   time zero is the start itself, so the frames of that GOP before it get negative times and the
 //   MP4 muxer writes an edit list: players (FFmpeg, browsers) begin at the start, and the duration
 //   is the range's.
-// - End: nothing presented at or after the range's end is written.
+// - End: video stops at the first frame presented or decoded at or after the range's end, so no
+//   frame is written without the frames it refers to (with B-frames, the last couple of frames
+//   before the end may go too); audio stops at the end.
 // - Holes (events-mode clips, an outage): the next file follows the previous one at once, so the
 //   output skips the hole (its duration is the footage's, not the range's) and plays on without a
 //   pause. `Outcome.skippedMs` says how much was skipped.
@@ -21,10 +23,27 @@ public enum RangeExporter {
   public struct Source: Sendable, Equatable {
     public var path: String
     public var startMs: Int64
+    /// How messages name the file: relative to the data folder (`door/2026-12-07/15-02-00.mp4`),
+    /// never its absolute path, which the people who read them need not know.
+    public var name: String
+    /// The local time of `startMs` as messages give it (`2026-12-07 15:02:00`).
+    public var localStart: String
 
-    public init(path: String, startMs: Int64) {
+    /// By default `name` is the file's name and `localStart` in the process's time zone.
+    public init(path: String, startMs: Int64, name: String? = nil, localStart: String? = nil) {
       self.path = path
       self.startMs = startMs
+      self.name = name ?? (path as NSString).lastPathComponent
+      self.localStart = localStart ?? Self.localText(ms: startMs)
+    }
+
+    static func localText(ms: Int64) -> String {
+      var seconds = time_t(ms / 1000)
+      var parts = tm()
+      localtime_r(&seconds, &parts)
+      return String(
+        format: "%04d-%02d-%02d %02d:%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+        Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
     }
   }
 
@@ -126,14 +145,14 @@ public enum RangeExporter {
     var result = avformat_open_input(&input, source.path, nil, nil)
     guard result >= 0, let context = input else {
       throw Failure.failed(
-        "cannot read the footage file \(source.path) (\(MediaError.text(result))): it may have been deleted meanwhile; export again"
+        "cannot read the footage file \(source.name) (\(MediaError.text(result))): it may have been deleted meanwhile; export again"
       )
     }
     defer { avformat_close_input(&input) }
     result = avformat_find_stream_info(context, nil)
     if result < 0 {
       throw Failure.failed(
-        "cannot read the footage file \(source.path) (\(MediaError.text(result)))")
+        "cannot read the footage file \(source.name) (\(MediaError.text(result)))")
     }
     let videoIndex = Int(av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0))
     guard videoIndex >= 0, let videoStream = context.pointee.streams[videoIndex] else {
@@ -150,7 +169,7 @@ public enum RangeExporter {
     }
     try writer.prepare(
       video: videoStream, audio: audioIndex.flatMap { context.pointee.streams[$0] },
-      sourcePath: source.path)
+      localStart: source.localStart)
 
     let videoTB = Rational(videoStream.pointee.time_base)
     func fileTicks(wallMs: Int64) -> Int64 {
@@ -173,6 +192,7 @@ public enum RangeExporter {
     var lastVideoEnd: Int64?
     var frameStep: Int64 = 0
     var lastPts: Int64?
+    var videoEnded = false
     var count = 0
 
     guard let packet = av_packet_alloc() else { throw Failure.failed("out of memory") }
@@ -223,7 +243,8 @@ public enum RangeExporter {
       if result < 0 {
         // A clip still being recorded ends in a fragment being written: what came before is kept.
         if result == vms_averror_invaliddata() { break }
-        throw Failure.failed("cannot read \(source.path) (\(MediaError.text(result)))")
+        throw Failure.failed(
+          "cannot read the footage file \(source.name) (\(MediaError.text(result)))")
       }
       defer { av_packet_unref(packet) }
       let index = Int(packet.pointee.stream_index)
@@ -240,6 +261,12 @@ public enum RangeExporter {
       if isVideo && packet.pointee.dts >= endTicks {
         position.finished = true
         break
+      }
+      // Video stops at the first frame presented at or after the end: B-frames after it in decode
+      // order (before it in display order) may refer to it, so none of them is written either.
+      if isVideo && (videoEnded || pts >= endTicks) {
+        videoEnded = true
+        continue
       }
       if pts >= endTicks { continue }
 
@@ -277,14 +304,17 @@ public enum RangeExporter {
     }
   }
 
-  private static func durablyRename(_ from: String, to: String) throws(Failure) {
+  /// Fsyncs `from`, renames it to `to`, fsyncs the folder. A file that cannot be opened to be
+  /// fsynced is an error: renamed unsynced, a crash could leave a "done" export empty.
+  static func durablyRename(_ from: String, to: String) throws(Failure) {
     let descriptor = open(from, O_RDONLY | O_CLOEXEC)
-    if descriptor >= 0 {
-      let synced = fsync(descriptor)
-      let failure = errno
-      close(descriptor)
-      if synced != 0 { throw failureFromErrno(failure, while: "cannot write \(from)") }
+    guard descriptor >= 0 else {
+      throw failureFromErrno(errno, while: "cannot open the export to save it to disk")
     }
+    let synced = fsync(descriptor)
+    let failure = errno
+    close(descriptor)
+    if synced != 0 { throw failureFromErrno(failure, while: "cannot save the export to disk") }
     guard rename(from, to) == 0 else {
       throw failureFromErrno(errno, while: "cannot move the export into place")
     }
@@ -307,6 +337,59 @@ public enum RangeExporter {
   }
 }
 
+/// What a decoder of the output needs to be the same from file to file.
+struct VideoFormat: Equatable {
+  var codec: AVCodecID
+  var width: Int32
+  var height: Int32
+  /// SPS/PPS (avcC, hvcC).
+  var extradata: [UInt8]
+
+  init(_ parameters: UnsafeMutablePointer<AVCodecParameters>) {
+    codec = parameters.pointee.codec_id
+    width = parameters.pointee.width
+    height = parameters.pointee.height
+    extradata = Self.bytes(parameters)
+  }
+
+  static func bytes(_ parameters: UnsafeMutablePointer<AVCodecParameters>) -> [UInt8] {
+    guard let data = parameters.pointee.extradata, parameters.pointee.extradata_size > 0 else {
+      return []
+    }
+    return Array(UnsafeBufferPointer(start: data, count: Int(parameters.pointee.extradata_size)))
+  }
+
+  /// What changed from `self` to `other`, in words; nil when nothing did.
+  func change(to other: VideoFormat) -> String? {
+    if codec != other.codec || width != other.width || height != other.height {
+      return
+        "\(String(cString: avcodec_get_name(codec))) \(width)x\(height) to \(String(cString: avcodec_get_name(other.codec))) \(other.width)x\(other.height)"
+    }
+    return extradata == other.extradata ? nil : "new SPS/PPS"
+  }
+}
+
+struct AudioFormat: Equatable {
+  var sampleRate: Int32
+  var channels: Int32
+  /// The AAC configuration (AudioSpecificConfig).
+  var extradata: [UInt8]
+
+  init(_ parameters: UnsafeMutablePointer<AVCodecParameters>) {
+    sampleRate = parameters.pointee.sample_rate
+    channels = parameters.pointee.ch_layout.nb_channels
+    extradata = VideoFormat.bytes(parameters)
+  }
+
+  func change(to other: AudioFormat) -> String? {
+    if sampleRate != other.sampleRate || channels != other.channels {
+      return
+        "AAC \(sampleRate) Hz \(channels) channel(s) to \(other.sampleRate) Hz \(other.channels) channel(s)"
+    }
+    return extradata == other.extradata ? nil : "new AAC configuration"
+  }
+}
+
 extension Rational {
   /// `ticks` of `other` in this time base (milliseconds, when this is 1/1000).
   fileprivate func inverseRescale(_ ticks: Int64, from other: Rational) -> Int64 {
@@ -324,7 +407,8 @@ extension RangeExporter {
     private let path: String
     private var videoOut: Int32 = -1
     private var audioOut: Int32?
-    private var videoCodec: (id: AVCodecID, width: Int32, height: Int32)?
+    private var videoFormat: VideoFormat?
+    private var audioFormat: AudioFormat?
     private var lastDts: [Int32: Int64] = [:]
     /// End of the written video (presentation), in the output video stream's ticks.
     private var videoEnd: Int64 = 0
@@ -341,7 +425,7 @@ extension RangeExporter {
       guard result >= 0, let context else {
         var p: UnsafeMutablePointer<AVPacket>? = packet
         av_packet_free(&p)
-        throw RangeExporter.failureFromFFmpeg(result, while: "cannot create \(partialPath)")
+        throw RangeExporter.failureFromFFmpeg(result, while: "cannot create the export file")
       }
       self.context = context
     }
@@ -352,24 +436,32 @@ extension RangeExporter {
       av_packet_free(&p)
     }
 
-    /// The output's streams, from the first file; a later file must carry the same video.
+    /// The output's streams, from the first file; a later file must carry the same video (codec,
+    /// size and SPS/PPS) and, when both have AAC audio, the same audio (rate, channels and
+    /// configuration): the output has one set of parameters for its whole length, and frames
+    /// decoded with another would be garbage. `localStart`: when the file begins, for the message.
     func prepare(
       video: UnsafeMutablePointer<AVStream>, audio: UnsafeMutablePointer<AVStream>?,
-      sourcePath: String
+      localStart: String
     ) throws(Failure) {
-      let parameters = video.pointee.codecpar.pointee
-      if let videoCodec {
-        guard videoCodec.id == parameters.codec_id, videoCodec.width == parameters.width,
-          videoCodec.height == parameters.height
-        else {
+      let format = VideoFormat(video.pointee.codecpar)
+      if let videoFormat {
+        if let change = videoFormat.change(to: format) {
           throw Failure.failed(
-            "the camera's video changed within the range (\(videoCodec.width)x\(videoCodec.height) to \(parameters.width)x\(parameters.height)): export the parts before and after the change separately"
+            "the camera's video changed at \(localStart) (\(change)): export the parts before and after that time separately"
+          )
+        }
+        if let audioFormat, let audio,
+          let change = audioFormat.change(to: AudioFormat(audio.pointee.codecpar))
+        {
+          throw Failure.failed(
+            "the camera's audio changed at \(localStart) (\(change)): export the parts before and after that time separately"
           )
         }
         return
       }
       guard let context else { throw Failure.failed("the export was closed") }
-      videoCodec = (parameters.codec_id, parameters.width, parameters.height)
+      videoFormat = format
       guard let out = avformat_new_stream(context, nil) else {
         throw Failure.failed("out of memory")
       }
@@ -381,6 +473,7 @@ extension RangeExporter {
       }
       videoOut = out.pointee.index
       if let audio, let outAudio = avformat_new_stream(context, nil) {
+        audioFormat = AudioFormat(audio.pointee.codecpar)
         avcodec_parameters_copy(outAudio.pointee.codecpar, audio.pointee.codecpar)
         outAudio.pointee.codecpar.pointee.codec_tag = 0
         outAudio.pointee.time_base = audio.pointee.time_base
@@ -388,14 +481,14 @@ extension RangeExporter {
       }
       var result = avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE)
       if result < 0 {
-        throw RangeExporter.failureFromFFmpeg(result, while: "cannot create \(path)")
+        throw RangeExporter.failureFromFFmpeg(result, while: "cannot create the export file")
       }
       var options: OpaquePointer? = nil
       av_dict_set(&options, "movflags", "+faststart", 0)
       result = avformat_write_header(context, &options)
       av_dict_free(&options)
       if result < 0 {
-        throw RangeExporter.failureFromFFmpeg(result, while: "cannot write the header of \(path)")
+        throw RangeExporter.failureFromFFmpeg(result, while: "cannot write the export file")
       }
     }
 
@@ -452,7 +545,9 @@ extension RangeExporter {
           videoEnd, pts + (packet.pointee.duration > 0 ? packet.pointee.duration : frameStep))
       }
       let result = av_interleaved_write_frame(context, packet)
-      if result < 0 { throw RangeExporter.failureFromFFmpeg(result, while: "cannot write \(path)") }
+      if result < 0 {
+        throw RangeExporter.failureFromFFmpeg(result, while: "cannot write the export file")
+      }
     }
 
     /// The trailer (and the index moved to the front), then the file is closed.
@@ -468,7 +563,7 @@ extension RangeExporter {
       avformat_free_context(context)
       if result >= 0 { result = closed }
       if result < 0 {
-        throw RangeExporter.failureFromFFmpeg(result, while: "cannot finish \(path)")
+        throw RangeExporter.failureFromFFmpeg(result, while: "cannot finish the export file")
       }
     }
 

@@ -93,7 +93,11 @@ struct ServeCommand: AsyncParsableCommand {
     let supervisor = Supervisor(
       hub: hub, index: index, live: live, registry: detectorRegistry,
       storage: StorageHooks(janitor: janitor), log: log)
-    let exports = ExportJobs(index: index, hub: hub, log: log)
+    let exports = ExportJobs(
+      index: index, hub: hub, log: log,
+      room: .init(
+        pressure: janitor.pressure,
+        minFreeBytes: RetentionPolicy(configuration: configuration).minFreeBytes))
     let services = WebServices(
       hub: hub, index: index, supervisor: supervisor, live: live, configPath: config,
       metrics: metrics, exports: exports)

@@ -14,12 +14,15 @@ public enum SyntheticFootage {
 
   /// Writes one file per entry of `seconds` into `directory` (`0.mp4`, `1.mp4`...), 10 frames per
   /// second, a keyframe every second. The first starts at `startMs`; each next one where the
-  /// previous ended, plus the matching entry of `holesMs` (wall time with no footage).
+  /// previous ended, plus the matching entry of `holesMs` (wall time with no footage). `bFrames`:
+  /// B-frames between reference frames, as some cameras send.
   public static func write(
-    directory: String, startMs: Int64, seconds: [Double], holesMs: [Int64] = []
+    directory: String, startMs: Int64, seconds: [Double], holesMs: [Int64] = [],
+    bFrames: Int32 = 0
   ) throws -> [File] {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let video = SyntheticVideo(width: 160, height: 96, fps: 10, gopSeconds: 1, codec: .h264)
+    let video = SyntheticVideo(
+      width: 160, height: 96, fps: 10, gopSeconds: 1, codec: .h264, bFrames: bFrames)
     var files: [File] = []
     var wallMs = startMs
     for (number, length) in seconds.enumerated() {

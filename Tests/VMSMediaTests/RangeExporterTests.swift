@@ -128,6 +128,97 @@ final class RangeExporterTests: XCTestCase {
     XCTAssertEqual(seen.firstShownSeconds ?? -1, 0, accuracy: 0.01)
   }
 
+  /// Reads every video packet of `path` in decode order and decodes them all, the decoder drained
+  /// at the end: how many frames came out damaged, and whether every B-frame (a frame no other
+  /// refers to, in these files) has its later reference frame in the file.
+  static func decodeToTheEnd(_ path: String) throws -> (damaged: Int, orphanBFrames: Int) {
+    var context: UnsafeMutablePointer<AVFormatContext>?
+    guard avformat_open_input(&context, path, nil, nil) >= 0 else { throw MediaError("open") }
+    defer { avformat_close_input(&context) }
+    guard avformat_find_stream_info(context, nil) >= 0 else { throw MediaError("info") }
+    let index = Int(av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0))
+    guard index >= 0, let stream = context!.pointee.streams[index] else {
+      throw MediaError("no video")
+    }
+    let decoder = try VideoDecoder(parameters: stream.pointee.codecpar)
+    let packet = av_packet_alloc()!
+    defer {
+      var p: UnsafeMutablePointer<AVPacket>? = packet
+      av_packet_free(&p)
+    }
+    var referencePts: [Int64] = []
+    var nonReferencePts: [Int64] = []
+    while av_read_frame(context, packet) >= 0 {
+      if Int(packet.pointee.stream_index) == index {
+        // AVCC: 4-byte lengths, then NAL units; the first slice's nal_ref_idc says if it is a
+        // reference frame.
+        let bytes = UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size))
+        var offset = 0
+        while offset + 5 <= bytes.count {
+          let length =
+            Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8
+            | Int(bytes[offset + 3])
+          let header = bytes[offset + 4]
+          let type = header & 0x1f
+          if type == 1 || type == 5 {
+            if header >> 5 & 3 == 0 {
+              nonReferencePts.append(packet.pointee.pts)
+            } else {
+              referencePts.append(packet.pointee.pts)
+            }
+            break
+          }
+          offset += 4 + length
+        }
+        decoder.decode(packet) { _ in }
+      }
+      av_packet_unref(packet)
+    }
+    // The decoder holds the last frames back until it is drained.
+    var drain = av_packet_alloc()
+    decoder.decode(drain!) { _ in }  // an empty packet: the end of the stream
+    av_packet_free(&drain)
+    let lastReference = referencePts.max() ?? .min
+    return (decoder.damagedFrames, nonReferencePts.filter { $0 > lastReference }.count)
+  }
+
+  func testAnEndAmongBFramesKeepsEveryFrameTheirReferences() throws {
+    let files = try SyntheticFootage.write(
+      directory: directory, startMs: Self.t0, seconds: [6], bFrames: 2)
+    // Every end between two keyframes: one of them falls just before a reference frame that B-frames
+    // written before the end (in display order) refer to.
+    for endMs in stride(from: Int64(2_050), through: 2_950, by: 100) {
+      let (_, path) = try export(files, from: Self.t0 + 1_000, to: Self.t0 + endMs)
+      let seen = try Self.decodeToTheEnd(path)
+      XCTAssertEqual(seen.orphanBFrames, 0, "end at \(endMs) ms: B-frames without their reference")
+      XCTAssertEqual(seen.damaged, 0, "end at \(endMs) ms")
+      XCTAssertEqual(
+        try Self.play(path).durationSeconds, Double(endMs - 1_000) / 1000, accuracy: 0.35,
+        "at most a couple of frames before the end go")
+      try FileManager.default.removeItem(atPath: path)
+    }
+  }
+
+  func testFilesWithDifferentSPSAreNotJoined() throws {
+    // Same codec and size, other SPS/PPS (the camera's settings changed between two segments).
+    let first = try SyntheticFootage.write(
+      directory: directory + "/a", startMs: Self.t0, seconds: [4])
+    let second = try SyntheticFootage.write(
+      directory: directory + "/b", startMs: first[0].startMs + first[0].durationMs, seconds: [4],
+      bFrames: 2)
+    let changedAt = RangeExporter.Source(path: "", startMs: second[0].startMs).localStart
+    XCTAssertThrowsError(try export(first + second, from: Self.t0 + 1_000, to: Self.t0 + 7_000)) {
+      XCTAssertEqual(
+        ($0 as? RangeExporter.Failure)?.description,
+        "the camera's video changed at \(changedAt) (new SPS/PPS): export the parts before and after that time separately"
+      )
+    }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/out.mp4.partial"))
+    XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/out.mp4"))
+    // Each part alone exports.
+    XCTAssertNoThrow(try export(first, from: Self.t0 + 1_000, to: second[0].startMs))
+  }
+
   func testCancellingLeavesNoFile() throws {
     let files = try SyntheticFootage.write(
       directory: directory, startMs: Self.t0, seconds: [10, 10])
@@ -153,6 +244,21 @@ final class RangeExporterTests: XCTestCase {
     }
     XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/out.mp4.partial"))
     XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/out.mp4"))
+  }
+
+  func testAFileThatCannotBeOpenedToBeSyncedIsNotRenamed() throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let from = directory + "/out.mp4.partial"
+    let to = directory + "/out.mp4"
+    // A link to itself: open() fails (ELOOP, even for root), rename() would succeed.
+    XCTAssertEqual(symlink(from, from), 0)
+    XCTAssertThrowsError(try RangeExporter.durablyRename(from, to: to)) { error in
+      XCTAssertEqual(
+        (error as? RangeExporter.Failure)?.description,
+        "cannot open the export to save it to disk: \(String(cString: strerror(ELOOP)))")
+    }
+    var status = stat()
+    XCTAssertNotEqual(lstat(to, &status), 0, "not renamed unsynced")
   }
 
   func testTheDiskFullMessageSaysWhatToDo() {

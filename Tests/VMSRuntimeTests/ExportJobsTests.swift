@@ -3,6 +3,7 @@
 // stops one, and a stop of the server that leaves none running.
 import Foundation
 import Storage
+import Synchronization
 import TestSupport
 import XCTest
 
@@ -12,10 +13,11 @@ final class ExportJobsTests: XCTestCase {
   /// 2026-12-07 14:02:00 UTC.
   static let t0: Int64 = 1_796_652_120_000
 
-  /// Two 10 s segments of camera `door`, indexed as complete clips.
-  func footage(_ storage: StorageFixture) throws {
+  /// Two 10 s segments of camera `door` (or `count`), indexed as complete clips.
+  func footage(_ storage: StorageFixture, count: Int = 2) throws {
     let files = try SyntheticFootage.write(
-      directory: storage.path + "/footage", startMs: Self.t0, seconds: [10, 10])
+      directory: storage.path + "/footage", startMs: Self.t0,
+      seconds: Array(repeating: 10, count: count))
     for file in files {
       let clip = try storage.index.beginClip(cameraId: "door", startMs: file.startMs)
       let target = try storage.index.absolutePath(of: clip.file)
@@ -42,14 +44,16 @@ final class ExportJobsTests: XCTestCase {
     jobs.enqueue(first)
     jobs.enqueue(second)
 
-    var ended: [Int64] = []
-    var seen: [ExportRecord] = []
-    for await event in events {
-      guard case .export(let record) = event else { continue }
-      seen.append(record)
-      if record.state != .running { ended.append(record.id) }
-      if ended.count == 2 { break }
+    let secondId = second.id
+    let collected = await elements(of: events) {
+      if case .export(let record) = $0 { return record.id == secondId && record.state != .running }
+      return false
     }
+    let seen = try XCTUnwrap(collected, "both exports end within a minute").compactMap {
+      if case .export(let record) = $0 { return record }
+      return nil
+    }
+    let ended = seen.filter { $0.state != .running }.map(\.id)
     XCTAssertEqual(ended, [first.id, second.id], "one at a time, in order: \(seen)")
     for id in [first.id, second.id] {
       let row = try XCTUnwrap(try storage.index.export(id: id))
@@ -108,13 +112,16 @@ final class ExportJobsTests: XCTestCase {
     try storage.index.deleteExport(id: deleted.id)
     jobs.cancel(id: deleted.id)
     let running = Task { await jobs.run() }
-    var removedSeen = false
-    for await event in events {
-      if case .exportRemoved(let id) = event, id == deleted.id { removedSeen = true }
-      if case .export(let record) = event, record.id == kept.id, record.state != .running {
-        XCTAssertEqual(record.state, .done)
-        break
-      }
+    let keptId = kept.id
+    let collected = await elements(of: events) {
+      if case .export(let record) = $0 { return record.id == keptId && record.state != .running }
+      return false
+    }
+    let seen = try XCTUnwrap(collected, "the kept export ends within a minute")
+    if case .export(let record) = seen.last { XCTAssertEqual(record.state, .done) }
+    let removedSeen = seen.contains {
+      if case .exportRemoved(let id) = $0 { return id == deleted.id }
+      return false
     }
     XCTAssertTrue(removedSeen, "subscribers are told it is gone")
     XCTAssertFalse(storage.exists("exports/\(deleted.id).mp4"))
@@ -122,5 +129,128 @@ final class ExportJobsTests: XCTestCase {
     XCTAssertNil(try storage.index.export(id: deleted.id))
     running.cancel()
     await running.value
+  }
+
+  /// Runs `jobs` until export `id` ends; its last published state.
+  func runUntilEnd(of id: Int64, _ jobs: ExportJobs, events: AsyncStream<StatusEvent>) async throws
+    -> ExportRecord
+  {
+    let running = Task { await jobs.run() }
+    let seen = await elements(of: events) {
+      if case .export(let record) = $0 { return record.id == id && record.state != .running }
+      return false
+    }
+    running.cancel()
+    await running.value
+    let last = seen?.last.flatMap { event -> ExportRecord? in
+      if case .export(let record) = event { return record }
+      return nil
+    }
+    return try XCTUnwrap(last, "export \(id) ends within a minute")
+  }
+
+  func testAnExportThatWouldEatIntoTheReserveFailsAtOnceAndLeavesNoFile() async throws {
+    let storage = try StorageFixture()
+    try footage(storage)
+    let clips = try storage.index.footage(
+      cameraId: "door", startMs: Self.t0, endMs: Self.t0 + 20_000, nowMs: Self.t0 + 60_000)
+    let clipBytes = clips[0].sizeBytes
+    // 1 GB reserve; above it, room for one clip and a half, not for two.
+    let reserve: Int64 = 1_000_000_000
+    let room = ExportJobs.Room(
+      pressure: DiskPressure(), minFreeBytes: reserve,
+      diskSpace: { _ in
+        DiskSpace(freeBytes: reserve + clipBytes * 3 / 2, totalBytes: 100_000_000_000)
+      })
+    let hub = runningHub()
+    let events = await hub.subscribe()
+    let jobs = ExportJobs(index: storage.index, hub: hub, room: room)
+    let tooBig = try storage.index.insertExport(
+      cameraId: "door", startMs: Self.t0, endMs: Self.t0 + 20_000, createdMs: 1)
+    // Half of each clip: about one clip's size, which fits.
+    let fits = try storage.index.insertExport(
+      cameraId: "door", startMs: Self.t0 + 5_000, endMs: Self.t0 + 15_000, createdMs: 2)
+    jobs.enqueue(tooBig)
+    jobs.enqueue(fits)
+    let ended = try await runUntilEnd(of: fits.id, jobs, events: events)
+    XCTAssertEqual(ended.state, .done, "\(ended)")
+    let failed = try XCTUnwrap(try storage.index.export(id: tooBig.id))
+    let needed = ExportJobs.estimatedBytes(
+      of: clips, from: Self.t0, to: Self.t0 + 20_000, nowMs: Self.t0 + 60_000)
+    XCTAssertGreaterThan(needed, clipBytes * 3 / 2)
+    XCTAssertEqual(failed.state, .failed)
+    XCTAssertEqual(
+      failed.error,
+      "the export needs about \(ByteText.of(needed)) but only \(ByteText.of(clipBytes * 3 / 2)) is free above the reserve: free space or delete old exports, then export again"
+    )
+    XCTAssertFalse(storage.exists("exports/\(tooBig.id).mp4"))
+    XCTAssertFalse(storage.exists("exports/\(tooBig.id).mp4.partial"))
+  }
+
+  func testTheEstimateCountsPartlyCoveredClipsInProportion() throws {
+    let storage = try StorageFixture()
+    try footage(storage)
+    let clips = try storage.index.footage(
+      cameraId: "door", startMs: Self.t0, endMs: Self.t0 + 20_000, nowMs: Self.t0 + 60_000)
+    let whole = ExportJobs.estimatedBytes(
+      of: clips, from: Self.t0 - 5_000, to: Self.t0 + 30_000, nowMs: Self.t0 + 60_000)
+    XCTAssertEqual(whole, clips[0].sizeBytes + clips[1].sizeBytes)
+    let quarter = ExportJobs.estimatedBytes(
+      of: [clips[0]], from: Self.t0 + 7_500, to: Self.t0 + 30_000, nowMs: Self.t0 + 60_000)
+    XCTAssertEqual(
+      Double(quarter),
+      Double(clips[0].sizeBytes) * Double(clips[0].durationMs - 7_500)
+        / Double(clips[0].durationMs),
+      accuracy: 2)
+  }
+
+  func testNoExportStartsWhileRecordingIsPausedForSpace() async throws {
+    let storage = try StorageFixture()
+    try footage(storage)
+    let pressure = DiskPressure()
+    pressure.set(paused: true, reason: "disk full: 1.0 GB free")
+    let hub = runningHub()
+    let events = await hub.subscribe()
+    let jobs = ExportJobs(
+      index: storage.index, hub: hub, room: .init(pressure: pressure, minFreeBytes: 0))
+    let record = try storage.index.insertExport(
+      cameraId: "door", startMs: Self.t0, endMs: Self.t0 + 5_000, createdMs: 1)
+    jobs.enqueue(record)
+    let ended = try await runUntilEnd(of: record.id, jobs, events: events)
+    XCTAssertEqual(ended.state, .failed)
+    XCTAssertEqual(
+      ended.error,
+      "recording is paused for lack of space (disk full: 1.0 GB free): free space or delete old exports, then export again"
+    )
+    XCTAssertEqual(
+      try FileManager.default.contentsOfDirectory(atPath: storage.dataPath + "/exports"), [])
+  }
+
+  func testCancellingTheTaskStopsTheExportUnderWay() async throws {
+    let storage = try StorageFixture()
+    try footage(storage)
+    let hub = runningHub()
+    // The task running the queue is cancelled once the export is under way (the runner asks the
+    // clock while it reads the footage, before copying): not a graceful shutdown, the task itself,
+    // as a parent task would cancel it.
+    let runner = Mutex<Task<Void, Never>?>(nil)
+    let jobs = ExportJobs(
+      index: storage.index, hub: hub,
+      nowMs: {
+        runner.withLock { $0?.cancel() }
+        return Self.t0 + 3_600_000
+      })
+    let running = Task { await jobs.run() }
+    runner.withLock { $0 = running }
+    let record = try storage.index.insertExport(
+      cameraId: "door", startMs: Self.t0, endMs: Self.t0 + 20_000, createdMs: 1)
+    jobs.enqueue(record)  // queued once the runner is known, so the clock can cancel it
+    let ended = await ends(running, within: .seconds(60))
+    XCTAssertTrue(ended, "the runner stops within a minute")
+    let row = try XCTUnwrap(try storage.index.export(id: record.id))
+    XCTAssertEqual(row.state, .failed, "stopped, not finished: \(row)")
+    XCTAssertEqual(row.error, "interrupted by a restart: export again")
+    XCTAssertEqual(
+      try FileManager.default.contentsOfDirectory(atPath: storage.dataPath + "/exports"), [])
   }
 }

@@ -30,35 +30,67 @@ public actor ExportJobs: Service {
   private let hub: StatusHub
   private let log: Logger
   private let nowMs: @Sendable () -> Int64
+  private let room: Room
   private let ids: AsyncStream<Int64>
   private nonisolated let queue: AsyncStream<Int64>.Continuation
 
   private struct Stops {
+    /// Queued or under way; only these can be cancelled, and each leaves both sets when it ends.
+    var pending: Set<Int64> = []
     var cancelled: Set<Int64> = []
     var shuttingDown = false
   }
   private nonisolated let stops = Mutex(Stops())
 
+  /// What an export must leave free on the data disk. An export is kept outside retention: were it
+  /// to eat into `storage.min_free_bytes`, the janitor would delete recordings for it and recording
+  /// would pause. So it does not start when its estimated size does not fit above that reserve, nor
+  /// while recording is paused for lack of space.
+  public struct Room: Sendable {
+    /// The janitor's (`StorageJanitor.pressure`).
+    public var pressure: DiskPressure
+    /// `storage.min_free_bytes` (`RetentionPolicy.minFreeBytes`).
+    public var minFreeBytes: Int64
+    public var diskSpace: DiskSpaceProbe
+
+    public init(
+      pressure: DiskPressure, minFreeBytes: Int64,
+      diskSpace: @escaping DiskSpaceProbe = { try DiskSpace.of(path: $0) }
+    ) {
+      self.pressure = pressure
+      self.minFreeBytes = minFreeBytes
+      self.diskSpace = diskSpace
+    }
+
+    /// No reserve and never paused; the free space is still checked.
+    public static let noReserve = Room(pressure: DiskPressure(), minFreeBytes: 0)
+  }
+
   public init(
     index: ClipIndex, hub: StatusHub, log: Logger = Logger(label: "vms.exports"),
-    nowMs: @escaping @Sendable () -> Int64 = { EngineClock.live.wallMs }
+    nowMs: @escaping @Sendable () -> Int64 = { EngineClock.live.wallMs },
+    room: Room = .noReserve
   ) {
     self.index = index
     self.hub = hub
     self.log = log
     self.nowMs = nowMs
+    self.room = room
     (ids, queue) = AsyncStream<Int64>.makeStream(bufferingPolicy: .unbounded)
   }
 
   /// Queues an export whose row was just inserted `running`; never waits.
   public nonisolated func enqueue(_ record: ExportRecord) {
+    stops.withLock { _ = $0.pending.insert(record.id) }
     hub.post(.export(record))
     queue.yield(record.id)
   }
 
   /// Stops an export (queued or under way) whose row was deleted: its partial file is removed.
   public nonisolated func cancel(id: Int64) {
-    stops.withLock { _ = $0.cancelled.insert(id) }
+    stops.withLock { stops in
+      if stops.pending.contains(id) { stops.cancelled.insert(id) }
+    }
     hub.post(.exportRemoved(id: id))
   }
 
@@ -91,12 +123,25 @@ public actor ExportJobs: Service {
     queue.finish()
   }
 
+  /// Deleted, or the server stops, or (asked from a task) the task running the exports was
+  /// cancelled.
   private nonisolated func shouldStop(_ id: Int64) -> Bool {
-    stops.withLock { $0.shuttingDown || $0.cancelled.contains(id) }
+    Task.isCancelled || stops.withLock { $0.shuttingDown || $0.cancelled.contains(id) }
+  }
+
+  /// The export under way or queued stops because the server does, not because it was deleted.
+  private nonisolated var isStopping: Bool {
+    Task.isCancelled || stops.withLock { $0.shuttingDown }
   }
 
   /// One export, start to end, on this actor's thread (blocking file work).
   private func runOne(id: Int64) {
+    defer {
+      stops.withLock {
+        $0.pending.remove(id)
+        $0.cancelled.remove(id)
+      }
+    }
     guard !shouldStop(id) else { return }
     let record: ExportRecord
     let footage: [ClipRecord]
@@ -106,12 +151,18 @@ public actor ExportJobs: Service {
       footage = try index.footage(
         cameraId: row.cameraId, startMs: row.startMs, endMs: row.endMs, nowMs: nowMs())
     } catch {
-      fail(id: id, reason: "cannot read the index: \(error)")
+      fail(id: id, record: nil, reason: "cannot read the index: \(error)")
+      return
+    }
+    if let reason = lackOfRoom(for: footage, from: record.startMs, to: record.endMs) {
+      fail(id: id, record: record, reason: reason)
       return
     }
     let sources = footage.compactMap { clip in
       (try? index.absolutePath(of: clip.file)).map {
-        RangeExporter.Source(path: $0, startMs: clip.startMs)
+        RangeExporter.Source(
+          path: $0, startMs: clip.startMs, name: clip.file,
+          localStart: Self.localText(index.layout.localTime(ofMs: clip.startMs)))
       }
     }
     let paths = index.layout.exportPaths(id: id)
@@ -131,27 +182,86 @@ public actor ExportJobs: Service {
           self.publishProgress(record, fraction)
         },
         isCancelled: { self.shouldStop(id) })
-      guard let done = try index.endExport(id: id, state: .done, sizeBytes: outcome.sizeBytes)
-      else {
+      var done = record
+      done.state = .done
+      done.progress = 1
+      done.sizeBytes = outcome.sizeBytes
+      switch end(done) {
+      case .written: break
+      case .gone:
         // Deleted while it was being finished: its file goes too.
         index.removeExportFiles(id: id)
         return
+      case .notWritten(let error):
+        // The row would stay `running` (failed at the next start); better say so now.
+        // The database's error is in the log (it quotes SQL, no use to a user).
+        log.error("export \(id) done but not recorded: \(error)")
+        fail(
+          id: id, record: record,
+          reason: "cannot record the end of the export in the index: export again")
+        return
       }
-      hub.post(.export(done))
       let elapsed = (ContinuousClock.now - started).components
       let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
       log.info(
         "export \(id) done: \(String(format: "%.1f", outcome.durationSeconds)) s of video, \(outcome.sizeBytes) bytes, \(outcome.skippedMs) ms without footage skipped, in \(String(format: "%.1f", seconds)) s"
       )
     } catch RangeExporter.Failure.cancelled {
-      if stops.withLock({ $0.shuttingDown }) {
-        fail(id: id, reason: Self.interruptedReason)
+      if isStopping {
+        fail(id: id, record: record, reason: Self.interruptedReason)
       } else {
         index.removeExportFiles(id: id)  // deleted: the row is gone already
         log.info("export \(id) cancelled (deleted)")
       }
     } catch {
-      fail(id: id, reason: "\(error)")
+      fail(id: id, record: record, reason: "\(error)")
+    }
+  }
+
+  /// `2026-12-07 15:02:00` from the layout's local day and time of day (`15-02-00`).
+  static func localText(_ time: (day: String, timeOfDay: String)) -> String {
+    time.day + " " + time.timeOfDay.replacingOccurrences(of: "-", with: ":")
+  }
+
+  /// Why the export must not start for lack of disk space, or nil when it fits.
+  private func lackOfRoom(for footage: [ClipRecord], from startMs: Int64, to endMs: Int64)
+    -> String?
+  {
+    if room.pressure.isPaused {
+      return
+        "recording is paused for lack of space (\(room.pressure.reason ?? "under storage.min_free_bytes")): free space or delete old exports, then export again"
+    }
+    let needed = Self.estimatedBytes(of: footage, from: startMs, to: endMs, nowMs: nowMs())
+    let space: DiskSpace
+    do {
+      space = try room.diskSpace(index.dataDirectory)
+    } catch {
+      return "cannot measure the free space on the data disk: export again later"
+    }
+    // As the janitor: a reserve not smaller than the disk is ignored (and reported by it).
+    let reserve = room.minFreeBytes < space.totalBytes ? max(0, room.minFreeBytes) : 0
+    let available = max(0, space.freeBytes - reserve)
+    guard needed > available else { return nil }
+    return
+      "the export needs about \(ByteText.of(needed)) but only \(ByteText.of(available)) is free above the reserve: free space or delete old exports, then export again"
+  }
+
+  /// The output's size, about: the clips' sizes over the range, a clip partly in it in proportion
+  /// (a clip being recorded: its size so far over its length so far).
+  static func estimatedBytes(
+    of footage: [ClipRecord], from startMs: Int64, to endMs: Int64, nowMs: Int64
+  )
+    -> Int64
+  {
+    footage.reduce(Int64(0)) { total, clip in
+      let clipEnd =
+        clip.state == .recording
+        ? max(nowMs, clip.startMs) : (clip.endMs ?? clip.startMs + clip.durationMs)
+      let length = clipEnd - clip.startMs
+      guard length > 0 else { return total + clip.sizeBytes }
+      let covered = min(endMs, clipEnd) - max(startMs, clip.startMs)
+      guard covered > 0 else { return total }
+      return total + Int64(Double(clip.sizeBytes) * Double(min(covered, length)) / Double(length))
     }
   }
 
@@ -166,15 +276,46 @@ public actor ExportJobs: Service {
     }
   }
 
-  private func fail(id: Int64, reason: String) {
+  private func fail(id: Int64, record: ExportRecord?, reason: String) {
     log.warning("export \(id) failed: \(reason)")
     index.removeExportFiles(id: id)
-    do {
-      if let failed = try index.endExport(id: id, state: .failed, error: reason) {
-        hub.post(.export(failed))
+    guard var failed = record else {
+      // Its row could not even be read: at least not left running in the index.
+      if let written = try? index.endExport(id: id, state: .failed, error: reason) {
+        hub.post(.export(written))
       }
-    } catch {
-      log.error("cannot mark export \(id) failed: \(error)")
+      return
     }
+    failed.state = .failed
+    failed.error = reason
+    failed.sizeBytes = 0
+    _ = end(failed)
+  }
+
+  enum Ending {
+    case written, gone
+    case notWritten(any Error)
+  }
+
+  /// Writes the final state of an export (done or failed) and publishes it. A write that throws (a
+  /// busy or failing database) is tried once more; if that fails too, the final state is published
+  /// all the same, so no page shows the export stuck, and the row is failed at the next start.
+  private func end(_ ended: ExportRecord) -> Ending {
+    var lastError: (any Error)?
+    for attempt in 1...2 {
+      do {
+        guard
+          let written = try index.endExport(
+            id: ended.id, state: ended.state, error: ended.error, sizeBytes: ended.sizeBytes)
+        else { return .gone }
+        hub.post(.export(written))
+        return .written
+      } catch {
+        log.error("cannot record the end of export \(ended.id) (attempt \(attempt)): \(error)")
+        lastError = error
+      }
+    }
+    if ended.state != .done { hub.post(.export(ended)) }
+    return .notWritten(lastError!)
   }
 }

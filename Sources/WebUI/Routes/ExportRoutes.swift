@@ -21,6 +21,20 @@ enum ExportRoutes {
     var exports: [ExportJSON]
   }
 
+  /// The 422 of a range without footage: the message, and the nearest footage for a client to
+  /// offer (absent when there is none on that side).
+  struct NoFootageJSON: Encodable {
+    var error: String
+    var endBeforeMs: Int64?
+    var startAfterMs: Int64?
+
+    enum CodingKeys: String, CodingKey {
+      case error
+      case endBeforeMs = "end_before_ms"
+      case startAfterMs = "start_after_ms"
+    }
+  }
+
   static let bodyFormat =
     #"send {"camera": "ID", "start": TIME, "end": TIME} as JSON, times in "#
 
@@ -44,10 +58,12 @@ enum ExportRoutes {
         let nearby = try await store.nearbyFootage(
           cameraId: camera.id, startMs: range.startMs, endMs: range.endMs, nowMs: nowMs)
         let name = await environment.displayName(of: camera.id)
-        throw APIError(
-          HTTPResponse.Status(code: 422),
-          noFootageMessage(
-            cameraName: name, range: range, nearby: nearby, layout: environment.layout))
+        return JSONBody.response(
+          NoFootageJSON(
+            error: noFootageMessage(
+              cameraName: name, range: range, nearby: nearby, layout: environment.layout),
+            endBeforeMs: nearby.endBeforeMs, startAfterMs: nearby.startAfterMs),
+          status: HTTPResponse.Status(code: 422))
       }
       let user = try context.requireUser().name
       let record = try await store.insertExport(
@@ -78,13 +94,16 @@ enum ExportRoutes {
         )
       case .failed:
         throw APIError.conflict(
-          "export \(record.id) failed (\(record.error ?? "no reason given")): it has no file")
+          "export \(record.id) failed (\(record.error ?? "no reason given")): it has no file; export again or delete it"
+        )
       case .done:
         break
       }
       let path = store.layout.exportPaths(id: record.id).final
       guard let file = try await OpenFile.opening(path: path, on: store.files) else {
-        throw APIError.notFound("the file of export \(record.id) is missing on the disk")
+        throw APIError.notFound(
+          "the file of export \(record.id) is missing on the disk: delete it and export again, or run `vms check-storage --repair`"
+        )
       }
       let name = DownloadName.export(
         cameraName: await environment.displayName(of: record.cameraId),

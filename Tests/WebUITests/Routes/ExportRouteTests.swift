@@ -2,6 +2,7 @@
 // index, with the real export runner: the answers to bad input, the job's life as a client sees
 // it (the events hub's `export` messages, GET), the download, the deletion.
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -52,15 +53,24 @@ final class ExportRouteTests: RouteTestCase {
       headers: headers + Client.jsonContent + [.origin: Client.ownOrigin], body: Client.json(body))
   }
 
-  /// The hub's messages about export `id` until it is no longer running (the WebSocket's source).
-  static func waitForEnd(of id: Int64, events: AsyncStream<StatusEvent>) async -> [ExportRecord] {
-    var seen: [ExportRecord] = []
-    for await event in events {
-      guard case .export(let record) = event, record.id == id else { continue }
-      seen.append(record)
-      if record.state != .running { break }
+  /// The hub's messages about export `id` until it is no longer running (the WebSocket's source);
+  /// empty (and the test fails) when it does not end within a minute.
+  static func waitForEnd(
+    of id: Int64, events: AsyncStream<StatusEvent>, file: StaticString = #filePath,
+    line: UInt = #line
+  ) async -> [ExportRecord] {
+    let seen = await elements(of: events) {
+      if case .export(let record) = $0 { return record.id == id && record.state != .running }
+      return false
     }
-    return seen
+    guard let seen else {
+      XCTFail("export \(id) did not end within a minute", file: file, line: line)
+      return []
+    }
+    return seen.compactMap {
+      if case .export(let record) = $0, record.id == id { return record }
+      return nil
+    }
   }
 
   // MARK: Bad input
@@ -117,16 +127,49 @@ final class ExportRouteTests: RouteTestCase {
         "the footage before ends at \(endTime.day) \(endTime.timeOfDay.replacingOccurrences(of: "-", with: ":"))"
       XCTAssertTrue(empty.errorMessage?.contains(expected) ?? false, empty.text)
       XCTAssertTrue(empty.errorMessage?.hasPrefix("Front door has no footage from") ?? false)
+      XCTAssertEqual(empty.object?["end_before_ms"] as? Int, Int(clips[0].endMs!), empty.text)
+      XCTAssertNil(empty.object?["start_after_ms"], "no footage after: absent")
+
+      let early = try await Self.post(
+        client,
+        ["camera": "front", "start": Self.iso(Self.t0 - 60_000), "end": Self.iso(Self.t0 - 1_000)])
+      XCTAssertEqual(early.status.code, 422, early.text)
+      XCTAssertEqual(early.object?["start_after_ms"] as? Int, Int(clips[0].startMs), early.text)
+      XCTAssertNil(early.object?["end_before_ms"])
     }
   }
 
-  func testAViewerCannotExport() async throws {
+  func testAViewerCannotExportNorDelete() async throws {
+    try addFootage(seconds: [4])
+    let row = try server.services.index.insertExport(
+      cameraId: "front", startMs: Self.t0, endMs: Self.t0 + 1000, createdMs: 1)
+    _ = try server.services.index.endExport(id: row.id, state: .failed, error: "x")
     try await server.test { client in
       let response = try await Self.post(
-        client, ["camera": "front", "start": Self.iso(Self.t0), "end": Self.iso(Self.t0 + 5000)],
+        client, ["camera": "front", "start": Self.iso(Self.t0), "end": Self.iso(Self.t0 + 3000)],
         headers: Client.viewer)
-      XCTAssertEqual(response.status, .forbidden)
+      assertAPIError(response, .forbidden, APIError.forbiddenForViewer.message)
+      let deleted = try await client.execute(
+        uri: "/api/v1/exports/\(row.id)", method: .delete,
+        headers: Client.viewer + [.origin: Client.ownOrigin])
+      assertAPIError(deleted, .forbidden, APIError.forbiddenForViewer.message)
     }
+    XCTAssertNotNil(try server.services.index.export(id: row.id), "not deleted")
+    XCTAssertEqual(try server.services.index.exports().count, 1, "no export made")
+  }
+
+  func testACrossOriginExportIsRefused() async throws {
+    try addFootage(seconds: [4])
+    try await server.test { client in
+      let response = try await client.execute(
+        uri: "/api/v1/exports", method: .post,
+        headers: Client.admin + Client.jsonContent + [.origin: Client.foreignOrigin],
+        body: Client.json([
+          "camera": "front", "start": Self.iso(Self.t0), "end": Self.iso(Self.t0 + 3000),
+        ]))
+      assertAPIError(response, .forbidden, APIError.crossOrigin.message)
+    }
+    XCTAssertEqual(try server.services.index.exports(), [], "no export made")
   }
 
   // MARK: A real export
@@ -199,6 +242,36 @@ final class ExportRouteTests: RouteTestCase {
     }
   }
 
+  func testAnExportWhoseEndCannotBeRecordedIsNotShownStuckRunning() async throws {
+    try addFootage(seconds: [4])
+    // Every write of an export's final state fails (as a broken or locked database would).
+    let other = try DatabaseQueue(path: server.services.index.databasePath)
+    try await other.write { db in
+      try db.execute(
+        sql: """
+          CREATE TRIGGER refuse_export_end BEFORE UPDATE OF state ON export
+          BEGIN SELECT RAISE(ABORT, 'injected failure'); END
+          """)
+    }
+    let events = await server.services.hub.subscribe()
+    let layout = server.services.index.layout
+    try await server.test { client in
+      let created = try await Self.post(
+        client, ["camera": "front", "start": Self.iso(Self.t0), "end": Self.iso(Self.t0 + 3000)])
+      XCTAssertEqual(created.status, .accepted, created.text)
+      let id = try XCTUnwrap(created.object?["id"] as? Int)
+      let seen = await Self.waitForEnd(of: Int64(id), events: events)
+      let last = try XCTUnwrap(seen.last)
+      XCTAssertEqual(last.state, .failed, "published ended although the row could not say so")
+      XCTAssertTrue(
+        last.error?.hasPrefix("cannot record the end of the export") ?? false, "\(last)")
+      XCTAssertFalse(
+        FileManager.default.fileExists(
+          atPath: layout.exportPaths(id: Int64(id)).final),
+        "no file is left for an export the index does not know is done")
+    }
+  }
+
   func testTheDownloadOfAFailedExportIs409AndAnUnknownOne404() async throws {
     let index = server.services.index
     let row = try index.insertExport(
@@ -212,12 +285,30 @@ final class ExportRouteTests: RouteTestCase {
       let failed = try await client.execute(
         uri: "/api/v1/exports/\(row.id)/download", method: .get, headers: Client.viewer)
       assertAPIError(failed, .conflict)
+      XCTAssertEqual(
+        failed.errorMessage,
+        "export \(row.id) failed (the disk is full): it has no file; export again or delete it")
       let unknown = try await client.execute(
         uri: "/api/v1/exports/4242/download", method: .get, headers: Client.viewer)
       assertAPIError(unknown, .notFound)
       let malformed = try await client.execute(
         uri: "/api/v1/exports/0x1", method: .get, headers: Client.viewer)
       assertAPIError(malformed, .badRequest)
+    }
+  }
+
+  func testADoneExportWhoseFileIsMissingIs404SayingWhatToDo() async throws {
+    let index = server.services.index
+    let row = try index.insertExport(
+      cameraId: "front", startMs: Self.t0, endMs: Self.t0 + 1000, createdMs: 1)
+    _ = try index.endExport(id: row.id, state: .done, sizeBytes: 1234)
+    try await server.test { client in
+      let missing = try await client.execute(
+        uri: "/api/v1/exports/\(row.id)/download", method: .get, headers: Client.viewer)
+      assertAPIError(
+        missing, .notFound,
+        "the file of export \(row.id) is missing on the disk: delete it and export again, or run `vms check-storage --repair`"
+      )
     }
   }
 

@@ -25,6 +25,16 @@ function rangeText(record) {
     : `${day(record.start_ms)} ${fmtClock(record.start_ms)} – ${day(record.end_ms)} ${fmtClock(record.end_ms)}`;
 }
 
+// Exports run one at a time, in the order asked: a running export with an older one still running
+// waits its turn.
+function isQueued(record) {
+  if (record.state !== "running") return false;
+  for (const other of exportsById.values()) {
+    if (other.state === "running" && other.id < record.id) return true;
+  }
+  return false;
+}
+
 function buildRow(record) {
   const title = el("strong", { class: "export-camera", "data-role": "export-camera" });
   const range = el("span", { class: "export-range", "data-role": "export-range" });
@@ -57,11 +67,14 @@ function buildRow(record) {
     range.textContent = rangeText(r);
     bar.value = r.state === "done" ? 1 : Math.max(0, Math.min(1, Number(r.progress) || 0));
     bar.classList.toggle("hidden", r.state === "failed");
-    node.dataset.state = r.state;
+    const queued = isQueued(r);
+    node.dataset.state = queued ? "queued" : r.state;
     const length = fmtDuration(r.end_ms - r.start_ms);
-    state.textContent = r.state === "running"
-      ? `Exporting… ${Math.round((Number(r.progress) || 0) * 100)} % · ${length}`
-      : r.state === "done" ? `Done · ${length} · ${fmtBytes(r.size_bytes)}` : "Failed";
+    state.textContent = queued
+      ? `Queued · ${length}`
+      : r.state === "running"
+        ? `Exporting… ${Math.round((Number(r.progress) || 0) * 100)} % · ${length}`
+        : r.state === "done" ? `Done · ${length} · ${fmtBytes(r.size_bytes)}` : "Failed";
     error.textContent = r.state === "failed" ? (r.error || "The export failed.") : "";
     error.classList.toggle("hidden", r.state !== "failed");
     download.classList.toggle("hidden", r.state !== "done");
@@ -87,8 +100,17 @@ function show(record) {
   } else {
     row.update(record);
   }
+  if (known && known.state === "running" && record.state !== "running") refreshRunning();
   if (known && known.state === "running" && record.state === "done") toast(`Export of ${cameraName(record.camera)} is ready to download.`, "ok");
   if (known && known.state === "running" && record.state === "failed") toast(`Export of ${cameraName(record.camera)} failed: ${record.error || "no reason given"}`, "error");
+}
+
+// The next queued export is now under way: its row says so.
+function refreshRunning() {
+  for (const [id, row] of rows) {
+    const record = exportsById.get(id);
+    if (record && record.state === "running") row.update(record);
+  }
 }
 
 function forget(id) {
@@ -96,6 +118,7 @@ function forget(id) {
   const row = rows.get(id);
   if (row) row.node.remove();
   rows.delete(id);
+  refreshRunning();
   if (!rows.size) showEmpty(listBox, "No export yet. On a camera's timeline, choose “Export range…” to make one MP4 of any time range.");
 }
 
@@ -103,7 +126,12 @@ async function load() {
   let answer;
   try {
     answer = await get("/api/v1/exports");
-  } catch {
+  } catch (error) {
+    // Said where the list would be, not only in a toast that goes away.
+    rows.clear();
+    exportsById.clear();
+    clear(listBox).append(el("div", { class: "empty error", role: "alert", "data-role": "export-load-error" },
+      `Cannot load the exports: ${(error && error.message) || "no answer from the server"}. The list is loaded again when the connection returns; or reload the page.`));
     return;
   }
   const list = (answer && answer.exports) || [];
@@ -114,8 +142,8 @@ async function load() {
     showEmpty(listBox, "No export yet. On a camera's timeline, choose “Export range…” to make one MP4 of any time range.");
     return;
   }
+  for (const record of list) exportsById.set(record.id, record);
   for (const record of list) {
-    exportsById.set(record.id, record);
     const row = buildRow(record);
     rows.set(record.id, row);
     listBox.append(row.node);
