@@ -114,3 +114,20 @@ final class OpenFile: Sendable {
     }
   }
 }
+
+/// A thumbnail (a small JPEG under the data directory) as a whole response, read on `threads`;
+/// `missing` when there is none, it is empty, or it is too large to be one (16 MiB).
+func jpegResponse(
+  path: String?, on threads: any BlockingIO, cacheControl: String, missing: APIError
+) async throws -> Response {
+  guard let path, let file = try await OpenFile.opening(path: path, on: threads),
+    file.size > 0, file.size < 16 * 1024 * 1024
+  else { throw missing }
+  let bytes = try await file.read(offset: 0, count: Int(file.size))
+  return Response(
+    status: .ok,
+    headers: [
+      .contentType: "image/jpeg", .contentLength: String(bytes.count), .cacheControl: cacheControl,
+    ],
+    body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+}

@@ -28,20 +28,10 @@ enum ClipRoutes {
 
     router.get("/api/v1/clips/:id/thumbnail") { _, context -> Response in
       let clip = try await environment.clip(context.parameters.get("id"))
-      let missing = APIError.notFound("clip \(clip.id) has no thumbnail")
-      guard let thumbnail = clip.thumbnail,
-        let file = try await OpenFile.opening(
-          path: try store.index.absolutePath(of: thumbnail), on: store.files),
-        file.size > 0, file.size < 16 * 1024 * 1024
-      else { throw missing }
-      let bytes = try await file.read(offset: 0, count: Int(file.size))
-      return Response(
-        status: .ok,
-        headers: [
-          .contentType: "image/jpeg", .contentLength: String(bytes.count),
-          .cacheControl: "private, max-age=86400",
-        ],
-        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+      return try await jpegResponse(
+        path: try clip.thumbnail.map { try store.index.absolutePath(of: $0) }, on: store.files,
+        cacheControl: "private, max-age=86400",
+        missing: APIError.notFound("clip \(clip.id) has no thumbnail"))
     }
 
     router.get("/api/v1/clips/:id/download") { request, context -> Response in

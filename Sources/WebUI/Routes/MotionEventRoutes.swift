@@ -30,21 +30,12 @@ enum MotionEventRoutes {
 
     router.get("/api/v1/motion-events/:id/thumbnail") { _, context -> Response in
       let event = try await Self.event(context.parameters.get("id"), store: store)
-      let missing = APIError.notFound("motion event \(event.id) has no thumbnail")
-      guard let thumbnail = event.thumbnail,
-        let file = try await OpenFile.opening(
-          path: try store.index.absolutePath(ofEventThumbnail: thumbnail), on: store.files),
-        file.size > 0, file.size < 16 * 1024 * 1024
-      else { throw missing }
-      let bytes = try await file.read(offset: 0, count: Int(file.size))
-      return Response(
-        status: .ok,
-        headers: [
-          .contentType: "image/jpeg", .contentLength: String(bytes.count),
-          // Replaced while the event's peak rises.
-          .cacheControl: event.endMs == nil ? "no-store" : "private, max-age=86400",
-        ],
-        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+      return try await jpegResponse(
+        path: try event.thumbnail.map { try store.index.absolutePath(ofEventThumbnail: $0) },
+        on: store.files,
+        // Replaced while the event's peak rises.
+        cacheControl: event.endMs == nil ? "no-store" : "private, max-age=86400",
+        missing: APIError.notFound("motion event \(event.id) has no thumbnail"))
     }
 
     router.put("/api/v1/motion-events/:id/reviewed") { request, context -> Response in
